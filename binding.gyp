@@ -1,0 +1,17 @@
+{
+  "targets": [
+    {
+      "target_name": "bulkhead",
+      "sources": [
+        "native/addon.cc",
+        "native/probe.cc",
+        "native/errors.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"]
+    }
+  ]
+}

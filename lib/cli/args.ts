@@ -1,0 +1,121 @@
+// A small flag parser for the command line: GNU-style long flags, short aliases,
+// `--flag=value` and `--flag value`, `--` ending the flags. Unknown flags name
+// themselves and the nearest valid one.
+
+export interface FlagSpec {
+  name: string;
+  short?: string;
+  /** boolean flags take no value; list flags may repeat. */
+  type: 'boolean' | 'string' | 'list';
+  help: string;
+  /** What the value looks like in help output, e.g. "BYTES". */
+  value?: string;
+}
+
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export type ParsedFlags = Record<string, boolean | string | string[] | undefined>;
+
+export interface Parsed {
+  flags: ParsedFlags;
+  positionals: string[];
+  /** Everything after a literal `--`. */
+  rest: string[] | null;
+}
+
+/** Levenshtein distance, for "did you mean". */
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+/** The closest candidate within a third of the word's length, or undefined. */
+export function nearest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return bestD <= Math.max(2, Math.ceil(word.length / 3)) ? best : undefined;
+}
+
+export function parseFlags(argv: string[], specs: FlagSpec[], command: string): Parsed {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short as string, s]));
+  const flags: ParsedFlags = {};
+  const positionals: string[] = [];
+  let rest: string[] | null = null;
+  const unknown = (given: string): never => {
+    const names = specs.map((s) => `--${s.name}`);
+    const near = nearest(given, names);
+    throw new UsageError(
+      `bulkhead ${command}: unknown flag ${given}${near ? `; did you mean ${near}?` : ''} ` +
+        `(valid: ${names.join(', ')})`,
+    );
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      rest = argv.slice(i + 1);
+      break;
+    }
+    let spec: FlagSpec | undefined;
+    let inline: string | undefined;
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      if (eq >= 0) inline = arg.slice(eq + 1);
+      spec = byName.get(name) ?? unknown(`--${name}`);
+    } else if (arg.startsWith('-') && arg.length > 1) {
+      spec = byShort.get(arg.slice(1, 2)) ?? unknown(arg);
+      if (arg.length > 2) inline = arg.slice(2);
+    } else {
+      positionals.push(arg);
+      continue;
+    }
+    if (spec.type === 'boolean') {
+      if (inline !== undefined && inline !== 'true' && inline !== 'false') {
+        throw new UsageError(`bulkhead ${command}: --${spec.name} takes no value (got "${inline}")`);
+      }
+      flags[spec.name] = inline !== 'false';
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      if (i + 1 >= argv.length) throw new UsageError(`bulkhead ${command}: --${spec.name} needs a value`);
+      value = argv[++i];
+    }
+    if (spec.type === 'list') flags[spec.name] = [...((flags[spec.name] as string[] | undefined) ?? []), value];
+    else flags[spec.name] = value;
+  }
+  return { flags, positionals, rest };
+}
+
+export function formatHelp(usage: string, summary: string, specs: FlagSpec[]): string {
+  const left = specs.map((s) => `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.value ? ` ${s.value}` : ''}`);
+  const width = Math.max(0, ...left.map((l) => l.length));
+  return `Usage: ${usage}\n\n${summary}\n\nOptions:\n${specs
+    .map((s, i) => `  ${left[i].padEnd(width)}  ${s.help}`)
+    .join('\n')}\n`;
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// The `bulkhead` command: dispatches to one module per subcommand.
+import { nearest, UsageError } from './args';
+import { infoCommand } from './info';
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
+  info: { run: infoCommand, summary: 'show what this host offers (cgroups, namespaces, clone3, seccomp)' },
+};
+
+function usage(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length));
+  return (
+    'Usage: bulkhead COMMAND [OPTIONS]\n\nCommands:\n' +
+    names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n].summary}`).join('\n') +
+    '\n\nRun `bulkhead COMMAND --help` for a command\'s options.\n'
+  );
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = COMMANDS[name];
+  try {
+    if (!cmd) {
+      const near = nearest(name, Object.keys(COMMANDS));
+      throw new UsageError(
+        `bulkhead: unknown command "${name}"${near ? `; did you mean "${near}"?` : ''} (valid: ${Object.keys(COMMANDS).join(', ')})`,
+      );
+    }
+    return await cmd.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`bulkhead ${name}: ${(err as Error).message ?? err}\n`);
+    return 125;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`bulkhead: ${err?.stack ?? err}\n`);
+      process.exitCode = 125;
+    },
+  );
+}

@@ -1,0 +1,56 @@
+// The one place the addon is loaded. node-gyp-build looks in build/Release,
+// build/Debug and prebuilds/<platform>-<arch>/; when none loads, the error lists
+// every path that was tried so that a user can see what is missing.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { NativeBinding } from './types';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+let cached: NativeBinding | undefined;
+
+/** Paths node-gyp-build considers, in its order, for the error message. */
+export function candidatePaths(root: string = ROOT): string[] {
+  const tuple = `${process.platform}-${process.arch}`;
+  const out = [
+    path.join(root, 'build', 'Release', 'bulkhead.node'),
+    path.join(root, 'build', 'Debug', 'bulkhead.node'),
+  ];
+  const prebuilds = path.join(root, 'prebuilds', tuple);
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync(prebuilds).filter((f) => f.endsWith('.node'));
+  } catch {
+    // no prebuilds folder: listed below as the folder itself
+  }
+  if (entries.length === 0) out.push(path.join(prebuilds, '*.node'));
+  for (const e of entries) out.push(path.join(prebuilds, e));
+  return out;
+}
+
+export class NativeLoadError extends Error {
+  readonly code = 'ERR_BULKHEAD_NATIVE';
+  constructor(
+    readonly tried: string[],
+    override readonly cause: unknown,
+  ) {
+    super(
+      `bulkhead: could not load the native addon (${(cause as Error)?.message ?? cause}).\n` +
+        `Tried:\n${tried.map((p) => `  ${p}${fs.existsSync(p) ? '' : ' (missing)'}`).join('\n')}\n` +
+        'Build it with `npm run build` (needs python3, make and g++), or install a prebuild.',
+    );
+    this.name = 'NativeLoadError';
+  }
+}
+
+export function native(): NativeBinding {
+  if (cached) return cached;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const load = require('node-gyp-build') as (dir: string) => NativeBinding;
+    cached = load(ROOT);
+    return cached;
+  } catch (err) {
+    throw new NativeLoadError(candidatePaths(), err);
+  }
+}
