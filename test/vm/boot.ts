@@ -40,6 +40,8 @@ function buildShim(dir: string): string {
   return out;
 }
 
+const timeoutLimit = () => Number(process.env.BULKHEAD_VM_TIMEOUT ?? 780);
+
 export interface GuestRun {
   status: number | null;
   tap: string;
@@ -49,7 +51,7 @@ export interface GuestRun {
 }
 
 export async function bootGuest(opts: { timeoutSec?: number; memory?: string } = {}): Promise<GuestRun> {
-  const timeoutSec = opts.timeoutSec ?? Number(process.env.BULKHEAD_VM_TIMEOUT ?? 780);
+  const timeoutSec = opts.timeoutSec ?? timeoutLimit();
   // Not under /tmp: the guest mounts its own tmpfs there.
   fs.mkdirSync(path.join(ROOT, '.vm'), { recursive: true });
   const work = fs.mkdtempSync(path.join(ROOT, '.vm', 'run-'));
@@ -124,12 +126,12 @@ async function mainCli(): Promise<number> {
   process.stdout.write(run.tap);
   if (run.stderr.trim()) process.stderr.write(run.stderr);
   if (run.timedOut) {
-    process.stdout.write(`\nBail out! UML guest hung and was killed after its bound\n${tail(run.console, 20)}\n`);
+    process.stdout.write(`\n${tail(run.console, 20)}\nBail out! UML guest hung and was killed after ${timeoutLimit()} s\n`);
     return 1;
   }
   if (run.status === null) {
     const panic = /Kernel panic[^\n]*/.exec(run.console)?.[0];
-    process.stdout.write(`\nBail out! UML guest ended without a status (${panic ?? 'crashed'})\n${tail(run.console, 30)}\n`);
+    process.stdout.write(`\n${tail(run.console + run.stderr, 30)}\nBail out! UML guest ended without a status (${panic ?? 'crashed'})\n`);
     return 1;
   }
   return run.status;

@@ -8,8 +8,14 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH HOME=/root LANG=C.UTF-8
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
-mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs tmpfs /run
+# The project may live under /tmp (CI clones anywhere); bind it to a fixed place
+# before the guest's own tmpfs hides the host's /tmp.
+mkdir -p /run/bulkhead/project && mount --bind "$BULKHEAD_ROOT" /run/bulkhead/project
+out=/run/bulkhead/project/${BULKHEAD_OUT#"$BULKHEAD_ROOT"/}
+BULKHEAD_ROOT=/run/bulkhead/project BULKHEAD_OUT=$out
+export BULKHEAD_ROOT BULKHEAD_OUT
+mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs tmpfs /dev/shm 2>/dev/null
 # sysfs provides /sys/fs/cgroup as an empty mount point; here it is pure v2.
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
