@@ -5,7 +5,12 @@
       "sources": [
         "native/addon.cc",
         "native/probe.cc",
-        "native/errors.cc"
+        "native/errors.cc",
+        "native/spawn/clone3.cc",
+        "native/spawn/plan.cc",
+        "native/spawn/child.cc",
+        "native/spawn/spawn.cc",
+        "native/spawn/watch.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],

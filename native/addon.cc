@@ -3,12 +3,17 @@
 #include <napi.h>
 
 #include "probe.h"
+#include "spawn/spawn.h"
+#include "spawn/watch.h"
 
 namespace bulkhead {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probeClone", Napi::Function::New(env, ProbeClone, "probeClone"));
   exports.Set("capabilities", Napi::Function::New(env, Capabilities, "capabilities"));
+  exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
+  exports.Set("spawn", Napi::Function::New(env, Spawn, "spawn"));
+  exports.Set("ProcessWatch", ProcessWatch::Define(env));
   return exports;
 }
 

@@ -73,6 +73,17 @@ Napi::Value ProbeClone(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value Pipe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fds[2];
+  // Both ends close on exec; the child gets its end through dup3 in the plan.
+  if (pipe2(fds, O_CLOEXEC) < 0) return ThrowErrno(env, errno, "pipe2");
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, fds[0]));
+  out.Set(1u, Napi::Number::New(env, fds[1]));
+  return out;
+}
+
 Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};

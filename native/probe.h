@@ -10,4 +10,7 @@ Napi::Value ProbeClone(const Napi::CallbackInfo& info);
 // capabilities() -> { effective, permitted, inheritable } as bigint bit masks
 Napi::Value Capabilities(const Napi::CallbackInfo& info);
 
+// pipe() -> [readFd, writeFd], both O_CLOEXEC (node has no pipe(2) of its own)
+Napi::Value Pipe(const Napi::CallbackInfo& info);
+
 }  // namespace bulkhead

@@ -16,7 +16,69 @@ export interface CapabilitySets {
   inheritable: bigint;
 }
 
+/** One filesystem step of the child, run in order before pivot_root. */
+export interface FsOp {
+  op: 'mount' | 'mkdir' | 'setattr' | 'symlink' | 'touch' | 'umount';
+  source?: string;
+  target: string;
+  fstype?: string;
+  flags?: number;
+  data?: string;
+  attrSet?: number;
+  attrClr?: number;
+  recursive?: boolean;
+  mode?: number;
+}
+
+/** What native/spawn executes; computed by lib/spawn/plan.ts. */
+export interface NativePlan {
+  files: string[];
+  argv: string[];
+  env: string[];
+  flags: number;
+  cgroupFd?: number;
+  cgroupProcs?: string;
+  stdio: [number, number, number];
+  fds?: number[];
+  ops: FsOp[];
+  rootfs?: string;
+  hostname?: string;
+  uid?: number;
+  gid?: number;
+  groups?: number[];
+  cwd?: string;
+  uidMap?: string;
+  gidMap?: string;
+  loUp?: boolean;
+  dieWithParent?: boolean;
+  noNewPrivs?: boolean;
+  setsid?: boolean;
+  legacyClone?: boolean;
+}
+
+export interface NativeRusage {
+  userUsec: number;
+  systemUsec: number;
+  minorFaults: number;
+  majorFaults: number;
+  voluntaryContextSwitches: number;
+  involuntaryContextSwitches: number;
+}
+
+export interface ProcessWatch {
+  kill(signal: number): void;
+  ref(): void;
+  unref(): void;
+}
+
 export interface NativeBinding {
   probeClone(options: { cgroupDir?: string }): CloneProbe;
   capabilities(): CapabilitySets;
+  pipe(): [number, number];
+  spawn(plan: NativePlan): { pid: number; pidfd: number };
+  ProcessWatch: new (
+    pidfd: number,
+    pid: number,
+    onExit: (exitCode: number | null, signal: string | null, rusage: NativeRusage) => void,
+  ) => ProcessWatch;
 }

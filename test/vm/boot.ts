@@ -69,6 +69,8 @@ export async function bootGuest(opts: { timeoutSec?: number; memory?: string } =
     'con0=fd:0,fd:1',
     `BULKHEAD_ROOT=${ROOT}`,
     `BULKHEAD_OUT=${work}`,
+    // The guest's init sees only kernel parameters, not this process's environment.
+    ...(process.env.BULKHEAD_VM_ONLY ? [`BULKHEAD_VM_ONLY=${process.env.BULKHEAD_VM_ONLY}`] : []),
   ];
   // UML keeps its "physical memory" in a file under TMPDIR; its helper processes
   // share our process group, so one kill ends them all.

@@ -1,0 +1,124 @@
+// spawn(): a program in fresh namespaces, pivot_root'ed into a root filesystem,
+// started by the addon with one clone3 and watched through its pidfd.
+import * as fs from 'node:fs';
+import { IsolationError } from '../errors';
+import { native } from '../native/load';
+import type { NativeRusage } from '../native/types';
+import { validateSpawn, type SpawnOptions, type StdioOption } from './options';
+import { computePlan } from './plan';
+import { Subprocess } from './subprocess';
+
+export { ExitError, Subprocess, type SpawnResult } from './subprocess';
+export type { IdMapping, Mount, Namespaces, SpawnOptions, StdioOption } from './options';
+
+const isFile = (p: string): boolean => {
+  try {
+    return !fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+function normalizeStdio(s: SpawnOptions['stdio']): [StdioOption, StdioOption, StdioOption] {
+  if (s === undefined) return ['pipe', 'pipe', 'pipe'];
+  if (!Array.isArray(s)) return [s, s, s];
+  return [s[0] ?? 'pipe', s[1] ?? 'pipe', s[2] ?? 'pipe'];
+}
+
+type Exit = { exitCode: number | null; signal: NodeJS.Signals | null; rusage: NativeRusage };
+
+function failed(command: string, err: unknown): Subprocess {
+  return new Subprocess(undefined, command, null, [null, null, null], Promise.reject(err), Number(process.hrtime.bigint()), {
+    buffer: false,
+    reject: true,
+  });
+}
+
+/** Turns the addon's error into an IsolationError that names the step and the path. */
+function isolationError(err: NodeJS.ErrnoException & { step?: string; index?: number }, plan: ReturnType<typeof computePlan>): IsolationError {
+  const step = err.step ?? err.syscall ?? 'spawn';
+  let p = err.path;
+  if (p === undefined && typeof err.index === 'number' && err.index >= 0) {
+    if (step === 'execve') p = plan.files[err.index];
+    else if (step === 'dup') p = `fd ${err.index}`;
+    else p = plan.ops[err.index]?.target;
+  }
+  if (p === undefined && step === 'execve') p = plan.files.length === 1 ? plan.files[0] : plan.argv[0];
+  if (p === undefined && step === 'chdir') p = plan.cwd;
+  const code = err.code ?? 'EUNKNOWN';
+  return new IsolationError(`${code}: ${step} failed${p ? ` for ${p}` : ''} (${err.message})`, {
+    code,
+    errno: err.errno,
+    syscall: err.syscall ?? step,
+    step,
+    path: p,
+  });
+}
+
+export function spawn(command: string, args: string[] = [], options?: SpawnOptions): Subprocess {
+  const ns = validateSpawn(command, args, options);
+  const o = options ?? {};
+  const started = Number(process.hrtime.bigint());
+  if (o.rootfs !== undefined) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(o.rootfs);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      return failed(command, new IsolationError(`${e.code}: rootfs ${o.rootfs} cannot be used (${e.message})`, { code: e.code ?? 'ENOENT', errno: e.errno, syscall: 'stat', step: 'rootfs', path: o.rootfs }));
+    }
+    if (!st.isDirectory()) {
+      return failed(command, new IsolationError(`ENOTDIR: rootfs ${o.rootfs} is not a directory`, { code: 'ENOTDIR', syscall: 'stat', step: 'rootfs', path: o.rootfs }));
+    }
+  }
+  const plan = computePlan({ command, args, options: o, ns, isFile, hostUid: process.getuid?.() ?? 0, hostGid: process.getgid?.() ?? 0 });
+
+  const stdio = normalizeStdio(o.stdio);
+  const toClose: number[] = [];
+  const parentEnds: [number | null, number | null, number | null] = [null, null, null];
+  const childFds: number[] = [];
+  let cgroupFd: number | undefined;
+  try {
+    stdio.forEach((s, i) => {
+      if (s === 'inherit') childFds.push(i);
+      else if (typeof s === 'number') childFds.push(s);
+      else if (s === 'ignore') {
+        const fd = fs.openSync('/dev/null', i === 0 ? 'r' : 'w');
+        toClose.push(fd);
+        childFds.push(fd);
+      } else {
+        const [r, w] = native().pipe();
+        parentEnds[i] = i === 0 ? w : r;
+        const child = i === 0 ? r : w;
+        toClose.push(child);
+        childFds.push(child);
+      }
+    });
+    if (o.cgroup !== undefined) {
+      if (o.legacyClone) {
+        plan.cgroupProcs = `${o.cgroup}/cgroup.procs`;
+      } else {
+        cgroupFd = fs.openSync(o.cgroup, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+        plan.cgroupFd = cgroupFd;
+      }
+    }
+    const { pid, pidfd } = native().spawn({ ...plan, stdio: childFds as [number, number, number] });
+    let resolveExit!: (e: Exit) => void;
+    const exited = new Promise<Exit>((r) => (resolveExit = r));
+    const watch = new (native().ProcessWatch)(pidfd, pid, (exitCode, signal, rusage) => {
+      resolveExit({ exitCode, signal: signal as NodeJS.Signals | null, rusage });
+    });
+    return new Subprocess(pid, [command, ...args].join(' '), watch, parentEnds, exited, started, {
+      buffer: o.buffer ?? true,
+      reject: o.reject ?? true,
+    });
+  } catch (err) {
+    for (const fd of parentEnds) if (fd !== null) fs.closeSync(fd);
+    const e = err as NodeJS.ErrnoException & { step?: string };
+    if (e instanceof TypeError || e.code === undefined) throw err;
+    return failed(command, e.code === 'ENOENT' && e.syscall === 'open' && o.cgroup ? new IsolationError(`ENOENT: cgroup ${o.cgroup} does not exist`, { code: 'ENOENT', syscall: 'open', step: 'cgroup', path: o.cgroup }) : isolationError(e, plan));
+  } finally {
+    for (const fd of toClose) fs.closeSync(fd);
+    if (cgroupFd !== undefined) fs.closeSync(cgroupFd);
+  }
+}

@@ -1,0 +1,140 @@
+#include "plan.h"
+
+namespace bulkhead {
+namespace {
+
+bool Fail(Napi::Env env, const std::string& field, const char* want) {
+  Napi::TypeError::New(env, "native plan: " + field + " must be " + want).ThrowAsJavaScriptException();
+  return false;
+}
+
+bool Str(Napi::Env env, Napi::Object o, const char* key, std::string* out, bool* present = nullptr) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) {
+    if (present) *present = false;
+    return true;
+  }
+  if (!v.IsString()) return Fail(env, key, "a string");
+  *out = v.As<Napi::String>().Utf8Value();
+  if (out->find('\0') != std::string::npos) return Fail(env, key, "free of NUL bytes");
+  if (present) *present = true;
+  return true;
+}
+
+bool Num(Napi::Env env, Napi::Object o, const char* key, double* out) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return true;
+  if (!v.IsNumber()) return Fail(env, key, "a number");
+  *out = v.As<Napi::Number>().DoubleValue();
+  return true;
+}
+
+bool Bool(Napi::Env env, Napi::Object o, const char* key, bool* out) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return true;
+  if (!v.IsBoolean()) return Fail(env, key, "a boolean");
+  *out = v.As<Napi::Boolean>().Value();
+  return true;
+}
+
+bool StrList(Napi::Env env, Napi::Object o, const char* key, std::vector<std::string>* out) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsArray()) return Fail(env, key, "an array of strings");
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsString()) return Fail(env, key, "an array of strings");
+    out->push_back(e.As<Napi::String>().Utf8Value());
+  }
+  return true;
+}
+
+bool IntList(Napi::Env env, Napi::Object o, const char* key, std::vector<int>* out) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return true;
+  if (!v.IsArray()) return Fail(env, key, "an array of numbers");
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) return Fail(env, key, "an array of numbers");
+    out->push_back(e.As<Napi::Number>().Int32Value());
+  }
+  return true;
+}
+
+bool ParseOp(Napi::Env env, Napi::Value v, FsOp* op) {
+  if (!v.IsObject()) return Fail(env, "ops[]", "objects");
+  Napi::Object o = v.As<Napi::Object>();
+  std::string kind;
+  if (!Str(env, o, "op", &kind)) return false;
+  if (kind == "mount") op->kind = FsOp::kMount;
+  else if (kind == "mkdir") op->kind = FsOp::kMkdir;
+  else if (kind == "setattr") op->kind = FsOp::kSetattr;
+  else if (kind == "symlink") op->kind = FsOp::kSymlink;
+  else if (kind == "touch") op->kind = FsOp::kTouch;
+  else if (kind == "umount") op->kind = FsOp::kUmount;
+  else return Fail(env, "ops[].op", "mount, mkdir, setattr, symlink, touch or umount");
+  double flags = 0, set = 0, clr = 0, mode = 0755;
+  if (!Str(env, o, "source", &op->source, &op->has_source) || !Str(env, o, "target", &op->target) ||
+      !Str(env, o, "fstype", &op->fstype, &op->has_fstype) || !Str(env, o, "data", &op->data, &op->has_data) ||
+      !Num(env, o, "flags", &flags) || !Num(env, o, "attrSet", &set) || !Num(env, o, "attrClr", &clr) ||
+      !Num(env, o, "mode", &mode) || !Bool(env, o, "recursive", &op->recursive)) {
+    return false;
+  }
+  op->flags = static_cast<unsigned long>(flags);
+  op->attr_set = static_cast<uint64_t>(set);
+  op->attr_clr = static_cast<uint64_t>(clr);
+  op->mode = static_cast<unsigned>(mode);
+  return true;
+}
+
+}  // namespace
+
+bool ParsePlan(Napi::Env env, Napi::Object o, Plan* p) {
+  double flags = 0, cgroup_fd = -1, uid = -1, gid = -1;
+  bool has_root = false, has_host = false, has_cwd = false, has_um = false, has_gm = false, has_procs = false;
+  if (!StrList(env, o, "files", &p->files) || !StrList(env, o, "argv", &p->argv_store) ||
+      !StrList(env, o, "env", &p->env_store) || !Num(env, o, "flags", &flags) ||
+      !Num(env, o, "cgroupFd", &cgroup_fd) || !Str(env, o, "cgroupProcs", &p->cgroup_procs, &has_procs) ||
+      !IntList(env, o, "fds", &p->fds) || !Str(env, o, "rootfs", &p->rootfs, &has_root) ||
+      !Str(env, o, "hostname", &p->hostname, &has_host) || !Num(env, o, "uid", &uid) ||
+      !Num(env, o, "gid", &gid) || !Str(env, o, "cwd", &p->cwd, &has_cwd) ||
+      !Str(env, o, "uidMap", &p->uid_map, &has_um) || !Str(env, o, "gidMap", &p->gid_map, &has_gm) ||
+      !Bool(env, o, "loUp", &p->lo_up) || !Bool(env, o, "dieWithParent", &p->die_with_parent) ||
+      !Bool(env, o, "noNewPrivs", &p->no_new_privs) || !Bool(env, o, "setsid", &p->setsid) ||
+      !Bool(env, o, "legacyClone", &p->legacy_clone)) {
+    return false;
+  }
+  if (p->files.empty()) return Fail(env, "files", "a non-empty array");
+  std::vector<int> stdio;
+  if (!IntList(env, o, "stdio", &stdio)) return false;
+  if (stdio.size() != 3) return Fail(env, "stdio", "three fds");
+  for (int i = 0; i < 3; i++) p->stdio[i] = stdio[i];
+  std::vector<int> groups;
+  if (!IntList(env, o, "groups", &groups)) return false;
+  for (int g : groups) p->groups.push_back(static_cast<gid_t>(g));
+  p->flags = static_cast<uint64_t>(flags);
+  p->cgroup_fd = static_cast<int>(cgroup_fd);
+  p->set_hostname = has_host;
+  if (uid >= 0 && gid >= 0) {
+    p->set_ids = true;
+    p->uid = static_cast<uid_t>(uid);
+    p->gid = static_cast<gid_t>(gid);
+  }
+  Napi::Value ops = o.Get("ops");
+  if (!ops.IsUndefined() && !ops.IsNull()) {
+    if (!ops.IsArray()) return Fail(env, "ops", "an array");
+    Napi::Array a = ops.As<Napi::Array>();
+    p->ops.resize(a.Length());
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      if (!ParseOp(env, a.Get(i), &p->ops[i])) return false;
+    }
+  }
+  for (auto& s : p->argv_store) p->argv.push_back(const_cast<char*>(s.c_str()));
+  p->argv.push_back(nullptr);
+  for (auto& s : p->env_store) p->envp.push_back(const_cast<char*>(s.c_str()));
+  p->envp.push_back(nullptr);
+  return true;
+}
+
+}  // namespace bulkhead

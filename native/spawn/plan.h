@@ -1,0 +1,86 @@
+// The plan a child executes between clone and execve. lib/spawn/plan.ts computes
+// it and validates every field; ParsePlan only copies it into C++ memory that
+// stays put while the child reads it (the child shares this memory).
+#pragma once
+#include <napi.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace bulkhead {
+
+struct FsOp {
+  enum Kind { kMount, kMkdir, kSetattr, kSymlink, kTouch, kUmount } kind = kMount;
+  std::string source, target, fstype, data;
+  bool has_source = false, has_fstype = false, has_data = false;
+  unsigned long flags = 0;     // mount(2) flags
+  uint64_t attr_set = 0;       // mount_setattr(2) MOUNT_ATTR_*
+  uint64_t attr_clr = 0;
+  bool recursive = false;
+  unsigned mode = 0755;
+};
+
+struct Plan {
+  std::vector<std::string> files;  // execve candidates in order, as execvp(3) tries PATH
+  std::vector<std::string> argv_store, env_store;
+  std::vector<char*> argv, envp;  // NULL-terminated views into the stores
+  uint64_t flags = 0;             // CLONE_NEW* bits
+  int cgroup_fd = -1;             // CLONE_INTO_CGROUP
+  std::string cgroup_procs;       // legacy clone: the parent writes the pid here
+  int stdio[3] = {-1, -1, -1};
+  std::vector<int> fds;           // become 3, 4, ... in the child
+  std::vector<FsOp> ops;
+  std::string rootfs;             // pivot_root target; empty: stay
+  std::string hostname;
+  bool set_hostname = false;
+  bool set_ids = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+  std::string cwd;
+  std::string uid_map, gid_map;   // written by the parent for CLONE_NEWUSER
+  bool lo_up = false;
+  bool die_with_parent = true;
+  bool no_new_privs = false;
+  bool setsid = true;
+  bool legacy_clone = false;
+};
+
+// Fills plan from a JS object; on a malformed field throws a JS TypeError and
+// returns false.
+bool ParsePlan(Napi::Env env, Napi::Object obj, Plan* plan);
+
+// What the child reports when a step fails: [step][errno][index], 12 bytes.
+enum Step : int32_t {
+  kStepSync = 0,
+  kStepSignals,
+  kStepSetsid,
+  kStepPrctl,
+  kStepMount,
+  kStepMkdir,
+  kStepSetattr,
+  kStepSymlink,
+  kStepTouch,
+  kStepPivotRoot,
+  kStepUmount,
+  kStepChdir,
+  kStepSethostname,
+  kStepSetgroups,
+  kStepSetresgid,
+  kStepSetresuid,
+  kStepDup,
+  kStepCloseRange,
+  kStepExecve,
+  kStepLoUp,
+  kStepNoNewPrivs,
+};
+
+struct ChildError {
+  int32_t step;
+  int32_t err;
+  int32_t index;  // into plan.ops for fs steps, else -1
+};
+
+}  // namespace bulkhead

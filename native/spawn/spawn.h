@@ -1,0 +1,10 @@
+#pragma once
+#include <napi.h>
+
+namespace bulkhead {
+
+// spawn(plan) -> { pid, pidfd }. A failure in the child before execve throws an
+// Error with { step, errno, code, index }; lib/spawn turns it into an IsolationError.
+Napi::Value Spawn(const Napi::CallbackInfo& info);
+
+}  // namespace bulkhead

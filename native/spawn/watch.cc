@@ -1,0 +1,119 @@
+#include "watch.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "../errors.h"
+#include "../sys.h"
+
+namespace bulkhead {
+
+Napi::Function ProcessWatch::Define(Napi::Env env) {
+  return DefineClass(env, "ProcessWatch",
+                     {InstanceMethod<&ProcessWatch::Kill>("kill"), InstanceMethod<&ProcessWatch::JsRef>("ref"),
+                      InstanceMethod<&ProcessWatch::JsUnref>("unref")});
+}
+
+ProcessWatch::ProcessWatch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProcessWatch>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsFunction()) {
+    Napi::TypeError::New(env, "new ProcessWatch(pidfd, pid, onExit)").ThrowAsJavaScriptException();
+    return;
+  }
+  pidfd_ = info[0].As<Napi::Number>().Int32Value();
+  pid_ = info[1].As<Napi::Number>().Int32Value();
+  on_exit_ = Napi::Persistent(info[2].As<Napi::Function>());
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  poll_ = new uv_poll_t;
+  int r = uv_poll_init(loop, poll_, pidfd_);
+  if (r == 0) r = uv_poll_start(poll_, UV_READABLE, OnPoll);
+  if (r != 0) {
+    delete poll_;
+    poll_ = nullptr;
+    ThrowErrno(env, -r, "uv_poll_start");
+    return;
+  }
+  poll_->data = this;
+  // The watcher keeps itself alive while the process runs.
+  Napi::ObjectWrap<ProcessWatch>::Ref();
+}
+
+ProcessWatch::~ProcessWatch() { Stop(); }
+
+void ProcessWatch::Stop() {
+  if (poll_ != nullptr) {
+    uv_poll_stop(poll_);
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+    poll_ = nullptr;
+  }
+  if (pidfd_ >= 0) {
+    close(pidfd_);
+    pidfd_ = -1;
+  }
+}
+
+void ProcessWatch::OnPoll(uv_poll_t* handle, int status, int events) {
+  static_cast<ProcessWatch*>(handle->data)->Exited();
+}
+
+void ProcessWatch::Exited() {
+  Napi::Env env = Env();
+  Napi::HandleScope scope(env);
+  siginfo_t si{};
+  struct rusage ru {};
+  // The waitid system call takes a struct rusage as a fifth argument that the C
+  // library's wrapper hides (waitid(2), NOTES).
+  long r;
+  do {
+    r = syscall(SYS_waitid, P_PIDFD, pidfd_, &si, WEXITED | WNOHANG, &ru);
+  } while (r < 0 && errno == EINTR);
+  if (r == 0 && si.si_pid == 0) return;  // readable but not yet waitable: wait for the next event
+  Stop();
+  Napi::Value code = env.Null(), sig = env.Null();
+  if (r < 0) {
+    code = Napi::Number::New(env, -1);
+  } else if (si.si_code == CLD_EXITED) {
+    code = Napi::Number::New(env, si.si_status);
+  } else {
+    const char* name = sigabbrev_np(si.si_status);
+    sig = Napi::String::New(env, name ? std::string("SIG") + name : std::to_string(si.si_status));
+  }
+  Napi::Object usage = Napi::Object::New(env);
+  usage.Set("userUsec", Napi::Number::New(env, ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec));
+  usage.Set("systemUsec", Napi::Number::New(env, ru.ru_stime.tv_sec * 1e6 + ru.ru_stime.tv_usec));
+  usage.Set("minorFaults", Napi::Number::New(env, ru.ru_minflt));
+  usage.Set("majorFaults", Napi::Number::New(env, ru.ru_majflt));
+  usage.Set("voluntaryContextSwitches", Napi::Number::New(env, ru.ru_nvcsw));
+  usage.Set("involuntaryContextSwitches", Napi::Number::New(env, ru.ru_nivcsw));
+  Napi::FunctionReference cb = std::move(on_exit_);
+  Napi::ObjectWrap<ProcessWatch>::Unref();
+  cb.MakeCallback(Value(), {code, sig, usage});
+}
+
+Napi::Value ProcessWatch::Kill(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sig = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : SIGTERM;
+  // The pidfd names this process and no other, even after its pid is reused.
+  if (pidfd_ < 0) return ThrowErrno(env, ESRCH, "pidfd_send_signal");
+  if (PidfdSendSignal(pidfd_, sig) < 0) return ThrowErrno(env, errno, "pidfd_send_signal");
+  return env.Undefined();
+}
+
+Napi::Value ProcessWatch::JsRef(const Napi::CallbackInfo& info) {
+  if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+  return info.Env().Undefined();
+}
+
+Napi::Value ProcessWatch::JsUnref(const Napi::CallbackInfo& info) {
+  if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  return info.Env().Undefined();
+}
+
+}  // namespace bulkhead

@@ -1,0 +1,97 @@
+import t from 'tap';
+import * as F from '../../../lib/spawn/flags';
+import { containedTarget, DEFAULT_NAMESPACES, validateSpawn } from '../../../lib/spawn/options';
+import { cloneFlags, computePlan, execCandidates, mapText, SANDBOX_ROOT } from '../../../lib/spawn/plan';
+
+const input = (options = {}) => ({
+  command: 'sh',
+  args: ['-c', 'x'],
+  options,
+  ns: validateSpawn('sh', ['-c', 'x'], options),
+  isFile: (p: string) => p.endsWith('.txt'),
+  hostUid: 1000,
+  hostGid: 1000,
+});
+
+t.test('clone flags follow Docker\'s default namespaces', async (t) => {
+  t.equal(cloneFlags(DEFAULT_NAMESPACES), F.CLONE_NEWNS | F.CLONE_NEWPID | F.CLONE_NEWUTS | F.CLONE_NEWIPC | F.CLONE_NEWNET | F.CLONE_NEWCGROUP);
+  t.equal(cloneFlags({ ...DEFAULT_NAMESPACES, user: true, time: true }) & (F.CLONE_NEWUSER | F.CLONE_NEWTIME), F.CLONE_NEWUSER | F.CLONE_NEWTIME);
+});
+
+t.test('execve candidates search PATH like execvp', async (t) => {
+  t.same(execCandidates('/bin/sh', '/x'), ['/bin/sh']);
+  t.same(execCandidates('sh', '/usr/bin:relative:/bin'), ['/usr/bin/sh', '/bin/sh'], 'relative entries are skipped');
+  t.same(execCandidates('a/b', '/bin'), ['a/b']);
+});
+
+t.test('maps and contained targets', async (t) => {
+  t.equal(mapText([{ containerId: 0, hostId: 100000, size: 65536 }, { containerId: 65536, hostId: 5, size: 1 }]), '0 100000 65536\n65536 5 1\n');
+  t.equal(containedTarget('t', '/a/./b/../c'), '/a/c');
+  t.throws(() => containedTarget('t', '/a/../../etc'), { name: 'RangeError', message: /t must stay inside the root filesystem, got "\/a\/..\/..\/etc"/ });
+  t.throws(() => containedTarget('t', '/'), RangeError);
+  t.throws(() => containedTarget('t', 'rel'), { name: 'RangeError', message: /must be an absolute path/ });
+});
+
+t.test('rootfs plan: private propagation first, bind of the rootfs, /proc, /dev, /sys, then user mounts', async (t) => {
+  const p = computePlan(input({ rootfs: '/r/', hostname: 'box', mounts: [{ type: 'bind', source: '/src/a.txt', target: '/etc/a', readonly: true }, { type: 'tmpfs', target: '/scratch', size: '1M' }] }));
+  t.same(p.ops[0], { op: 'mount', target: '/', flags: F.MS_REC | F.MS_PRIVATE });
+  t.same(p.ops[1], { op: 'mount', source: '/r', target: '/r', flags: F.MS_BIND | F.MS_REC });
+  t.equal(p.rootfs, '/r');
+  const targets = p.ops.map((o) => `${o.op} ${o.target}`);
+  t.ok(targets.indexOf('mount /r/proc') < targets.indexOf('mount /r/dev'));
+  t.ok(targets.includes('symlink /r/dev/ptmx'));
+  t.ok(targets.includes('mount /r/dev/mqueue'), 'mqueue with an ipc namespace');
+  t.same(p.env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'HOSTNAME=box']);
+  t.same(p.argv, ['sh', '-c', 'x']);
+  t.equal(p.hostname, 'box');
+  t.equal(p.loUp, true);
+  t.equal(p.uidMap, undefined);
+});
+
+t.test('user mounts: file binds get a file to land on, dirs a directory, ro through mount_setattr', async (t) => {
+  const p = computePlan(input({ rootfs: '/r', mounts: [{ type: 'bind', source: '/src/a.txt', target: '/etc/a', readonly: true }, { type: 'bind', source: '/srcdir', target: '/d' }, { type: 'tmpfs', target: '/scratch', size: '1M' }] }));
+  const tail = p.ops.slice(-7);
+  t.same(tail, [
+    { op: 'touch', target: '/r/etc/a', mode: 0o644 },
+    { op: 'mount', source: '/src/a.txt', target: '/r/etc/a', flags: F.MS_BIND | F.MS_REC },
+    { op: 'setattr', target: '/r/etc/a', attrSet: F.MOUNT_ATTR_RDONLY, recursive: true },
+    { op: 'mkdir', target: '/r/d', mode: 0o755 },
+    { op: 'mount', source: '/srcdir', target: '/r/d', flags: F.MS_BIND | F.MS_REC },
+    { op: 'mkdir', target: '/r/scratch', mode: 0o755 },
+    { op: 'mount', source: 'tmpfs', target: '/r/scratch', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=1777,size=1m' },
+  ]);
+});
+
+t.test('host view: staging tmpfs, read-only recursive bind of /, host /proc /sys /dev /run /tmp detached', async (t) => {
+  const p = computePlan(input({}));
+  t.equal(p.rootfs, SANDBOX_ROOT);
+  const ops = p.ops.map((o) => `${o.op} ${o.target}`);
+  t.same(ops.slice(0, 9), ['mount /', 'mount /tmp', `mkdir ${SANDBOX_ROOT}`, `mount ${SANDBOX_ROOT}`, ...['/proc', '/sys', '/dev', '/run', '/tmp'].map((d) => `umount ${SANDBOX_ROOT}${d}`)]);
+  t.same(p.ops[9], { op: 'setattr', target: SANDBOX_ROOT, attrSet: F.MOUNT_ATTR_RDONLY | F.MOUNT_ATTR_NOSUID, recursive: true });
+  t.ok(ops.includes(`mount ${SANDBOX_ROOT}/tmp`) && ops.includes(`mount ${SANDBOX_ROOT}/run`));
+});
+
+t.test('no mount namespace: no filesystem steps; user namespace: default maps to the caller', async (t) => {
+  const p = computePlan(input({ namespaces: { mount: false, user: true } }));
+  t.same(p.ops, []);
+  t.equal(p.rootfs, undefined);
+  t.equal(p.uidMap, '0 1000 1\n');
+  t.equal(p.gidMap, '0 1000 1\n');
+  const q = computePlan(input({ namespaces: { net: false } }));
+  t.equal(q.loUp, false);
+  t.ok(q.ops.some((o) => o.op === 'setattr' && o.target === `${SANDBOX_ROOT}/sys`), 'host /sys bound read-only without a net namespace');
+});
+
+t.test('validation names the option and the value', async (t) => {
+  t.throws(() => validateSpawn('sh', 'x', {}), { name: 'TypeError', message: 'spawn: option args must be an array of strings, got "x"' });
+  t.throws(() => validateSpawn('sh', [], { uid: -1 }), { name: 'RangeError', message: /option uid must be an integer from 0 to 4294967294, got -1/ });
+  t.throws(() => validateSpawn('sh', [], { env: { A: 1 } }), { name: 'TypeError', message: /option env.A must be a string, got 1/ });
+  t.throws(() => validateSpawn('sh', [], { rootfs: '/' }), { name: 'RangeError', message: /must not be the host root/ });
+  t.throws(() => validateSpawn('sh', [], { mounts: [{ type: 'nfs', target: '/x' }] }), { name: 'TypeError', message: /mounts\[0\]\.type must be "bind" or "tmpfs", got "nfs"/ });
+  t.throws(() => validateSpawn('sh', [], { mounts: [{ type: 'tmpfs', target: '/x', size: '64q' }] }), { name: 'RangeError', message: /mounts\[0\]\.size must be bytes or a size like 64m, got "64q"/ });
+  t.throws(() => validateSpawn('sh', [], { rootfs: '/r', namespaces: { mount: false } }), { name: 'RangeError', message: /rootfs needs namespaces.mount/ });
+  t.throws(() => validateSpawn('sh', [], { stdio: ['pipe', 'bogus'] }), { name: 'TypeError', message: /stdio\[1\] must be "pipe", "inherit", "ignore" or an fd number/ });
+  t.throws(() => validateSpawn('sh', [], { hostname: '-bad-' }), { name: 'RangeError' });
+  t.throws(() => validateSpawn('sh', [], { namespaces: { user: true }, uidMappings: [{ containerId: 0, hostId: 0, size: 0 }] }), { name: 'RangeError', message: /uidMappings\[0\]\.size must be at least 1/ });
+  t.same(validateSpawn('sh', [], { namespaces: { net: false } }), { ...DEFAULT_NAMESPACES, net: false });
+});

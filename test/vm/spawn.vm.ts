@@ -1,0 +1,34 @@
+// spawn() on a pure cgroup v2 kernel: CLONE_INTO_CGROUP into a new group, and
+// the namespaces and new root on the 6.1 kernel.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import t from 'tap';
+import { spawn } from '../../lib/index';
+import { makeBusyboxRootfs } from '../helpers/rootfs';
+
+t.test('spawn into a new v2 group, in a busybox root', async (t) => {
+  const rootfs = makeBusyboxRootfs();
+  const dirs: string[] = [];
+  t.teardown(async () => {
+    // A killed pid namespace empties its group a moment after its init is reaped.
+    for (const d of dirs) {
+      for (let i = 0; i < 200 && /populated 1/.test(fs.readFileSync(path.join(d, 'cgroup.events'), 'utf8')); i++) await new Promise((r) => setTimeout(r, 10));
+      fs.rmdirSync(d);
+    }
+    rootfs.cleanup();
+  });
+  for (const legacyClone of [false, true]) {
+    const dir = fs.mkdtempSync('/sys/fs/cgroup/bulkhead-spawn-');
+    dirs.push(dir);
+    const p = spawn('/bin/sh', ['-c', 'cat /proc/self/cgroup; echo $$; hostname; cat /etc/marker; sleep 30'], {
+      rootfs: rootfs.dir, env: { PATH: '/bin' }, hostname: 'vm-box', cgroup: dir, legacyClone, reject: false,
+    });
+    let out = '';
+    await new Promise<void>((r) => p.stdout?.on('data', (d: Buffer) => { out += d; if (out.includes('busybox-rootfs')) r(); }));
+    t.ok(fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim().split('\n').includes(String(p.pid)), `${legacyClone ? 'clone' : 'clone3'}: started in the group`);
+    t.equal(out, `0::/\n1\nvm-box\nbusybox-rootfs\n`, 'its cgroup namespace is rooted at the group; pid 1; hostname; new root');
+    p.kill('SIGKILL');
+    const r = await p;
+    t.equal(r.signal, 'SIGKILL');
+  }
+});
