@@ -167,6 +167,22 @@ function main() {
     await t.rejects(async () => spawn('/bin/true', [], { ...base, cgroup: path.join(mount, 'bulkhead-missing') }), { name: 'IsolationError', code: 'ENOENT' });
   });
 
+  t.test('ref() keeps node alive until the exit; unref() lets it go, as child_process', async (t) => {
+    const lib = path.resolve(__dirname, '..', '..', '..', 'lib', 'index.js');
+    const script = (unref: boolean) =>
+      `const { spawn } = require(${JSON.stringify(lib)});` +
+      `const p = spawn('/bin/sh', ['-c', 'sleep 2; echo done > /tmp/out'], { rootfs: ${JSON.stringify(rootfs.dir)}, env: { PATH: '/bin' }, dieWithParent: false, reject: false, stdio: 'ignore' });` +
+      `console.log(p.pid); p.on('exit', () => console.log('exited'));${unref ? ' p.unref();' : ''}`;
+    const { execFileSync } = await import('node:child_process');
+    const held = execFileSync(process.execPath, ['-e', script(false)], { encoding: 'utf8' });
+    t.match(held, /^\d+\nexited\n$/, 'node waited for the exit');
+    const loose = execFileSync(process.execPath, ['-e', script(true)], { encoding: 'utf8' });
+    const pid = Number(loose.trim());
+    t.match(loose, /^\d+\n$/, 'node exited first');
+    t.ok(fs.existsSync(`/proc/${pid}`), 'the container outlives node when unref()ed with dieWithParent: false');
+    process.kill(pid, 'SIGKILL');
+  });
+
   t.test('500 spawns, in sequence and 50 at a time, leak no fd, zombie or mount', async (t) => {
     const fds = () => fs.readdirSync('/proc/self/fd').length;
     const mounts = () => fs.readFileSync('/proc/self/mountinfo', 'utf8');
