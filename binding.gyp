@@ -17,6 +17,16 @@
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"]
+    },
+    {
+      "target_name": "bulkhead-init",
+      "type": "executable",
+      "sources": ["native/init/init.c"],
+      "cflags": ["-O2", "-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-fno-pie"],
+      "cflags!": ["-pthread", "-fPIC", "-fno-omit-frame-pointer"],
+      "ldflags": ["-static", "-nostdlib", "-no-pie"],
+      "ldflags!": ["-pthread", "-rdynamic"],
+      "libraries!": ["-lpthread"]
     }
   ]
 }

@@ -60,7 +60,7 @@ export function nearest(word: string, candidates: string[]): string | undefined 
   return bestD <= Math.max(2, Math.ceil(word.length / 3)) ? best : undefined;
 }
 
-export function parseFlags(argv: string[], specs: FlagSpec[], command: string): Parsed {
+export function parseFlags(argv: string[], specs: FlagSpec[], command: string, opts: { stopAtPositional?: boolean } = {}): Parsed {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short as string, s]));
   const flags: ParsedFlags = {};
@@ -89,8 +89,21 @@ export function parseFlags(argv: string[], specs: FlagSpec[], command: string): 
       spec = byName.get(name) ?? unknown(`--${name}`);
     } else if (arg.startsWith('-') && arg.length > 1) {
       spec = byShort.get(arg.slice(1, 2)) ?? unknown(arg);
+      // A cluster of boolean shorts, as in `-it`.
+      if (spec.type === 'boolean' && arg.length > 2) {
+        for (const ch of arg.slice(1)) {
+          const s = byShort.get(ch);
+          if (!s || s.type !== 'boolean') unknown(`-${ch}`);
+          flags[(s as FlagSpec).name] = true;
+        }
+        continue;
+      }
       if (arg.length > 2) inline = arg.slice(2);
     } else {
+      if (opts.stopAtPositional) {
+        rest = argv.slice(i);
+        break;
+      }
       positionals.push(arg);
       continue;
     }

@@ -54,3 +54,18 @@ export function native(): NativeBinding {
     throw new NativeLoadError(candidatePaths(), err);
   }
 }
+
+let initPath: string | undefined;
+
+/** The static bulkhead-init executable built beside the addon (binding.gyp), for init: true. */
+export function initBinary(root: string = ROOT): string {
+  if (initPath) return initPath;
+  const tried = [
+    path.join(root, 'build', 'Release', 'bulkhead-init'),
+    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'bulkhead-init'),
+  ];
+  const found = tried.find((p) => fs.existsSync(p));
+  if (!found) throw new NativeLoadError(tried, new Error('bulkhead-init is missing'));
+  initPath = found;
+  return found;
+}

@@ -28,6 +28,14 @@ export interface FsOp {
   attrClr?: number;
   recursive?: boolean;
   mode?: number;
+  /** A missing target is skipped instead of failing. */
+  optional?: boolean;
+  /** Bind the resolved target onto itself. */
+  selfBind?: boolean;
+  /** Resolve target inside this directory (openat2 RESOLVE_IN_ROOT). */
+  root?: string;
+  parent?: string;
+  name?: string;
 }
 
 /** What native/spawn executes; computed by lib/spawn/plan.ts. */
@@ -54,6 +62,12 @@ export interface NativePlan {
   noNewPrivs?: boolean;
   setsid?: boolean;
   legacyClone?: boolean;
+  caps?: { bounding: number[]; effective: number[]; last: number };
+  rlimits?: Array<{ resource: number; soft: number; hard: number }>;
+  seccomp?: Buffer;
+  tty?: boolean;
+  rows?: number;
+  cols?: number;
 }
 
 export interface NativeRusage {
@@ -75,7 +89,8 @@ export interface NativeBinding {
   probeClone(options: { cgroupDir?: string }): CloneProbe;
   capabilities(): CapabilitySets;
   pipe(): [number, number];
-  spawn(plan: NativePlan): { pid: number; pidfd: number };
+  spawn(plan: NativePlan): { pid: number; pidfd: number; ptyMaster?: number };
+  setWindowSize(fd: number, rows: number, cols: number): void;
   ProcessWatch: new (
     pidfd: number,
     pid: number,

@@ -2,7 +2,10 @@
 // started by the addon with one clone3 and watched through its pidfd.
 import * as fs from 'node:fs';
 import { IsolationError } from '../errors';
-import { native } from '../native/load';
+import { initBinary, native } from '../native/load';
+import { CAPABILITY_NAMES } from '../caps/names';
+import { RLIMITS } from '../security/rlimits';
+import type { PathKind } from './plan';
 import type { NativeRusage } from '../native/types';
 import { validateSpawn, type SpawnOptions, type StdioOption } from './options';
 import { computePlan } from './plan';
@@ -17,6 +20,32 @@ const isFile = (p: string): boolean => {
   } catch {
     return false;
   }
+};
+
+// Facts of this kernel that every spawn needs, read once.
+const kindCache = new Map<string, ReturnType<PathKind>>();
+const pathKind: PathKind = (p) => {
+  let k = kindCache.get(p);
+  if (k === undefined) {
+    try {
+      k = fs.statSync(p).isDirectory() ? 'dir' : 'file';
+    } catch {
+      k = 'missing';
+    }
+    kindCache.set(p, k);
+  }
+  return k;
+};
+let capLastCache: number | undefined;
+const capLast = (): number => {
+  if (capLastCache === undefined) {
+    try {
+      capLastCache = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+    } catch {
+      capLastCache = CAPABILITY_NAMES.length - 1;
+    }
+  }
+  return capLastCache;
 };
 
 function normalizeStdio(s: SpawnOptions['stdio']): [StdioOption, StdioOption, StdioOption] {
@@ -41,6 +70,8 @@ function isolationError(err: NodeJS.ErrnoException & { step?: string; index?: nu
   if (p === undefined && typeof err.index === 'number' && err.index >= 0) {
     if (step === 'execve') p = plan.files[err.index];
     else if (step === 'dup') p = `fd ${err.index}`;
+    else if (step === 'prlimit') p = `RLIMIT_${Object.keys(RLIMITS).find((k) => RLIMITS[k] === err.index)?.toUpperCase()}`;
+    else if (step === 'capbset') p = `CAP_${CAPABILITY_NAMES[err.index] ?? err.index}`;
     else p = plan.ops[err.index]?.target;
   }
   if (p === undefined && step === 'execve') p = plan.files.length === 1 ? plan.files[0] : plan.argv[0];
@@ -71,7 +102,18 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
       return failed(command, new IsolationError(`ENOTDIR: rootfs ${o.rootfs} is not a directory`, { code: 'ENOTDIR', syscall: 'stat', step: 'rootfs', path: o.rootfs }));
     }
   }
-  const plan = computePlan({ command, args, options: o, ns, isFile, hostUid: process.getuid?.() ?? 0, hostGid: process.getgid?.() ?? 0 });
+  const plan = computePlan({
+    command,
+    args,
+    options: o,
+    ns,
+    isFile,
+    hostUid: process.getuid?.() ?? 0,
+    hostGid: process.getgid?.() ?? 0,
+    pathKind,
+    capLast: capLast(),
+    initBinary: o.init ? initBinary() : undefined,
+  });
 
   const stdio = normalizeStdio(o.stdio);
   const toClose: number[] = [];
@@ -102,16 +144,21 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
         plan.cgroupFd = cgroupFd;
       }
     }
-    const { pid, pidfd } = native().spawn({ ...plan, stdio: childFds as [number, number, number] });
+    const { pid, pidfd, ptyMaster } = native().spawn({ ...plan, stdio: childFds as [number, number, number] });
     let resolveExit!: (e: Exit) => void;
     const exited = new Promise<Exit>((r) => (resolveExit = r));
     const watch = new (native().ProcessWatch)(pidfd, pid, (exitCode, signal, rusage) => {
       resolveExit({ exitCode, signal: signal as NodeJS.Signals | null, rusage });
     });
-    return new Subprocess(pid, [command, ...args].join(' '), watch, parentEnds, exited, started, {
+    const sub = new Subprocess(pid, [command, ...args].join(' '), watch, parentEnds, exited, started, {
       buffer: o.buffer ?? true,
       reject: o.reject ?? true,
-    });
+    }, ptyMaster ?? null);
+    if (ptyMaster !== undefined) {
+      sub.ptyFd = ptyMaster;
+      sub.setWindowSize = native().setWindowSize;
+    }
+    return sub;
   } catch (err) {
     for (const fd of parentEnds) if (fd !== null) fs.closeSync(fd);
     const e = err as NodeJS.ErrnoException & { step?: string };

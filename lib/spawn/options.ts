@@ -51,6 +51,26 @@ export interface SpawnOptions {
   dieWithParent?: boolean;
   /** Use clone(2) and a cgroup.procs write, as on kernels without clone3. */
   legacyClone?: boolean;
+  /** Capabilities added to Docker's default 14 (names with or without CAP_, or 'ALL'). */
+  capAdd?: string[];
+  /** Capabilities removed from them ('ALL' for every one). */
+  capDrop?: string[];
+  /** prctl(PR_SET_NO_NEW_PRIVS) before execve (default true). */
+  noNewPrivileges?: boolean;
+  /** The seccomp profile: Docker's default (undefined), false for none, a profile object or a path to a Docker/OCI JSON file. */
+  seccomp?: false | string | object;
+  /** Mount the root filesystem read-only. */
+  readonlyRootfs?: boolean;
+  /** Resource limits by `ulimit` names: { nofile: 1024, core: 0, nproc: { soft: 64, hard: 128 } }. */
+  rlimits?: Record<string, number | 'unlimited' | { soft: number | 'unlimited'; hard: number | 'unlimited' }>;
+  /** Run a tiny init as pid 1 that reaps zombies and forwards signals (docker run --init). */
+  init?: boolean;
+  /** Paths hidden from the container (default: Docker's masked paths). */
+  maskedPaths?: string[];
+  /** Paths made read-only (default: Docker's read-only paths). */
+  readonlyPaths?: string[];
+  /** A pty from the container's own devpts as stdin, stdout and stderr; the handle's `pty` is its master. */
+  tty?: boolean | { rows: number; cols: number };
 }
 
 export const DEFAULT_NAMESPACES: Namespaces = {
@@ -69,7 +89,8 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 const KEYS: Array<keyof SpawnOptions> = [
   'rootfs', 'namespaces', 'hostname', 'env', 'cwd', 'uid', 'gid', 'groups', 'uidMappings', 'gidMappings',
-  'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone',
+  'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop',
+  'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty',
 ];
 
 const show = (v: unknown): string => {
@@ -230,6 +251,24 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
     else stdioEntry('stdio', o.stdio);
   }
   if (o.cgroup !== undefined) absolute('cgroup', o.cgroup);
-  for (const k of ['buffer', 'reject', 'dieWithParent', 'legacyClone'] as const) bool(k, o[k]);
+  for (const k of ['buffer', 'reject', 'dieWithParent', 'legacyClone', 'noNewPrivileges', 'readonlyRootfs', 'init'] as const) bool(k, o[k]);
+  for (const k of ['capAdd', 'capDrop', 'maskedPaths', 'readonlyPaths'] as const) {
+    const v = o[k];
+    if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) typeError(k, 'an array of strings', v);
+  }
+  for (const k of ['maskedPaths', 'readonlyPaths'] as const) (o[k] ?? []).forEach((p, i) => containedTarget(`${k}[${i}]`, p));
+  if (o.seccomp !== undefined && o.seccomp !== false && typeof o.seccomp !== 'string' && !isObj(o.seccomp)) {
+    typeError('seccomp', 'false, a profile object or a path to a JSON profile', o.seccomp);
+  }
+  if (typeof o.seccomp === 'string') absolute('seccomp', o.seccomp);
+  if (o.tty !== undefined && typeof o.tty !== 'boolean') {
+    if (!isObj(o.tty)) typeError('tty', 'a boolean or { rows, cols }', o.tty);
+    for (const k of ['rows', 'cols'] as const) {
+      const v = (o.tty as Record<string, unknown>)[k];
+      if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535) rangeError(`tty.${k}`, 'must be an integer from 1 to 65535', v);
+    }
+  }
+  if (o.tty && !ns.mount) rangeError('tty', 'needs namespaces.mount (the pty comes from the container\'s devpts)', o.tty);
+  if (o.init && !ns.mount) rangeError('init', 'needs namespaces.mount (the init is bound into the container)', o.init);
   return ns;
 }

@@ -4,6 +4,9 @@
 import * as path from 'node:path';
 import type { FsOp, NativePlan } from '../native/types';
 import * as F from './flags';
+import { capNumbers, resolveCaps } from '../security/caps';
+import { MASKED_PATHS, READONLY_PATHS } from '../security/paths';
+import { resolveRlimits } from '../security/rlimits';
 import { containedTarget, DEFAULT_PATH, type IdMapping, type Namespaces, type SpawnOptions } from './options';
 
 /** Where the host-view sandbox assembles its root: a tmpfs over /tmp in the child's own mount namespace. */
@@ -45,8 +48,22 @@ function tmpfsSize(size: string | number | undefined): string {
   return `,size=${typeof size === 'number' ? Math.floor(size) : size.toLowerCase()}`;
 }
 
-/** The filesystem steps: private propagation, the root, /proc, /dev, /sys, then the user's mounts. */
-export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) => boolean): { ops: FsOp[]; root: string } {
+/** How each masked path is hidden; decided once from the host's own /proc and /sys (same kernel). */
+export type PathKind = (p: string) => 'file' | 'dir' | 'missing';
+
+/** Steps whose target lies inside root are resolved there by the child (openat2 RESOLVE_IN_ROOT). */
+function inRoot(root: string, op: FsOp): FsOp {
+  const out: FsOp = { ...op, root };
+  if (op.op === 'mkdir' || op.op === 'touch' || op.op === 'symlink') {
+    const slash = op.target.lastIndexOf('/');
+    out.parent = op.target.slice(0, slash) || '/';
+    out.name = op.target.slice(slash + 1);
+  }
+  return out;
+}
+
+/** The filesystem steps: private propagation, the root, /proc, /dev, /sys, the user's mounts, then masks. */
+export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) => boolean, kind: PathKind = () => 'missing', initBinary?: string): { ops: FsOp[]; root: string } {
   const ops: FsOp[] = [];
   // Mount events must not propagate back to the host (mount_namespaces(7)).
   ops.push({ op: 'mount', target: '/', flags: F.MS_REC | F.MS_PRIVATE });
@@ -66,53 +83,69 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
     for (const p of ['/proc', '/sys', '/dev', '/run', '/tmp']) ops.push({ op: 'umount', target: root + p });
     ops.push({ op: 'setattr', target: root, attrSet: F.MOUNT_ATTR_RDONLY | F.MOUNT_ATTR_NOSUID, recursive: true });
   }
-  const at = (p: string) => root + p;
-  ops.push({ op: 'mkdir', target: at('/proc'), mode: 0o555 });
-  ops.push({ op: 'mount', source: 'proc', target: at('/proc'), fstype: 'proc', flags: F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC });
-  ops.push({ op: 'mkdir', target: at('/dev'), mode: 0o755 });
-  ops.push({ op: 'mount', source: 'tmpfs', target: at('/dev'), fstype: 'tmpfs', flags: F.MS_NOSUID, data: 'mode=755,size=65536k' });
+  const add = (op: FsOp) => ops.push(inRoot(root, op));
+  add({ op: 'mkdir', target: '/proc', mode: 0o555 });
+  add({ op: 'mount', source: 'proc', target: '/proc', fstype: 'proc', flags: F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC });
+  add({ op: 'mkdir', target: '/dev', mode: 0o755 });
+  add({ op: 'mount', source: 'tmpfs', target: '/dev', fstype: 'tmpfs', flags: F.MS_NOSUID, data: 'mode=755,size=65536k' });
   for (const d of DEVICES) {
-    ops.push({ op: 'touch', target: at(`/dev/${d}`), mode: 0o666 });
-    ops.push({ op: 'mount', source: `/dev/${d}`, target: at(`/dev/${d}`), flags: F.MS_BIND });
+    add({ op: 'touch', target: `/dev/${d}`, mode: 0o666 });
+    add({ op: 'mount', source: `/dev/${d}`, target: `/dev/${d}`, flags: F.MS_BIND });
   }
-  ops.push({ op: 'mkdir', target: at('/dev/pts'), mode: 0o755 });
+  add({ op: 'mkdir', target: '/dev/pts', mode: 0o755 });
   // A devpts instance of its own, so the container sees only its own ptys (devpts in filesystems(5)).
-  ops.push({ op: 'mount', source: 'devpts', target: at('/dev/pts'), fstype: 'devpts', flags: F.MS_NOSUID | F.MS_NOEXEC, data: 'newinstance,ptmxmode=0666,mode=0620' });
-  ops.push({ op: 'symlink', source: 'pts/ptmx', target: at('/dev/ptmx') });
-  ops.push({ op: 'mkdir', target: at('/dev/shm'), mode: 0o1777 });
-  ops.push({ op: 'mount', source: 'shm', target: at('/dev/shm'), fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC, data: 'mode=1777,size=65536k' });
+  add({ op: 'mount', source: 'devpts', target: '/dev/pts', fstype: 'devpts', flags: F.MS_NOSUID | F.MS_NOEXEC, data: 'newinstance,ptmxmode=0666,mode=0620' });
+  add({ op: 'symlink', source: 'pts/ptmx', target: '/dev/ptmx' });
+  add({ op: 'mkdir', target: '/dev/shm', mode: 0o1777 });
+  add({ op: 'mount', source: 'shm', target: '/dev/shm', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC, data: 'mode=1777,size=65536k' });
   if (ns.ipc) {
-    ops.push({ op: 'mkdir', target: at('/dev/mqueue'), mode: 0o755 });
-    ops.push({ op: 'mount', source: 'mqueue', target: at('/dev/mqueue'), fstype: 'mqueue', flags: F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC });
+    add({ op: 'mkdir', target: '/dev/mqueue', mode: 0o755 });
+    add({ op: 'mount', source: 'mqueue', target: '/dev/mqueue', fstype: 'mqueue', flags: F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC });
   }
   for (const [name, to] of [['fd', '/proc/self/fd'], ['stdin', '/proc/self/fd/0'], ['stdout', '/proc/self/fd/1'], ['stderr', '/proc/self/fd/2']]) {
-    ops.push({ op: 'symlink', source: to, target: at(`/dev/${name}`) });
+    add({ op: 'symlink', source: to, target: `/dev/${name}` });
   }
-  ops.push({ op: 'mkdir', target: at('/sys'), mode: 0o555 });
+  if (initBinary !== undefined) {
+    add({ op: 'touch', target: '/dev/init', mode: 0o755 });
+    add({ op: 'mount', source: initBinary, target: '/dev/init', flags: F.MS_BIND });
+    add({ op: 'setattr', target: '/dev/init', attrSet: F.MOUNT_ATTR_RDONLY | F.MOUNT_ATTR_NOSUID | F.MOUNT_ATTR_NODEV });
+  }
+  add({ op: 'mkdir', target: '/sys', mode: 0o555 });
   if (ns.net) {
     // sysfs shows the network devices of the mounting process's net namespace.
-    ops.push({ op: 'mount', source: 'sysfs', target: at('/sys'), fstype: 'sysfs', flags: F.MS_RDONLY | F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC });
+    add({ op: 'mount', source: 'sysfs', target: '/sys', fstype: 'sysfs', flags: F.MS_RDONLY | F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC });
   } else {
-    ops.push({ op: 'mount', source: '/sys', target: at('/sys'), flags: F.MS_BIND | F.MS_REC });
-    ops.push({ op: 'setattr', target: at('/sys'), attrSet: F.MOUNT_ATTR_RDONLY | F.MOUNT_ATTR_NOSUID | F.MOUNT_ATTR_NODEV | F.MOUNT_ATTR_NOEXEC, recursive: true });
+    add({ op: 'mount', source: '/sys', target: '/sys', flags: F.MS_BIND | F.MS_REC });
+    add({ op: 'setattr', target: '/sys', attrSet: F.MOUNT_ATTR_RDONLY | F.MOUNT_ATTR_NOSUID | F.MOUNT_ATTR_NODEV | F.MOUNT_ATTR_NOEXEC, recursive: true });
   }
   if (hostView) {
-    ops.push({ op: 'mount', source: 'tmpfs', target: at('/tmp'), fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=1777' });
-    ops.push({ op: 'mount', source: 'tmpfs', target: at('/run'), fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=755' });
+    add({ op: 'mount', source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=1777' });
+    add({ op: 'mount', source: 'tmpfs', target: '/run', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=755' });
   }
   (o.mounts ?? []).forEach((m, i) => {
-    const target = at(containedTarget(`mounts[${i}].target`, m.target));
+    const target = containedTarget(`mounts[${i}].target`, m.target);
     if (m.type === 'bind') {
       const file = isFile(m.source);
-      if (!hostView) ops.push(file ? { op: 'touch', target, mode: 0o644 } : { op: 'mkdir', target, mode: 0o755 });
-      ops.push({ op: 'mount', source: m.source, target, flags: F.MS_BIND | F.MS_REC });
-      if (m.readonly) ops.push({ op: 'setattr', target, attrSet: F.MOUNT_ATTR_RDONLY, recursive: true });
+      if (!hostView) add(file ? { op: 'touch', target, mode: 0o644 } : { op: 'mkdir', target, mode: 0o755 });
+      add({ op: 'mount', source: m.source, target, flags: F.MS_BIND | F.MS_REC });
+      if (m.readonly) add({ op: 'setattr', target, attrSet: F.MOUNT_ATTR_RDONLY, recursive: true });
     } else {
-      if (!hostView) ops.push({ op: 'mkdir', target, mode: 0o755 });
+      if (!hostView) add({ op: 'mkdir', target, mode: 0o755 });
       const mode = (m.mode ?? 0o1777).toString(8);
-      ops.push({ op: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: `mode=${mode}${tmpfsSize(m.size)}` });
+      add({ op: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: `mode=${mode}${tmpfsSize(m.size)}` });
     }
   });
+  for (const p of o.readonlyPaths ?? READONLY_PATHS) {
+    add({ op: 'mount', target: p, flags: F.MS_BIND | F.MS_REC, selfBind: true, optional: true });
+    add({ op: 'setattr', target: p, attrSet: F.MOUNT_ATTR_RDONLY | F.MOUNT_ATTR_NOSUID | F.MOUNT_ATTR_NODEV | F.MOUNT_ATTR_NOEXEC, recursive: true, optional: true });
+  }
+  for (const p of o.maskedPaths ?? MASKED_PATHS) {
+    const k = kind(p);
+    if (k === 'file') add({ op: 'mount', source: '/dev/null', target: p, flags: F.MS_BIND, optional: true });
+    else if (k === 'dir') add({ op: 'mount', source: 'tmpfs', target: p, fstype: 'tmpfs', flags: F.MS_RDONLY | F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC, data: 'size=0', optional: true });
+  }
+  // Last, so that everything above could still create its mount points.
+  if (o.readonlyRootfs) add({ op: 'setattr', target: '/', attrSet: F.MOUNT_ATTR_RDONLY });
   return { ops, root };
 }
 
@@ -124,15 +157,25 @@ export interface PlanInput {
   isFile: (source: string) => boolean;
   hostUid: number;
   hostGid: number;
+  /** What each masked path is on this kernel. */
+  pathKind?: PathKind;
+  /** /proc/sys/kernel/cap_last_cap. */
+  capLast?: number;
+  /** The host path of bulkhead-init, for init: true. */
+  initBinary?: string;
+  /** The compiled seccomp program for this plan's capabilities, if any. */
+  seccomp?: (caps: string[]) => Buffer | undefined;
 }
 
 /** The plan minus what belongs to one call (stdio fds, the cgroup fd). */
 export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
   const { command, args, options: o, ns } = input;
   const env: Record<string, string> = { PATH: DEFAULT_PATH, HOME: '/root', ...(o.hostname ? { HOSTNAME: o.hostname } : {}), ...o.env };
+  const caps = resolveCaps(o.capAdd, o.capDrop);
+  const init = o.init ? '/dev/init' : undefined;
   const plan: Omit<NativePlan, 'stdio'> = {
-    files: execCandidates(command, env.PATH ?? DEFAULT_PATH),
-    argv: [command, ...input.args],
+    files: init ? [init] : execCandidates(command, env.PATH ?? DEFAULT_PATH),
+    argv: init ? [init, '--', command, ...input.args] : [command, ...input.args],
     env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     flags: cloneFlags(ns),
     ops: [],
@@ -144,10 +187,24 @@ export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
     dieWithParent: o.dieWithParent ?? true,
     setsid: true,
     legacyClone: o.legacyClone ?? false,
+    noNewPrivs: o.noNewPrivileges ?? true,
+    // A non-root program keeps no effective capabilities, as under Docker: execve
+    // clears them for it anyway (capabilities(7), "Transformation during execve").
+    caps: { bounding: capNumbers(caps), effective: (o.uid ?? 0) === 0 ? capNumbers(caps) : [], last: input.capLast ?? 40 },
+    rlimits: resolveRlimits(o.rlimits),
   };
   void args;
+  if (o.tty) {
+    plan.tty = true;
+    if (typeof o.tty === 'object') {
+      plan.rows = o.tty.rows;
+      plan.cols = o.tty.cols;
+    }
+  }
+  const program = o.seccomp === false ? undefined : input.seccomp?.(caps);
+  if (program) plan.seccomp = program;
   if (ns.mount) {
-    const { ops, root } = fsOps(o, ns, input.isFile);
+    const { ops, root } = fsOps(o, ns, input.isFile, input.pathKind, init ? input.initBinary : undefined);
     plan.ops = ops;
     plan.rootfs = root;
   }

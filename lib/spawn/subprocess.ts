@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import * as os from 'node:os';
+import * as tty from 'node:tty';
 import type { NativeRusage, ProcessWatch } from '../native/types';
 
 export interface SpawnResult {
@@ -39,6 +40,8 @@ export class ExitError extends Error implements SpawnResult {
 }
 
 export class Subprocess extends EventEmitter implements PromiseLike<SpawnResult> {
+  /** With tty: the pty master, one duplex stream for the terminal's input and output. */
+  readonly pty: net.Socket | null = null;
   readonly stdin: net.Socket | null;
   readonly stdout: net.Socket | null;
   readonly stderr: net.Socket | null;
@@ -55,13 +58,23 @@ export class Subprocess extends EventEmitter implements PromiseLike<SpawnResult>
     exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; rusage: NativeRusage }>,
     started: number,
     opts: { buffer: boolean; reject: boolean },
+    ptyMaster: number | null = null,
   ) {
     super();
     const sock = (fd: number | null, readable: boolean) =>
       fd === null ? null : new net.Socket({ fd, readable, writable: !readable });
-    this.stdin = sock(pipes[0], false);
-    this.stdout = sock(pipes[1], true);
-    this.stderr = sock(pipes[2], true);
+    if (ptyMaster !== null) {
+      // libuv opens a pty master as a TTY handle; tty.ReadStream wraps it, and the handle writes too.
+      this.pty = new tty.ReadStream(ptyMaster);
+      (this.pty as net.Socket & { writable: boolean }).writable = true;
+      // Reading the master after the last slave fd closes fails with EIO (pty(7)): that is the end.
+      this.pty.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EIO') this.emit('error', e);
+      });
+    }
+    this.stdin = ptyMaster !== null ? this.pty : sock(pipes[0], false);
+    this.stdout = ptyMaster !== null ? this.pty : sock(pipes[1], true);
+    this.stderr = ptyMaster !== null ? null : sock(pipes[2], true);
     const collect = (s: net.Socket | null): Promise<string | undefined> => {
       if (!s) return Promise.resolve(undefined);
       if (!opts.buffer) return new Promise((r) => s.once('close', () => r(undefined)));
@@ -87,7 +100,7 @@ export class Subprocess extends EventEmitter implements PromiseLike<SpawnResult>
     exited.then(
       (e) => {
         // Nobody reads what is written after exit: close our end of stdin, as child_process does.
-        this.stdin?.destroy();
+        if (ptyMaster === null) this.stdin?.destroy();
         this.exitCode = e.exitCode;
         this.signalCode = e.signal;
         this.emit('exit', e.exitCode, e.signal);
@@ -115,16 +128,27 @@ export class Subprocess extends EventEmitter implements PromiseLike<SpawnResult>
   /** Keep node running until the process exits (the default). */
   ref(): this {
     this.watch?.ref();
-    for (const s of [this.stdin, this.stdout, this.stderr]) s?.ref();
+    for (const s of new Set([this.stdin, this.stdout, this.stderr])) s?.ref();
     return this;
   }
 
   /** Let node exit while the process still runs, as child_process's unref(). */
   unref(): this {
     this.watch?.unref();
-    for (const s of [this.stdin, this.stdout, this.stderr]) s?.unref();
+    for (const s of new Set([this.stdin, this.stdout, this.stderr])) s?.unref();
     return this;
   }
+
+  /** Tells the pty (tty: true) the terminal's size; the program gets SIGWINCH. */
+  resize(rows: number, cols: number): void {
+    if (this.ptyFd === null) throw new TypeError('resize: this process has no tty');
+    this.setWindowSize?.(this.ptyFd, rows, cols);
+  }
+
+  /** @internal */
+  ptyFd: number | null = null;
+  /** @internal */
+  setWindowSize?: (fd: number, rows: number, cols: number) => void;
 
   then<A = SpawnResult, B = never>(
     onfulfilled?: ((value: SpawnResult) => A | PromiseLike<A>) | null,

@@ -1,12 +1,16 @@
 #include "child.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/prctl.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <termios.h>
 
 #include "../sys.h"
 
@@ -24,12 +28,29 @@
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef RESOLVE_NO_MAGICLINKS
+#define RESOLVE_NO_MAGICLINKS 0x02
+#endif
+#ifndef RESOLVE_IN_ROOT
+#define RESOLVE_IN_ROOT 0x10
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
 
 namespace bulkhead {
 namespace {
 
 struct MountAttr {  // struct mount_attr, mount_setattr(2)
   uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+struct OpenHow {  // struct open_how, openat2(2)
+  uint64_t flags, mode, resolve;
 };
 
 struct KernelSigaction {  // the kernel's struct sigaction for rt_sigaction(2)
@@ -49,43 +70,97 @@ struct KernelSigaction {  // the kernel's struct sigaction for rt_sigaction(2)
 inline long P(const char* s) { return reinterpret_cast<long>(s); }
 inline const char* Opt(const std::string& s, bool present) { return present ? s.c_str() : nullptr; }
 
+// Writes "/proc/self/fd/<fd>" into buf: the path through which mount(2) acts on
+// an fd that openat2 resolved.
+const char* FdPath(char* buf, long fd) {
+  const char prefix[] = "/proc/self/fd/";
+  char* p = buf;
+  for (const char* q = prefix; *q; q++) *p++ = *q;
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + fd % 10);
+    fd /= 10;
+  } while (fd > 0);
+  while (n > 0) *p++ = digits[--n];
+  *p = 0;
+  return buf;
+}
+
+// Resolves path inside root the way the container will see it: symlinks, even
+// absolute ones and "..", cannot leave root (openat2(2), RESOLVE_IN_ROOT), which
+// keeps a hostile rootfs from aiming a mount at the host (CVE-2021-30465).
+long OpenInRoot(const std::string& root, const std::string& path, long flags) {
+  long rootfd = Raw(SYS_openat, AT_FDCWD, P(root.c_str()), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) return rootfd;
+  OpenHow how{static_cast<uint64_t>(flags | O_CLOEXEC), 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  long fd = Raw(SYS_openat2, rootfd, P(path.c_str()), reinterpret_cast<long>(&how), sizeof how);
+  Raw(SYS_close, rootfd);
+  return fd;
+}
+
 void RunOp(const ChildContext* c, const FsOp& op, int32_t i) {
   long r = 0;
+  const bool in_root = !op.root.empty();
+  char fdpath[40];
+  long fd = -1;
+  const char* target = op.target.c_str();
+  long dirfd = AT_FDCWD;
+  const char* entry = target;
+  if (in_root && (op.kind == FsOp::kMkdir || op.kind == FsOp::kTouch || op.kind == FsOp::kSymlink)) {
+    fd = OpenInRoot(op.root, op.parent, O_PATH | O_DIRECTORY);
+    if (fd < 0) {
+      if (op.optional && fd == -ENOENT) return;
+      Die(c, kStepOpenat2, fd, i);
+    }
+    dirfd = fd;
+    entry = op.name.c_str();
+  } else if (in_root) {
+    fd = OpenInRoot(op.root, op.target, O_PATH);
+    if (fd < 0) {
+      if (op.optional && fd == -ENOENT) return;
+      Die(c, kStepOpenat2, fd, i);
+    }
+    target = FdPath(fdpath, fd);
+  }
   switch (op.kind) {
     case FsOp::kMount:
-      r = Raw(SYS_mount, P(Opt(op.source, op.has_source)), P(op.target.c_str()), P(Opt(op.fstype, op.has_fstype)),
+      // A self bind names its source through the same resolved fd, so that it
+      // is the container's file and not the host's at the same path.
+      r = Raw(SYS_mount, P(op.self_bind ? target : Opt(op.source, op.has_source)), P(target), P(Opt(op.fstype, op.has_fstype)),
               static_cast<long>(op.flags), P(Opt(op.data, op.has_data)));
-      if (r < 0) Die(c, kStepMount, r, i);
+      if (r < 0 && !(op.optional && r == -ENOENT)) Die(c, kStepMount, r, i);
       break;
     case FsOp::kMkdir:
-      r = Raw(SYS_mkdirat, AT_FDCWD, P(op.target.c_str()), op.mode);
+      r = Raw(SYS_mkdirat, dirfd, P(entry), op.mode);
       if (r < 0 && r != -EEXIST) Die(c, kStepMkdir, r, i);
       break;
     case FsOp::kTouch:
       // A bind mount of a file needs a file to land on (mount(2)).
-      r = Raw(SYS_openat, AT_FDCWD, P(op.target.c_str()), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, op.mode);
+      r = Raw(SYS_openat, dirfd, P(entry), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, op.mode);
       if (r < 0 && r != -EEXIST) Die(c, kStepTouch, r, i);
       if (r >= 0) Raw(SYS_close, r);
       break;
     case FsOp::kSymlink:
-      r = Raw(SYS_symlinkat, P(op.source.c_str()), AT_FDCWD, P(op.target.c_str()));
+      r = Raw(SYS_symlinkat, P(op.source.c_str()), dirfd, P(entry));
       if (r < 0 && r != -EEXIST) Die(c, kStepSymlink, r, i);
       break;
     case FsOp::kUmount:
       // "Make sure nothing is mounted here": not a mount point (EINVAL) or no
       // such path (ENOENT) already is that.
-      r = Raw(SYS_umount2, P(op.target.c_str()), MNT_DETACH);
+      r = Raw(SYS_umount2, P(target), MNT_DETACH);
       if (r < 0 && r != -EINVAL && r != -ENOENT) Die(c, kStepUmount, r, i);
       break;
     case FsOp::kSetattr: {
       // One call changes a whole tree of mounts (mount_setattr(2), Linux 5.12).
       MountAttr attr{op.attr_set, op.attr_clr, 0, 0};
-      r = Raw(SYS_mount_setattr, AT_FDCWD, P(op.target.c_str()), op.recursive ? AT_RECURSIVE : 0,
+      r = Raw(SYS_mount_setattr, AT_FDCWD, P(target), op.recursive ? AT_RECURSIVE : 0,
               reinterpret_cast<long>(&attr), sizeof attr);
       if (r < 0) Die(c, kStepSetattr, r, i);
       break;
     }
   }
+  if (fd >= 0) Raw(SYS_close, fd);
 }
 
 // A new network namespace has only lo, and it is down (network_namespaces(7)).
@@ -101,6 +176,49 @@ void LoopbackUp(const ChildContext* c) {
   r = Raw(SYS_ioctl, s, SIOCSIFFLAGS, reinterpret_cast<long>(&ifr));
   if (r < 0) Die(c, kStepLoUp, r);
   Raw(SYS_close, s);
+}
+
+// Opens a pty in the container's own devpts (after pivot_root, so /dev/ptmx is
+// its instance), sends the master to the parent over the console socket with
+// SCM_RIGHTS (unix(7)) and returns the slave, or dies.
+long OpenPty(const ChildContext* c) {
+  const Plan* p = c->plan;
+  long master = Raw(SYS_openat, AT_FDCWD, P("/dev/ptmx"), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) Die(c, kStepTty, master);
+  int unlock = 0;
+  long r = Raw(SYS_ioctl, master, TIOCSPTLCK, reinterpret_cast<long>(&unlock));
+  if (r < 0) Die(c, kStepTty, r);
+  // TIOCGPTPEER opens the slave without a path lookup (ioctl_tty(2), Linux 4.13).
+  long slave = Raw(SYS_ioctl, master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) Die(c, kStepTty, slave);
+  if (p->rows > 0 && p->cols > 0) {
+    struct winsize ws {};
+    ws.ws_row = p->rows;
+    ws.ws_col = p->cols;
+    Raw(SYS_ioctl, slave, TIOCSWINSZ, reinterpret_cast<long>(&ws));
+  }
+  char byte = 0;
+  struct iovec iov {&byte, 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u{};
+  struct msghdr msg {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof u.buf;
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  int mfd = static_cast<int>(master);
+  __builtin_memcpy(CMSG_DATA(cm), &mfd, sizeof mfd);
+  r = Raw(SYS_sendmsg, c->console_fd, reinterpret_cast<long>(&msg), 0);
+  if (r < 0) Die(c, kStepTty, r);
+  Raw(SYS_close, master);
+  Raw(SYS_close, c->console_fd);
+  return slave;
 }
 
 }  // namespace
@@ -172,9 +290,36 @@ int ChildMain(void* arg) {
 
   if (p->lo_up) LoopbackUp(c);
 
+  long tty = -1;
+  if (p->tty) {
+    tty = OpenPty(c);
+    // setsid ran above: this session has no controlling terminal yet (credentials(7)).
+    r = Raw(SYS_ioctl, tty, TIOCSCTTY, 0);
+    if (r < 0) Die(c, kStepTty, r);
+  }
+
   if (p->set_hostname) {
     r = Raw(SYS_sethostname, P(p->hostname.c_str()), static_cast<long>(p->hostname.size()));
     if (r < 0) Die(c, kStepSethostname, r);
+  }
+
+  for (const Rlimit& rl : p->rlimits) {
+    uint64_t lim[2] = {rl.soft, rl.hard};
+    r = Raw(SYS_prlimit64, 0, rl.resource, reinterpret_cast<long>(lim), 0);
+    if (r < 0) Die(c, kStepPrlimit, r, rl.resource);
+  }
+
+  if (p->set_caps) {
+    // Dropping from the bounding set needs CAP_SETPCAP, so it comes first
+    // (capabilities(7)); for root the bounding set is what execve grants.
+    for (int cap = 0; cap <= p->cap_last && cap < 64; cap++) {
+      if (p->cap_bounding & (1ULL << cap)) continue;
+      r = Raw(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
+      if (r < 0) Die(c, kStepCapbset, r, cap);
+    }
+    // Keep the permitted set across the uid change below; capset trims it after.
+    r = Raw(SYS_prctl, PR_SET_KEEPCAPS, 1, 0, 0, 0);
+    if (r < 0) Die(c, kStepPrctl, r);
   }
 
   if (p->set_ids) {
@@ -189,11 +334,49 @@ int ChildMain(void* arg) {
   if (!p->cwd.empty()) {
     r = Raw(SYS_chdir, P(p->cwd.c_str()));
     if (r < 0) Die(c, kStepChdir, r);
+    // The cwd must lie under the new root: a path through a leaked fd such as
+    // /proc/self/fd/N names a directory outside it, which getcwd(2) reports as
+    // "(unreachable)/..." (CVE-2024-21626).
+    char cwd[256];
+    r = Raw(SYS_getcwd, reinterpret_cast<long>(cwd), sizeof cwd);
+    if ((r < 0 && r != -ERANGE) || (r > 0 && cwd[0] != '/')) Die(c, kStepCwd, r < 0 ? r : -ENOENT);
+  }
+
+  if (p->set_caps) {
+    r = Raw(SYS_prctl, PR_SET_KEEPCAPS, 0, 0, 0, 0);
+    if (r < 0) Die(c, kStepPrctl, r);
+    r = Raw(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    if (r < 0 && r != -EINVAL) Die(c, kStepPrctl, r);
+  }
+
+  // Without no_new_privs, loading a filter takes CAP_SYS_ADMIN (seccomp(2)), so
+  // it goes in while the capabilities are still there.
+  struct sock_fprog prog {
+    static_cast<unsigned short>(p->seccomp.size() / 8),
+        reinterpret_cast<struct sock_filter*>(const_cast<uint8_t*>(p->seccomp.data()))
+  };
+  if (!p->seccomp.empty() && !p->no_new_privs) {
+    r = Raw(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, reinterpret_cast<long>(&prog));
+    if (r < 0) Die(c, kStepSeccomp, r);
+  }
+
+  if (p->set_caps) {
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    uint64_t eff = p->cap_effective & p->cap_bounding;
+    data[0].effective = data[0].permitted = static_cast<uint32_t>(eff);
+    data[1].effective = data[1].permitted = static_cast<uint32_t>(eff >> 32);
+    r = Raw(SYS_capset, reinterpret_cast<long>(&hdr), reinterpret_cast<long>(data));
+    if (r < 0) Die(c, kStepCapset, r);
   }
 
   if (p->no_new_privs) {
     r = Raw(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     if (r < 0) Die(c, kStepNoNewPrivs, r);
+    if (!p->seccomp.empty()) {
+      r = Raw(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, reinterpret_cast<long>(&prog));
+      if (r < 0) Die(c, kStepSeccomp, r);
+    }
   }
 
   // Stdio and passed fds: first lift every source above all targets, so that
@@ -202,7 +385,7 @@ int ChildMain(void* arg) {
   int lifted[3 + 64];
   if (n > 3 + 64) Die(c, kStepDup, -EMFILE);
   for (int i = 0; i < n; i++) {
-    int src = i < 3 ? p->stdio[i] : p->fds[i - 3];
+    int src = i < 3 ? (tty >= 0 ? static_cast<int>(tty) : p->stdio[i]) : p->fds[i - 3];
     r = Raw(SYS_fcntl, src, F_DUPFD_CLOEXEC, c->high_fd);
     if (r < 0) Die(c, kStepDup, r, i);
     lifted[i] = static_cast<int>(r);

@@ -1,5 +1,7 @@
 #include "plan.h"
 
+#include <math.h>
+
 namespace bulkhead {
 namespace {
 
@@ -78,7 +80,9 @@ bool ParseOp(Napi::Env env, Napi::Value v, FsOp* op) {
   if (!Str(env, o, "source", &op->source, &op->has_source) || !Str(env, o, "target", &op->target) ||
       !Str(env, o, "fstype", &op->fstype, &op->has_fstype) || !Str(env, o, "data", &op->data, &op->has_data) ||
       !Num(env, o, "flags", &flags) || !Num(env, o, "attrSet", &set) || !Num(env, o, "attrClr", &clr) ||
-      !Num(env, o, "mode", &mode) || !Bool(env, o, "recursive", &op->recursive)) {
+      !Num(env, o, "mode", &mode) || !Bool(env, o, "recursive", &op->recursive) ||
+      !Bool(env, o, "optional", &op->optional) || !Bool(env, o, "selfBind", &op->self_bind) || !Str(env, o, "root", &op->root) ||
+      !Str(env, o, "parent", &op->parent) || !Str(env, o, "name", &op->name)) {
     return false;
   }
   op->flags = static_cast<unsigned long>(flags);
@@ -120,6 +124,46 @@ bool ParsePlan(Napi::Env env, Napi::Object o, Plan* p) {
     p->set_ids = true;
     p->uid = static_cast<uid_t>(uid);
     p->gid = static_cast<gid_t>(gid);
+  }
+  Napi::Value caps = o.Get("caps");
+  if (caps.IsObject()) {
+    Napi::Object c = caps.As<Napi::Object>();
+    std::vector<int> bounding, effective;
+    double last = 40;
+    if (!IntList(env, c, "bounding", &bounding) || !IntList(env, c, "effective", &effective) ||
+        !Num(env, c, "last", &last)) {
+      return false;
+    }
+    for (int b : bounding) if (b >= 0 && b < 64) p->cap_bounding |= 1ULL << b;
+    for (int b : effective) if (b >= 0 && b < 64) p->cap_effective |= 1ULL << b;
+    p->cap_last = static_cast<int>(last);
+    p->set_caps = true;
+  }
+  Napi::Value rl = o.Get("rlimits");
+  if (rl.IsArray()) {
+    Napi::Array a = rl.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Value e = a.Get(i);
+      if (!e.IsObject()) return Fail(env, "rlimits[]", "objects");
+      double res = -1, soft = 0, hard = 0;
+      Napi::Object r = e.As<Napi::Object>();
+      if (!Num(env, r, "resource", &res) || !Num(env, r, "soft", &soft) || !Num(env, r, "hard", &hard)) return false;
+      // Infinity stands for RLIM_INFINITY (getrlimit(2)).
+      auto lim = [](double v) { return v == INFINITY ? ~0ULL : static_cast<uint64_t>(v); };
+      p->rlimits.push_back({static_cast<int>(res), lim(soft), lim(hard)});
+    }
+  }
+  double rows = 0, cols = 0;
+  if (!Bool(env, o, "tty", &p->tty) || !Num(env, o, "rows", &rows) || !Num(env, o, "cols", &cols)) return false;
+  p->rows = static_cast<unsigned short>(rows);
+  p->cols = static_cast<unsigned short>(cols);
+  Napi::Value sc = o.Get("seccomp");
+  if (sc.IsBuffer()) {
+    Napi::Buffer<uint8_t> b = sc.As<Napi::Buffer<uint8_t>>();
+    if (b.Length() == 0 || b.Length() % 8 != 0) return Fail(env, "seccomp", "a buffer of 8-byte sock_filter instructions");
+    p->seccomp.assign(b.Data(), b.Data() + b.Length());
+  } else if (!sc.IsUndefined() && !sc.IsNull()) {
+    return Fail(env, "seccomp", "a Buffer");
   }
   Napi::Value ops = o.Get("ops");
   if (!ops.IsUndefined() && !ops.IsNull()) {

@@ -19,7 +19,16 @@ struct FsOp {
   uint64_t attr_set = 0;       // mount_setattr(2) MOUNT_ATTR_*
   uint64_t attr_clr = 0;
   bool recursive = false;
+  bool optional = false;       // a missing target (ENOENT) is not an error
+  bool self_bind = false;      // bind the resolved target onto itself (source ignored)
+  std::string root;            // when set, target is resolved inside it (openat2 RESOLVE_IN_ROOT)
+  std::string parent, name;    // mkdir/touch inside root: the parent to resolve and the entry to create
   unsigned mode = 0755;
+};
+
+struct Rlimit {
+  int resource;
+  uint64_t soft, hard;
 };
 
 struct Plan {
@@ -46,6 +55,14 @@ struct Plan {
   bool no_new_privs = false;
   bool setsid = true;
   bool legacy_clone = false;
+  bool set_caps = false;
+  uint64_t cap_bounding = 0;      // capabilities kept in the bounding set
+  uint64_t cap_effective = 0;     // effective = permitted; inheritable and ambient cleared
+  int cap_last = 40;              // /proc/sys/kernel/cap_last_cap
+  std::vector<Rlimit> rlimits;
+  std::vector<uint8_t> seccomp;   // struct sock_filter[], loaded last before execve
+  bool tty = false;               // a pty from the container's own devpts as stdio
+  unsigned short rows = 0, cols = 0;
 };
 
 // Fills plan from a JS object; on a malformed field throws a JS TypeError and
@@ -75,6 +92,13 @@ enum Step : int32_t {
   kStepExecve,
   kStepLoUp,
   kStepNoNewPrivs,
+  kStepCapbset,
+  kStepCapset,
+  kStepPrlimit,
+  kStepSeccomp,
+  kStepCwd,
+  kStepOpenat2,
+  kStepTty,
 };
 
 struct ChildError {

@@ -6,6 +6,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +27,7 @@ const char* const kStepNames[] = {
     "sync",     "signals",   "setsid",    "prctl",       "mount",     "mkdir",     "mount_setattr",
     "symlink",  "open",      "pivot_root", "umount2",    "chdir",     "sethostname", "setgroups",
     "setresgid", "setresuid", "dup",      "close_range", "execve",    "lo_up",     "no_new_privs",
+    "capbset",  "capset",    "prlimit",   "seccomp",     "cwd",       "openat2",   "tty",
 };
 
 // The child runs on this stack while it shares our memory. Spawn returns only
@@ -86,6 +90,20 @@ void Reap(int pidfd, pid_t pid) {
 
 }  // namespace
 
+Napi::Value SetWindowSize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber()) {
+    Napi::TypeError::New(env, "setWindowSize(fd, rows, cols)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  struct winsize ws {};
+  ws.ws_row = static_cast<unsigned short>(info[1].As<Napi::Number>().Uint32Value());
+  ws.ws_col = static_cast<unsigned short>(info[2].As<Napi::Number>().Uint32Value());
+  // The kernel sends SIGWINCH to the pty's foreground process group (ioctl_tty(2)).
+  if (ioctl(info[0].As<Napi::Number>().Int32Value(), TIOCSWINSZ, &ws) < 0) return ThrowErrno(env, errno, "ioctl", "TIOCSWINSZ");
+  return env.Undefined();
+}
+
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() != 1 || !info[0].IsObject()) {
@@ -120,8 +138,17 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     for (int fd : {errp[0], errp[1], syncp[0], syncp[1]}) if (fd >= 0) close(fd);
     return ThrowErrno(env, e, "fcntl");
   }
+  int console[2] = {-1, -1};
+  if (plan.tty) {
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0) {
+      int e = errno;
+      for (int fd : {errp[0], errp[1], syncp[0], syncp[1]}) if (fd >= 0) close(fd);
+      return ThrowErrno(env, e, "socketpair");
+    }
+    console[1] = Lift(console[1], high);
+  }
   bool late_cgroupns = plan.legacy_clone && !plan.cgroup_procs.empty() && (plan.flags & CLONE_NEWCGROUP) != 0;
-  ChildContext ctx{&plan, errp[1], need_sync ? syncp[0] : -1, high, late_cgroupns};
+  ChildContext ctx{&plan, errp[1], need_sync ? syncp[0] : -1, high, late_cgroupns, console[1]};
 
   void* stack = ChildStack();
   if (stack == nullptr) {
@@ -161,7 +188,9 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   close(errp[1]);
   if (need_sync) close(syncp[0]);
+  if (console[1] >= 0) close(console[1]);
   if (clone_err) {
+    if (console[0] >= 0) close(console[0]);
     close(errp[0]);
     if (need_sync) close(syncp[1]);
     return ThrowErrno(env, clone_err, plan.legacy_clone ? "clone" : "clone3");
@@ -180,6 +209,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       int e = errno;
       close(syncp[1]);  // EOF: the child exits without running anything
       close(errp[0]);
+      if (console[0] >= 0) close(console[0]);
       Reap(pidfd, static_cast<pid_t>(pid));
       Napi::Error err = ErrnoError(env, e, "write", failed_path.c_str());
       err.Set("step", Napi::String::New(env, failed));
@@ -212,12 +242,36 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     }
   }
   close(errp[0]);
+  int master = -1;
+  if (console[0] >= 0) {
+    if (got != sizeof report) {
+      // The child sent the master before execve, so it is queued by now.
+      char byte;
+      struct iovec iov {&byte, 1};
+      union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+      } u{};
+      struct msghdr msg {};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = u.buf;
+      msg.msg_controllen = sizeof u.buf;
+      if (recvmsg(console[0], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) == 1) {
+        struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+        if (cm != nullptr && cm->cmsg_type == SCM_RIGHTS) memcpy(&master, CMSG_DATA(cm), sizeof master);
+      }
+    }
+    close(console[0]);
+  }
   if (got == sizeof report) {
+    if (master >= 0) close(master);
     Reap(pidfd, static_cast<pid_t>(pid));
     return ChildFailure(env, report);
   }
 
   Napi::Object out = Napi::Object::New(env);
+  if (plan.tty) out.Set("ptyMaster", Napi::Number::New(env, master));
   out.Set("pid", Napi::Number::New(env, static_cast<double>(pid)));
   out.Set("pidfd", Napi::Number::New(env, pidfd));
   return out;

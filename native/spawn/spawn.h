@@ -7,4 +7,7 @@ namespace bulkhead {
 // Error with { step, errno, code, index }; lib/spawn turns it into an IsolationError.
 Napi::Value Spawn(const Napi::CallbackInfo& info);
 
+// setWindowSize(ptyMaster, rows, cols): TIOCSWINSZ.
+Napi::Value SetWindowSize(const Napi::CallbackInfo& info);
+
 }  // namespace bulkhead
