@@ -2,8 +2,10 @@
 // The `bulkhead` command: dispatches to one module per subcommand.
 import { nearest, UsageError } from './args';
 import { infoCommand } from './info';
+import { runCommand } from './run/command';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
+  run: { run: runCommand, summary: 'run a command in a new container (docker run\'s flags)' },
   info: { run: infoCommand, summary: 'show what this host offers (cgroups, namespaces, clone3, seccomp)' },
 };
 

@@ -6,6 +6,7 @@ import { initBinary, native } from '../native/load';
 import { CAPABILITY_NAMES } from '../caps/names';
 import { RLIMITS } from '../security/rlimits';
 import type { PathKind } from './plan';
+import { seccompProgram } from '../seccomp/index';
 import type { NativeRusage } from '../native/types';
 import { validateSpawn, type SpawnOptions, type StdioOption } from './options';
 import { computePlan } from './plan';
@@ -113,6 +114,7 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     pathKind,
     capLast: capLast(),
     initBinary: o.init ? initBinary() : undefined,
+    seccomp: (caps) => seccompProgram(o.seccomp === undefined ? true : (o.seccomp as Parameters<typeof seccompProgram>[0]), caps) ?? undefined,
   });
 
   const stdio = normalizeStdio(o.stdio);

@@ -2,6 +2,7 @@
 // the option and the value received before anything is created.
 import * as path from 'node:path';
 import { nearest } from '../cli/args';
+import { seccompProfileFor } from '../seccomp/index';
 
 export interface Namespaces {
   pid: boolean;
@@ -261,6 +262,8 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
     typeError('seccomp', 'false, a profile object or a path to a JSON profile', o.seccomp);
   }
   if (typeof o.seccomp === 'string') absolute('seccomp', o.seccomp);
+  // Parses (and caches) a profile object or file now, so that a bad one throws before anything runs.
+  if (o.seccomp !== undefined && o.seccomp !== false) seccompProfileFor(o.seccomp as Parameters<typeof seccompProfileFor>[0]);
   if (o.tty !== undefined && typeof o.tty !== 'boolean') {
     if (!isObj(o.tty)) typeError('tty', 'a boolean or { rows, cols }', o.tty);
     for (const k of ['rows', 'cols'] as const) {

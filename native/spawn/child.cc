@@ -356,6 +356,15 @@ int ChildMain(void* arg) {
         reinterpret_cast<struct sock_filter*>(const_cast<uint8_t*>(p->seccomp.data()))
   };
   if (!p->seccomp.empty() && !p->no_new_privs) {
+    // A change to a non-zero uid cleared the effective set even with KEEPCAPS;
+    // the permitted set is still whole, so raise it again for this one call.
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    if (Raw(SYS_capget, reinterpret_cast<long>(&hdr), reinterpret_cast<long>(data)) == 0) {
+      data[0].effective = data[0].permitted;
+      data[1].effective = data[1].permitted;
+      Raw(SYS_capset, reinterpret_cast<long>(&hdr), reinterpret_cast<long>(data));
+    }
     r = Raw(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, reinterpret_cast<long>(&prog));
     if (r < 0) Die(c, kStepSeccomp, r);
   }

@@ -1,0 +1,208 @@
+// From `bulkhead run` flags to spawn options and cgroup limits, with docker
+// run's meanings. Pure: every error is a UsageError naming the flag and value.
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { SpawnOptions } from '../../spawn/options';
+import { UsageError, type ParsedFlags } from '../args';
+
+/** Limits in the shape lib/cgroup takes; sizes are bytes or 'max'. */
+export interface RunLimits {
+  memory?: { max?: number | 'max'; low?: number; swapMax?: number | 'max' };
+  cpu?: { max?: number; weight?: number };
+  cpuset?: { cpus: string };
+  pids?: { max: number | 'max' };
+  io?: { devices: Array<{ major: number; minor: number; rbps?: number; wbps?: number }> };
+}
+
+export interface RunConfig {
+  command: string;
+  args: string[];
+  options: SpawnOptions;
+  limits: RunLimits;
+  timeoutMs?: number;
+  report?: string;
+  interactive: boolean;
+  tty: boolean;
+}
+
+const fail = (flag: string, why: string, got: unknown): never => {
+  throw new UsageError(`bulkhead run: --${flag} ${why}, got ${JSON.stringify(got)}`, 125);
+};
+
+/** docker's RAMInBytes: a number with an optional b, k, m, g, t (optionally followed by b), powers of 1024. */
+export function parseBytes(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)b?$/i.exec(text.trim());
+  if (!m) fail(flag, 'must be a size like 64m or 1.5g', text);
+  const mult = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[(m as RegExpExecArray)[2].toLowerCase() as '' | 'b' | 'k' | 'm' | 'g' | 't'];
+  const n = Math.floor(Number((m as RegExpExecArray)[1]) * mult);
+  if (n <= 0) fail(flag, 'must be positive', text);
+  return n;
+}
+
+function number(flag: string, text: string, min: number): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < min) fail(flag, `must be a number of at least ${min}`, text);
+  return n;
+}
+
+/** major:minor of a block device, from its inode (stat(2) st_rdev, as makedev(3) packs it). */
+function device(flag: string, dev: string): { major: number; minor: number } {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dev);
+  } catch {
+    return fail(flag, 'names a device that does not exist', dev);
+  }
+  if (!st.isBlockDevice()) fail(flag, 'must name a block device', dev);
+  const rdev = st.rdev;
+  return { major: ((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfff), minor: (rdev & 0xff) | ((rdev >> 12) & ~0xff) };
+}
+
+function envLines(flag: string, lines: string[], env: Record<string, string>): void {
+  for (const line of lines) {
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq === 0) fail(flag, 'needs NAME=VALUE', line);
+    if (eq < 0) {
+      // docker: a bare NAME takes its value from the caller's environment, if set.
+      if (process.env[line] !== undefined) env[line] = process.env[line] as string;
+    } else env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+}
+
+export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
+  if (command.length === 0) throw new UsageError('bulkhead run: no command given (usage: bulkhead run [OPTIONS] -- COMMAND [ARG...])', 125);
+  const str = (k: string) => flags[k] as string | undefined;
+  const list = (k: string) => (flags[k] as string[] | undefined) ?? [];
+  const o: SpawnOptions = { reject: false, buffer: false };
+  const limits: RunLimits = {};
+
+  if (str('rootfs') !== undefined) o.rootfs = str('rootfs');
+  const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' };
+  for (const file of list('env-file')) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      return fail('env-file', `cannot be read (${(e as NodeJS.ErrnoException).code})`, file);
+    }
+    envLines('env-file', text.split('\n'), env);
+  }
+  envLines('env', list('env'), env);
+  o.env = env;
+  if (str('workdir') !== undefined) {
+    if (!str('workdir')?.startsWith('/')) fail('workdir', 'must be an absolute path', str('workdir'));
+    o.cwd = str('workdir');
+  }
+  if (str('user') !== undefined) {
+    const m = /^(\d+)(?::(\d+))?$/.exec(str('user') as string);
+    if (!m) fail('user', 'must be UID or UID:GID (numeric)', str('user'));
+    o.uid = Number((m as RegExpExecArray)[1]);
+    o.gid = Number((m as RegExpExecArray)[2] ?? (m as RegExpExecArray)[1]);
+  }
+  // Like docker, a container is named by a short random id unless told otherwise.
+  o.hostname = str('hostname') ?? randomBytes(6).toString('hex');
+  const mounts: NonNullable<SpawnOptions['mounts']> = [];
+  for (const v of list('volume')) {
+    const parts = v.split(':');
+    if (parts.length < 2 || parts.length > 3 || !parts[0].startsWith('/') || !parts[1].startsWith('/')) fail('volume', 'must be /SRC:/DST[:ro|rw]', v);
+    if (parts[2] !== undefined && parts[2] !== 'ro' && parts[2] !== 'rw') fail('volume', 'takes :ro or :rw as its option', v);
+    if (!fs.existsSync(parts[0])) fail('volume', 'names a source that does not exist', v);
+    mounts.push({ type: 'bind', source: parts[0], target: parts[1], readonly: parts[2] === 'ro' });
+  }
+  for (const v of list('tmpfs')) {
+    const [target, opts] = v.split(/:(.*)/s);
+    if (!target.startsWith('/')) fail('tmpfs', 'must be /DST[:size=N]', v);
+    let size: number | undefined;
+    for (const opt of (opts ?? '').split(',').filter(Boolean)) {
+      const [k, val] = opt.split('=');
+      if (k === 'size' && val) size = parseBytes('tmpfs', val);
+      else fail('tmpfs', 'supports only size=N', v);
+    }
+    mounts.push({ type: 'tmpfs', target, ...(size ? { size } : {}) });
+  }
+  if (mounts.length) o.mounts = mounts;
+  if (flags['read-only']) o.readonlyRootfs = true;
+  const net = str('network');
+  if (net !== undefined) {
+    if (net !== 'none' && net !== 'host') fail('network', 'must be none or host', net);
+    if (net === 'host') o.namespaces = { net: false };
+  }
+  if (list('cap-add').length) o.capAdd = list('cap-add');
+  if (list('cap-drop').length) o.capDrop = list('cap-drop');
+  for (const s of list('security-opt')) {
+    const [k, v] = s.split(/[=:](.*)/s);
+    if (k === 'seccomp') {
+      if (!v) fail('security-opt', 'seccomp needs =unconfined or =FILE', s);
+      o.seccomp = v === 'unconfined' ? false : v;
+    } else if (k === 'no-new-privileges') {
+      if (v !== undefined && v !== 'true' && v !== 'false') fail('security-opt', 'no-new-privileges takes true or false', s);
+      o.noNewPrivileges = v !== 'false';
+    } else fail('security-opt', 'supports seccomp= and no-new-privileges', s);
+  }
+  const rl: NonNullable<SpawnOptions['rlimits']> = {};
+  for (const u of list('ulimit')) {
+    const m = /^([a-z]+)=(-?\d+|unlimited)(?::(-?\d+|unlimited))?$/.exec(u);
+    if (!m) fail('ulimit', 'must be NAME=SOFT[:HARD]', u);
+    const val = (x: string) => (x === 'unlimited' || x === '-1' ? 'unlimited' : Number(x));
+    const [, name, soft, hard] = m as RegExpExecArray;
+    rl[name] = { soft: val(soft), hard: val(hard ?? soft) };
+  }
+  if (Object.keys(rl).length) o.rlimits = rl;
+  if (flags.init) o.init = true;
+
+  if (str('memory') !== undefined) limits.memory = { max: parseBytes('memory', str('memory') as string) };
+  if (str('memory-reservation') !== undefined) limits.memory = { ...limits.memory, low: parseBytes('memory-reservation', str('memory-reservation') as string) };
+  if (str('memory-swap') !== undefined) {
+    const ms = str('memory-swap') as string;
+    if (ms === '-1') limits.memory = { ...limits.memory, swapMax: 'max' };
+    else {
+      const max = limits.memory?.max;
+      if (typeof max !== 'number') fail('memory-swap', 'needs --memory as well', ms);
+      const total = parseBytes('memory-swap', ms);
+      // docker's --memory-swap is memory plus swap; cgroup v2's memory.swap.max is the swap alone.
+      if (total < (max as number)) fail('memory-swap', 'must be at least --memory', ms);
+      limits.memory = { ...limits.memory, swapMax: total - (max as number) };
+    }
+  }
+  if (str('cpus') !== undefined) {
+    const n = number('cpus', str('cpus') as string, 0.01);
+    limits.cpu = { max: n };
+  }
+  if (str('cpu-shares') !== undefined) {
+    const shares = number('cpu-shares', str('cpu-shares') as string, 2);
+    // runc's conversion of cgroup v1 shares (2..262144) to v2 weight (1..10000).
+    limits.cpu = { ...limits.cpu, weight: Math.round(1 + ((Math.min(shares, 262144) - 2) * 9999) / 262142) };
+  }
+  if (str('cpuset-cpus') !== undefined) {
+    if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(str('cpuset-cpus') as string)) fail('cpuset-cpus', 'must be a list like 0-1,3', str('cpuset-cpus'));
+    limits.cpuset = { cpus: str('cpuset-cpus') as string };
+  }
+  if (str('pids-limit') !== undefined) {
+    const n = Number(str('pids-limit'));
+    if (!Number.isInteger(n)) fail('pids-limit', 'must be an integer', str('pids-limit'));
+    limits.pids = { max: n <= 0 ? 'max' : n };
+  }
+  const io: Array<{ major: number; minor: number; rbps?: number; wbps?: number }> = [];
+  for (const [flag, key] of [['device-read-bps', 'rbps'], ['device-write-bps', 'wbps']] as const) {
+    for (const spec of list(flag)) {
+      const at = spec.lastIndexOf(':');
+      if (at <= 0) fail(flag, 'must be DEVICE:RATE', spec);
+      const dev = device(flag, spec.slice(0, at));
+      const rate = parseBytes(flag, spec.slice(at + 1));
+      const entry = io.find((d) => d.major === dev.major && d.minor === dev.minor) ?? (io.push({ ...dev }), io[io.length - 1]);
+      entry[key] = rate;
+    }
+  }
+  if (io.length) limits.io = { devices: io };
+
+  let timeoutMs: number | undefined;
+  if (str('timeout') !== undefined) timeoutMs = number('timeout', str('timeout') as string, 0.001) * 1000;
+  const tty = Boolean(flags.tty);
+  const interactive = Boolean(flags.interactive);
+  o.stdio = [interactive ? 'pipe' : 'ignore', 'inherit', 'inherit'];
+  if (tty) {
+    o.tty = process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : true;
+  }
+  return { command: command[0], args: command.slice(1), options: o, limits, timeoutMs, report: str('report'), interactive, tty };
+}

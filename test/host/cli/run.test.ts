@@ -1,0 +1,149 @@
+// `bulkhead run` end to end: each option runs a real container and is checked
+// from inside; the terminal is driven through tmux like a person would.
+import { execFileSync, spawn as cpSpawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import t from 'tap';
+import { busyboxMissing, makeBusyboxRootfs } from '../../helpers/rootfs';
+import { needRoot, requirementMissing } from '../../helpers/tier';
+
+const CLI = path.resolve(__dirname, '..', '..', '..', 'lib', 'cli', 'main.js');
+const run = (args: string[], input?: string) => spawnSync(process.execPath, [CLI, 'run', ...args], { encoding: 'utf8', input });
+
+if (needRoot()) {
+  const missing = busyboxMissing();
+  if (missing) requirementMissing(missing);
+  else main();
+}
+
+function main() {
+  const rootfs = makeBusyboxRootfs();
+  t.teardown(rootfs.cleanup);
+  const R = ['--rootfs', rootfs.dir];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-cli-'));
+  t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  t.test('exit statuses as docker run gives them', async (t) => {
+    t.equal(run([...R, '--', 'sh', '-c', 'exit 3']).status, 3);
+    const nf = run([...R, '--', '/bin/nope']);
+    t.equal(nf.status, 127);
+    t.match(nf.stderr, /^bulkhead run: \/bin\/nope: executable file not found/);
+    t.equal(run([...R, '--', '/etc/passwd']).status, 126);
+    t.equal(run([...R, '--pids-limit', 'x', '--', 'true']).status, 125);
+    t.equal(run([...R, '--init', '--', 'sh', '-c', 'kill -USR1 $$']).status, 128 + os.constants.signals.SIGUSR1);
+    t.equal(run(['--', 'sh', '-c', 'exit 0']).status, 0, 'the embedded default needs no rootfs');
+  });
+
+  t.test('-e, --env-file, -w, -u, -h', async (t) => {
+    const envFile = path.join(tmp, 'env');
+    fs.writeFileSync(envFile, '# comment\nFROM_FILE=yes\n\nOVER=file\n');
+    const r = run([...R, '-e', 'A=1', '--env-file', envFile, '-e', 'OVER=flag', '-w', '/etc', '-u', '1000:1001', '-h', 'named', '--', 'sh', '-c', 'echo $A $FROM_FILE $OVER; pwd; id -u; id -g; hostname']);
+    t.equal(r.stdout, '1 yes flag\n/etc\n1000\n1001\nnamed\n');
+    t.match(run([...R, '--', 'hostname']).stdout, /^[0-9a-f]{12}\n$/, 'default hostname is a random id');
+  });
+
+  t.test('-v (ro and rw), --tmpfs with size, --read-only', async (t) => {
+    fs.writeFileSync(path.join(tmp, 'in'), 'from host\n');
+    const r = run([...R, '-v', `${tmp}:/data`, '-v', `${tmp}:/ro:ro`, '--tmpfs', '/scratch:size=1m', '--read-only', '--', 'sh', '-c',
+      'cat /data/in; echo w > /data/out; (echo w > /ro/x) 2>&1; (touch /etc/y) 2>&1; df -k /scratch | tail -1']);
+    t.match(r.stdout, /^from host\n/);
+    t.equal(fs.readFileSync(path.join(tmp, 'out'), 'utf8'), 'w\n', 'rw volume writes through');
+    t.match(r.stdout, /\/ro\/x: Read-only file system|can't create \/ro\/x: Read-only/);
+    t.match(r.stdout, /\/etc\/y: Read-only file system/);
+    t.match(r.stdout, /tmpfs\s+1024\s/, 'tmpfs of 1m');
+    t.match(run([...R, '-v', 'relative:/x', '--', 'true']).stderr, /^bulkhead run: --volume must be \/SRC:\/DST\[:ro\|rw\], got "relative:\/x"\n$/);
+  });
+
+  t.test('--network none|host', async (t) => {
+    t.equal(run([...R, '--', 'ls', '/sys/class/net']).stdout, 'lo\n');
+    const host = fs.readdirSync('/sys/class/net').sort();
+    t.same(run([...R, '--network', 'host', '--', 'ls', '/sys/class/net']).stdout.trim().split(/\s+/).sort(), host);
+    t.equal(run([...R, '--network', 'bridge', '--', 'true']).status, 125);
+  });
+
+  t.test('--cap-add, --cap-drop, --security-opt, --ulimit', async (t) => {
+    const status = (...a: string[]) => run([...R, ...a, '--', 'cat', '/proc/self/status']).stdout;
+    t.match(status(), /CapEff:\s+00000000a80425fb/);
+    t.match(status('--cap-add', 'SYS_ADMIN'), /CapEff:\s+00000000a82425fb/);
+    t.match(status('--cap-drop', 'ALL'), /CapEff:\s+0000000000000000/);
+    t.match(status(), /NoNewPrivs:\s+1/);
+    t.match(status('--security-opt', 'no-new-privileges=false'), /NoNewPrivs:\s+0/);
+    t.match(status('--security-opt', 'seccomp=unconfined'), /Seccomp:\s+0/);
+    t.equal(run([...R, '--ulimit', 'nofile=100:200', '--', 'sh', '-c', 'ulimit -n; ulimit -Hn']).stdout, '100\n200\n');
+    t.match(run([...R, '--cap-add', 'BOGUS', '--', 'true']).stderr, /unknown capability "BOGUS"/);
+  });
+
+  t.test('--init, -i, --timeout and --report', async (t) => {
+    t.equal(run([...R, '--init', '--', 'sh', '-c', 'echo $$']).stdout, '2\n');
+    t.equal(run([...R, '-i', '--', 'cat'], 'piped in\n').stdout, 'piped in\n');
+    t.equal(run([...R, '--', 'cat'], 'not forwarded\n').stdout, '', 'without -i stdin is not forwarded');
+    const report = path.join(tmp, 'report.json');
+    const r = run([...R, '--timeout', '0.3', '--report', report, '--', 'sleep', '10']);
+    t.equal(r.status, 137);
+    const rep = JSON.parse(fs.readFileSync(report, 'utf8'));
+    t.same(Object.keys(rep).sort(), ['cpuUsec', 'durationMs', 'exitCode', 'memoryPeakBytes', 'oomKilled', 'pidsPeak', 'signal', 'timedOut']);
+    t.equal(rep.timedOut, true);
+    t.equal(rep.signal, 'SIGKILL');
+    t.equal(rep.oomKilled, false);
+  });
+
+  t.test('SIGTERM reaches the program; a second one kills it', async (t) => {
+    const once = cpSpawn(process.execPath, [CLI, 'run', ...R, '--', 'sh', '-c', 'trap "exit 5" TERM; echo up; while :; do sleep 0.1; done'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((r) => once.stdout.once('data', r));
+    once.kill('SIGTERM');
+    t.equal(await new Promise((r) => once.on('exit', r)), 5);
+    // sleep as pid 1 ignores SIGTERM (no handler), so only the second, SIGKILL, ends it.
+    const twice = cpSpawn(process.execPath, [CLI, 'run', ...R, '--', 'sh', '-c', 'echo up; exec sleep 100'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((r) => twice.stdout.once('data', r));
+    twice.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    twice.kill('SIGTERM');
+    t.equal(await new Promise((r) => twice.on('exit', r)), 137);
+  });
+
+  t.test('--help lists every option; unknown options name the nearest', async (t) => {
+    const h = spawnSync(process.execPath, [CLI, 'run', '--help'], { encoding: 'utf8' });
+    t.equal(h.status, 0);
+    for (const f of ['--memory', '--cpus', '--pids-limit', '--volume', '--tmpfs', '--security-opt', '--ulimit', '--timeout', '--report', '--tty']) t.match(h.stdout, new RegExp(`${f}\\b`));
+    const u = run(['--memroy', '1m', '--', 'true']);
+    t.equal(u.status, 125);
+    t.match(u.stderr, /^bulkhead run: unknown flag --memroy; did you mean --memory\?/);
+    t.equal(u.stderr.split('\n').length, 2, 'one line');
+  });
+
+  const tmux = spawnSync('tmux', ['-V']).status === 0;
+  t.test('-t: a terminal through tmux: typing, window size, and the outer mode restored', { skip: tmux ? false : 'tmux not installed: apt-get install -y tmux' }, async (t) => {
+    const sock = path.join(tmp, 'tmux.sock');
+    const tm = (...a: string[]) => execFileSync('tmux', ['-S', sock, ...a], { encoding: 'utf8' });
+    const screen = () => tm('capture-pane', '-p');
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 100; i++) {
+        if (re.test(screen())) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return false;
+    };
+    tm('new-session', '-d', '-x', '80', '-y', '24', 'bash --norc --noprofile');
+    t.teardown(() => spawnSync('tmux', ['-S', sock, 'kill-server']));
+    tm('send-keys', `PS1='outer$ ' ${process.execPath} ${CLI} run -t ${R.join(' ')} -- sh`, 'Enter');
+    tm('send-keys', 'PS1="inner# "', 'Enter');
+    t.ok(await waitFor(/^inner#/m), 'the container shell prompts');
+    tm('send-keys', 'stty size; tty', 'Enter');
+    t.ok(await waitFor(/^24 80$/m), 'stty size inside is the window\'s');
+    t.ok(await waitFor(/^\/dev\/pts\/0$/m), 'a pty of the container\'s own devpts');
+    tm('resize-window', '-x', '100', '-y', '30');
+    tm('send-keys', 'clear; stty size', 'Enter');
+    t.ok(await waitFor(/^30 100$/m), 'a resize reaches the container');
+    tm('send-keys', 'exit', 'Enter');
+    let back = false;
+    for (let i = 0; i < 100 && !back; i++) {
+      back = tm('display-message', '-p', '#{pane_current_command}').trim() === 'bash';
+      if (!back) await new Promise((r) => setTimeout(r, 50));
+    }
+    t.ok(back, 'bulkhead run ended with the container shell');
+    tm('send-keys', 'clear; stty -a | grep -o -- "-\\?icanon" ; echo mode-checked', 'Enter');
+    t.ok(await waitFor(/^mode-checked$/m), 'back in the outer shell');
+    t.match(screen(), /^icanon$/m, 'the outer terminal is back in canonical mode');
+  });
+}
