@@ -13,6 +13,7 @@
 #include <termios.h>
 
 #include "../sys.h"
+#include "fdpass.h"
 
 #include "raw.h"
 
@@ -197,24 +198,9 @@ long OpenPty(const ChildContext* c) {
     ws.ws_col = p->cols;
     Raw(SYS_ioctl, slave, TIOCSWINSZ, reinterpret_cast<long>(&ws));
   }
-  char byte = 0;
-  struct iovec iov {&byte, 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u{};
-  struct msghdr msg {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof u.buf;
-  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  int mfd = static_cast<int>(master);
-  __builtin_memcpy(CMSG_DATA(cm), &mfd, sizeof mfd);
-  r = Raw(SYS_sendmsg, c->console_fd, reinterpret_cast<long>(&msg), 0);
+  FdMessage m;
+  m.Carry(static_cast<int>(master));
+  r = Raw(SYS_sendmsg, c->console_fd, reinterpret_cast<long>(&m.msg), 0);
   if (r < 0) Die(c, kStepTty, r);
   Raw(SYS_close, master);
   Raw(SYS_close, c->console_fd);

@@ -18,6 +18,7 @@
 #include "../errors.h"
 #include "../sys.h"
 #include "child.h"
+#include "fdpass.h"
 #include "raw.h"
 
 namespace bulkhead {
@@ -246,21 +247,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   if (console[0] >= 0) {
     if (got != sizeof report) {
       // The child sent the master before execve, so it is queued by now.
-      char byte;
-      struct iovec iov {&byte, 1};
-      union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-      } u{};
-      struct msghdr msg {};
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = u.buf;
-      msg.msg_controllen = sizeof u.buf;
-      if (recvmsg(console[0], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) == 1) {
-        struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-        if (cm != nullptr && cm->cmsg_type == SCM_RIGHTS) memcpy(&master, CMSG_DATA(cm), sizeof master);
-      }
+      FdMessage m;
+      if (recvmsg(console[0], &m.msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) == 1) master = m.Received();
     }
     close(console[0]);
   }

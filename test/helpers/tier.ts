@@ -18,3 +18,19 @@ export function needRoot(): boolean {
   requirementMissing('host tier needs root (namespaces, mounts, cgroups): run `sudo npm test`');
   return false;
 }
+
+/**
+ * Runs main(rootfsDir) as root with a fresh busybox rootfs that is removed at
+ * the end; skips (fails under CI) when root or busybox-static is missing.
+ */
+export function withBusyboxRoot(main: (rootfs: string) => void): void {
+  if (!needRoot()) return;
+  // Loaded here so that a tier that does not need it never builds a rootfs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { busyboxMissing, makeBusyboxRootfs } = require('./rootfs') as typeof import('./rootfs');
+  const missing = busyboxMissing();
+  if (missing) return requirementMissing(missing);
+  const rootfs = makeBusyboxRootfs();
+  t.teardown(rootfs.cleanup);
+  main(rootfs.dir);
+}

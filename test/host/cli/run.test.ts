@@ -5,21 +5,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
-import { busyboxMissing, makeBusyboxRootfs } from '../../helpers/rootfs';
-import { needRoot, requirementMissing } from '../../helpers/tier';
+import { withBusyboxRoot } from '../../helpers/tier';
 
 const CLI = path.resolve(__dirname, '..', '..', '..', 'lib', 'cli', 'main.js');
 const run = (args: string[], input?: string) => spawnSync(process.execPath, [CLI, 'run', ...args], { encoding: 'utf8', input });
 
-if (needRoot()) {
-  const missing = busyboxMissing();
-  if (missing) requirementMissing(missing);
-  else main();
-}
+withBusyboxRoot(main);
 
-function main() {
-  const rootfs = makeBusyboxRootfs();
-  t.teardown(rootfs.cleanup);
+function main(rootDir: string) {
+  const rootfs = { dir: rootDir };
   const R = ['--rootfs', rootfs.dir];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-cli-'));
   t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));

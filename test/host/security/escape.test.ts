@@ -7,18 +7,12 @@ import * as path from 'node:path';
 import t from 'tap';
 import { spawn, type SpawnOptions } from '../../../lib/index';
 import { installProbe } from '../../helpers/probe';
-import { busyboxMissing, makeBusyboxRootfs } from '../../helpers/rootfs';
-import { needRoot, requirementMissing } from '../../helpers/tier';
+import { withBusyboxRoot } from '../../helpers/tier';
 
-if (needRoot()) {
-  const missing = busyboxMissing();
-  if (missing) requirementMissing(missing);
-  else main();
-}
+withBusyboxRoot(main);
 
-function main() {
-  const rootfs = makeBusyboxRootfs();
-  t.teardown(rootfs.cleanup);
+function main(rootDir: string) {
+  const rootfs = { dir: rootDir };
   installProbe(rootfs.dir);
   const base: SpawnOptions = { rootfs: rootfs.dir, env: { PATH: '/bin' }, reject: false };
   const probe = async (args: string[], opts: SpawnOptions = {}) => ((await spawn('/bin/probe', args, { ...base, ...opts })).stdout ?? '').trim();

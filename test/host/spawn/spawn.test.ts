@@ -4,21 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { ExitError, IsolationError, spawn } from '../../../lib/index';
-import { busyboxMissing, makeBusyboxRootfs } from '../../helpers/rootfs';
-import { needRoot, requirementMissing } from '../../helpers/tier';
+import { withBusyboxRoot } from '../../helpers/tier';
 
 const run = async (script: string, opts: Parameters<typeof spawn>[2] = {}) =>
   (await spawn('/bin/sh', ['-c', script], opts)).stdout ?? '';
 
-if (needRoot()) {
-  const missing = busyboxMissing();
-  if (missing) requirementMissing(missing);
-  else main();
-}
+withBusyboxRoot(main);
 
-function main() {
-  const rootfs = makeBusyboxRootfs();
-  t.teardown(rootfs.cleanup);
+function main(rootDir: string) {
+  const rootfs = { dir: rootDir };
   const base = { rootfs: rootfs.dir, env: { PATH: '/bin' } };
 
   t.test('every namespace differs from the parent, as seen from inside', async (t) => {
