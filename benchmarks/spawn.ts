@@ -1,0 +1,607 @@
+// Spawn latency: /bin/true started N times by child_process.spawn (the floor),
+// by its peers (unshare, bwrap, crun, runc) and by Bulkhead in steps, each as a
+// median, a p95 and a ratio to the floor; and Bulkhead 8 and 32 at a time as
+// spawns per second. Rows that cannot run here are kept, skipped with the reason;
+// the rows of features not built yet are kept too, skipped as "not implemented yet".
+import * as cp from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn, type SpawnOptions } from '../lib/index';
+import { busyboxMissing, makeBusyboxRootfs } from '../test/helpers/rootfs';
+import { cgroupLayout, describeHost, v2Mount, which, type HostDescription, type Where } from './env';
+import { firstLines, livingChildren, onCleanup, rmdirCgroup, rmdirCgroupSync, run, timeConcurrent, timeSequential, type Op } from './harness';
+import { makeBundle } from './oci';
+import { RESULT_MARK } from './peer-loop';
+import { replayProgress, type Progress } from './progress';
+import { median, perSecond, ratio, summarize, type Summary } from './stats';
+
+export type Group = 'floor' | 'peer' | 'bulkhead' | 'throughput';
+
+export interface SpawnRow {
+  id: string;
+  label: string;
+  group: Group;
+  /** Operations in flight at once (1: one after another). */
+  concurrency: number;
+  /** What runs, as a command line or an API call. */
+  command: string;
+  status: 'ok' | 'skipped' | 'failed';
+  /** Why it was skipped or failed. */
+  reason?: string;
+  /** What is special about how it ran here. */
+  note?: string;
+  /** Milliseconds per spawn, from start to exit (under load for throughput rows). */
+  stats?: Summary;
+  /**
+   * Cost relative to the floor: median / child_process.spawn's median; for
+   * throughput rows, child_process.spawn's spawns per second at the same
+   * concurrency / this row's (both: how many times the floor's cost).
+   */
+  ratio?: number | null;
+  /** Timed operations per second of wall time. */
+  spawnsPerSec?: number | null;
+  /** Wall time of the timed batch, milliseconds. */
+  wallMs?: number;
+  samplesMs?: number[];
+}
+
+export interface Goal {
+  id: 'floor-2x' | 'crun-3x';
+  description: string;
+  /** The row measured for "Bulkhead with full defaults". */
+  subject: string | null;
+  subjectLabel: string | null;
+  /** The subject is a stand-in: full defaults are not implemented yet. */
+  provisional: boolean;
+  /** floor-2x: Bulkhead median / floor median (goal <= 2); crun-3x: crun median / Bulkhead median (goal >= 3). */
+  measured: number | null;
+  target: number;
+  met: boolean | null;
+  detail: string;
+}
+
+export interface SpawnResults {
+  benchmark: 'spawn';
+  where: Where;
+  startedAt: string;
+  finishedAt: string;
+  params: { n: number; warmup: number };
+  host: HostDescription;
+  rows: SpawnRow[];
+  goals: Goal[];
+  /** Checked after the run: children still there, cgroups left behind. */
+  leftovers: string[];
+  /** os.loadavg() (1, 5, 15 minutes) before and after: other work on the machine skews the numbers. */
+  loadAverage: { start: number[]; end: number[] };
+  /** For a UML run: the host's load average around the boot (the guest's own says little). */
+  hostLoadAverage?: { start: number[]; end: number[] };
+}
+
+/** Which variant stands for "full defaults" while the secure defaults are not built. */
+export const FULL_DEFAULTS = {
+  implemented: false,
+  /** Throughput rows run this variant meanwhile. */
+  throughputStandIn: 'bulkhead-rootfs',
+  missing: 'secure defaults (capabilities, seccomp, masked paths) are not implemented yet',
+};
+
+/** Cgroup limits (lib/cgroup) are not implemented yet. */
+export const LIMITS_IMPLEMENTED = false;
+
+/** Most complete first: the goals measure the first of these that ran. */
+export const COMPLETENESS = ['bulkhead-full', 'bulkhead-limits', 'bulkhead-cgroup', 'bulkhead-rootfs', 'bulkhead-ns'];
+
+export interface SpawnContext {
+  where: Where;
+  layout: ReturnType<typeof cgroupLayout>;
+  v2: string | null;
+  /** A temporary directory for bundles. */
+  work: string;
+  rootfs: string | null;
+  rootfsMissing: string | null;
+  /** A group under the v2 hierarchy for this run, created on first use. */
+  cgroupParent(): string;
+  /** A container id not used before in this run. */
+  nextId(): string;
+}
+
+type Measure = (n: number, warmup: number, progress: Progress) => Promise<{ samples: number[]; wallMs?: number; note?: string }>;
+type Prepared = { op: Op; check?: Op; cleanup?: () => void } | { measure: Measure; cleanup?: () => void };
+
+export interface SpawnCase {
+  id: string;
+  label: string;
+  /** A label that depends on the machine (default label). */
+  labelFor?(ctx: SpawnContext): string;
+  group: Group;
+  concurrency: number;
+  command(ctx: SpawnContext): string;
+  /** Why it cannot run here, or null. */
+  skip(ctx: SpawnContext): string | null;
+  prepare(ctx: SpawnContext): Promise<Prepared>;
+  note?(ctx: SpawnContext): string | undefined;
+}
+
+const TRUE = '/bin/true';
+const ms = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;
+const notInstalled = (cmd: string, pkg: string) => (which(cmd) ? null : `${cmd} is not installed (apt-get install -y ${pkg})`);
+const needRootfs = (ctx: SpawnContext) => (ctx.rootfs ? null : `no busybox rootfs: ${ctx.rootfsMissing}`);
+const firstOf = (...reasons: Array<() => string | null>) => {
+  for (const r of reasons) {
+    const why = r();
+    if (why) return why;
+  }
+  return null;
+};
+
+const ENV = { PATH: '/bin' };
+
+/** Bulkhead's options per step; the cgroup step adds a fresh group per spawn. */
+export function bulkheadOptions(step: 'ns' | 'rootfs', rootfs: string | null): SpawnOptions {
+  const common: SpawnOptions = { env: ENV, stdio: 'ignore', buffer: false };
+  if (step === 'ns') return { ...common, namespaces: { mount: false } };
+  return { ...common, rootfs: rootfs as string };
+}
+
+const bulkheadOp = (opts: SpawnOptions): Op => async () => {
+  await spawn(TRUE, [], opts);
+};
+
+/** A new group per spawn, as a runtime makes one per container: mkdir, CLONE_INTO_CGROUP, rmdir after exit. */
+function inFreshGroup(ctx: SpawnContext, opts: SpawnOptions): Op {
+  const parent = ctx.cgroupParent();
+  let seq = 0;
+  return async () => {
+    const dir = path.join(parent, `s${seq++}`);
+    fs.mkdirSync(dir);
+    try {
+      await spawn(TRUE, [], { ...opts, cgroup: dir });
+    } finally {
+      await rmdirCgroup(dir);
+    }
+  };
+}
+
+const describeOptions = (o: SpawnOptions) =>
+  `spawn('${TRUE}', [], ${JSON.stringify({ ...o, ...(o.rootfs ? { rootfs: 'ROOTFS' } : {}) })})`;
+
+/** Why crun/runc cannot run on this cgroup layout, or null. */
+function runtimeCgroupSkip(runtime: 'crun' | 'runc', ctx: SpawnContext): string | null {
+  if (ctx.layout === 'unified') return null;
+  if (ctx.layout === 'hybrid') {
+    if (runtime === 'crun') return null;
+    return 'hybrid cgroup host (/sys/fs/cgroup is a tmpfs of v1 hierarchies, v2 only at /sys/fs/cgroup/unified): runc creates its cgroups in the v1 hierarchies, which are not this benchmark\'s to write; it runs in UML (`npm run bench -- spawn --vm`)';
+  }
+  return `cgroup layout "${ctx.layout}": ${runtime} would create its cgroups in v1 hierarchies, which are not this benchmark's to write; it runs in UML (\`npm run bench -- spawn --vm\`)`;
+}
+
+/**
+ * crun on a hybrid host refuses to start ("cgroups in hybrid mode not
+ * supported") even with --cgroup-manager=disabled. In a private mount namespace
+ * with an empty tmpfs over /sys/fs/cgroup/unified it sees no v2 mount; with
+ * --cgroup-manager=disabled it then creates no cgroup at all (without it, it would
+ * create one in every v1 hierarchy). The loop runs in a node of its own inside
+ * that namespace, so only `crun run` is timed.
+ */
+function crunHybridMeasure(bundle: string): Measure {
+  return (n, warmup, progress) =>
+    new Promise((resolve, reject) => {
+      const argv = ['crun', '--cgroup-manager=disabled', 'run', '--bundle', bundle, '{id}'];
+      // unshare and sh exec into the helper node: killing this pid ends the loop.
+      const script = 'mount -t tmpfs -o size=4k,mode=755 bulkhead-bench-no-cgroup2 /sys/fs/cgroup/unified && exec "$0" "$@"';
+      const child = cp.spawn(
+        'unshare',
+        ['--mount', '--propagation', 'private', 'sh', '-c', script, process.execPath, path.join(__dirname, 'peer-loop.js'), JSON.stringify({ argv, n, warmup, floor: true })],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const unregister = onCleanup(() => child.kill('SIGKILL'));
+      let buf = '';
+      let stderr = '';
+      let result: { samples?: number[]; floorSamples?: number[]; error?: string } | null = null;
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.startsWith(`${RESULT_MARK}\t`)) result = JSON.parse(line.slice(RESULT_MARK.length + 1));
+          else replayProgress(line, progress);
+        }
+      });
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('error', reject);
+      child.once('close', (code) => {
+        unregister();
+        const r = result as { samples?: number[]; floorSamples?: number[]; error?: string } | null;
+        const floor = r?.floorSamples?.length ? ` child_process.spawn('${TRUE}') from that helper: ${ms(median(r.floorSamples))} median.` : '';
+        if (r?.samples) resolve({ samples: r.samples, note: `timed from a helper node inside the namespace.${floor}` });
+        else reject(new Error(r?.error ?? `crun helper exited ${code}: ${firstLines(stderr)}`));
+      });
+    });
+}
+
+function runtimeCase(runtime: 'crun' | 'runc', pkg: string): SpawnCase {
+  return {
+    id: runtime,
+    label: `${runtime} run`,
+    labelFor: (ctx) => (runtime === 'crun' && ctx.layout === 'hybrid' ? 'crun run (no cgroup)' : `${runtime} run`),
+    group: 'peer',
+    concurrency: 1,
+    command: (ctx) =>
+      runtime === 'crun' && ctx.layout === 'hybrid'
+        ? `crun --cgroup-manager=disabled run --bundle BUNDLE ID (in unshare --mount --propagation private, tmpfs over /sys/fs/cgroup/unified)`
+        : `${runtime} run --bundle BUNDLE ID`,
+    skip: (ctx) => firstOf(() => notInstalled(runtime, pkg), () => needRootfs(ctx), () => runtimeCgroupSkip(runtime, ctx)),
+    note: (ctx) =>
+      runtime === 'crun' && ctx.layout === 'hybrid'
+        ? 'hybrid host: no cgroup is created (crun refuses hybrid mode; with v2 hidden it would create groups in the v1 hierarchies, so its cgroup manager is disabled); bundle without a /sys/fs/cgroup mount'
+        : undefined,
+    async prepare(ctx) {
+      const bundle = makeBundle(runtime, path.join(ctx.work, `${runtime}-bundle`), {
+        rootfs: ctx.rootfs as string,
+        args: [TRUE],
+        dropCgroupMount: ctx.layout === 'hybrid',
+      });
+      if (runtime === 'crun' && ctx.layout === 'hybrid') return { measure: crunHybridMeasure(bundle) };
+      const argv = () => [runtime, 'run', '--bundle', bundle, ctx.nextId()];
+      return { op: () => run(argv()), check: () => run(argv(), { captureStderr: true }) };
+    },
+  };
+}
+
+const notImplemented = (what: string) => `not implemented yet: ${what}`;
+
+function commandCase(id: string, label: string, argv: (ctx: SpawnContext) => string[], skip: (ctx: SpawnContext) => string | null): SpawnCase {
+  return {
+    id,
+    label,
+    group: 'peer',
+    concurrency: 1,
+    command: (ctx) => argv(ctx).map((a) => (a === ctx.rootfs ? 'ROOTFS' : a)).join(' '),
+    skip,
+    async prepare(ctx) {
+      const a = argv(ctx);
+      return { op: () => run(a), check: () => run(a, { captureStderr: true }) };
+    },
+  };
+}
+
+function throughputCases(concurrency: number): SpawnCase[] {
+  return [
+    {
+      id: `floor-x${concurrency}`,
+      label: `child_process.spawn, ${concurrency} at a time`,
+      group: 'throughput',
+      concurrency,
+      command: () => `child_process.spawn('${TRUE}'), ${concurrency} in flight`,
+      skip: () => null,
+      async prepare() {
+        return { op: () => run([TRUE]) };
+      },
+    },
+    {
+      id: `bulkhead-x${concurrency}`,
+      label: `Bulkhead, ${concurrency} at a time`,
+      group: 'throughput',
+      concurrency,
+      command: (ctx) => `${describeOptions(bulkheadOptions('rootfs', ctx.rootfs))}, ${concurrency} in flight`,
+      skip: needRootfs,
+      note: () => (FULL_DEFAULTS.implemented ? undefined : `stand-in for full defaults (${FULL_DEFAULTS.missing}): the + rootfs variant`),
+      async prepare(ctx) {
+        return { op: bulkheadOp(bulkheadOptions('rootfs', ctx.rootfs)) };
+      },
+    },
+  ];
+}
+
+export const SPAWN_CASES: SpawnCase[] = [
+  {
+    id: 'floor',
+    label: 'child_process.spawn',
+    group: 'floor',
+    concurrency: 1,
+    command: () => `child_process.spawn('${TRUE}'), await 'exit'`,
+    skip: () => null,
+    async prepare() {
+      return { op: () => run([TRUE]), check: () => run([TRUE], { captureStderr: true }) };
+    },
+  },
+  commandCase('unshare', 'unshare (5 namespaces)', () => ['unshare', '--mount', '--uts', '--ipc', '--net', '--pid', '--fork', TRUE], () => notInstalled('unshare', 'util-linux')),
+  commandCase(
+    'bwrap',
+    'bwrap (rootfs)',
+    (ctx) => ['bwrap', '--bind', ctx.rootfs ?? 'ROOTFS', '/', '--proc', '/proc', '--dev', '/dev', '--unshare-all', TRUE],
+    (ctx) => firstOf(() => notInstalled('bwrap', 'bubblewrap'), () => needRootfs(ctx)),
+  ),
+  runtimeCase('crun', 'crun'),
+  runtimeCase('runc', 'runc'),
+  {
+    id: 'bulkhead-ns',
+    label: 'Bulkhead: namespaces only',
+    group: 'bulkhead',
+    concurrency: 1,
+    command: () => describeOptions(bulkheadOptions('ns', null)),
+    note: () => 'new pid, uts, ipc, net and cgroup namespaces; no mount namespace, so no mounts; the host\'s /bin/true',
+    skip: () => null,
+    async prepare() {
+      return { op: bulkheadOp(bulkheadOptions('ns', null)) };
+    },
+  },
+  {
+    id: 'bulkhead-rootfs',
+    label: 'Bulkhead: + rootfs, pivot_root',
+    group: 'bulkhead',
+    concurrency: 1,
+    command: (ctx) => describeOptions(bulkheadOptions('rootfs', ctx.rootfs)),
+    note: () => 'Docker\'s default namespaces (+ mount); /proc, /dev (tmpfs, 6 device binds, devpts, shm, mqueue), /sys; pivot_root into the busybox rootfs',
+    skip: needRootfs,
+    async prepare(ctx) {
+      return { op: bulkheadOp(bulkheadOptions('rootfs', ctx.rootfs)) };
+    },
+  },
+  {
+    id: 'bulkhead-cgroup',
+    label: 'Bulkhead: + cgroup',
+    group: 'bulkhead',
+    concurrency: 1,
+    command: (ctx) => `mkdir GROUP; ${describeOptions({ ...bulkheadOptions('rootfs', ctx.rootfs), cgroup: 'GROUP' })}; rmdir GROUP`,
+    note: (ctx) => `a new group per spawn under ${ctx.v2 ?? 'the v2 hierarchy'} (CLONE_INTO_CGROUP), removed after exit; no limits (${notImplemented('cgroup limits')})`,
+    skip: (ctx) => firstOf(() => needRootfs(ctx), () => (ctx.v2 ? null : 'no cgroup v2 hierarchy is mounted')),
+    async prepare(ctx) {
+      return { op: inFreshGroup(ctx, bulkheadOptions('rootfs', ctx.rootfs)) };
+    },
+  },
+  {
+    id: 'bulkhead-limits',
+    label: 'Bulkhead: + cgroup limits',
+    group: 'bulkhead',
+    concurrency: 1,
+    command: () => 'the + cgroup step with memory, cpu and pids limits set',
+    skip: () => (LIMITS_IMPLEMENTED ? null : notImplemented('cgroup limits (lib/cgroup)')),
+    async prepare() {
+      throw new Error(notImplemented('cgroup limits (lib/cgroup)'));
+    },
+  },
+  {
+    id: 'bulkhead-full',
+    label: 'Bulkhead: + secure defaults (full)',
+    group: 'bulkhead',
+    concurrency: 1,
+    command: () => 'the + cgroup limits step with capabilities dropped, the seccomp profile and masked paths',
+    skip: () => (FULL_DEFAULTS.implemented ? null : notImplemented(FULL_DEFAULTS.missing.replace(/ are not implemented yet$/, ''))),
+    async prepare() {
+      throw new Error(notImplemented(FULL_DEFAULTS.missing));
+    },
+  },
+  ...throughputCases(8),
+  ...throughputCases(32),
+];
+
+/** Timed operations for a throughput row: at least 8 rounds of its concurrency, so ramp-up and tail stay small. */
+export const throughputCount = (n: number, concurrency: number): number => Math.max(n, 8 * concurrency);
+
+const round = (x: number, digits = 4) => Number(x.toFixed(digits));
+
+/** Fills in each row's ratio to the floor (see SpawnRow.ratio). */
+export function computeRatios(rows: SpawnRow[]): void {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const floor = byId.get('floor');
+  for (const r of rows) {
+    if (r.status !== 'ok' || !r.stats) continue;
+    if (r.group === 'throughput') {
+      const ref = byId.get(`floor-x${r.concurrency}`);
+      r.ratio = ref?.status === 'ok' ? ratio(ref.spawnsPerSec, r.spawnsPerSec) : null;
+    } else {
+      r.ratio = floor?.status === 'ok' && floor.stats ? ratio(r.stats.median, floor.stats.median) : null;
+    }
+    if (r.ratio !== null && r.ratio !== undefined) r.ratio = round(r.ratio);
+  }
+}
+
+/** The two goals, against the most complete Bulkhead variant that ran (labelled as a stand-in until full defaults exist). */
+export function evaluateGoals(rows: SpawnRow[]): Goal[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const ok = (id: string) => {
+    const r = byId.get(id);
+    return r && r.status === 'ok' && r.stats ? r : undefined;
+  };
+  const subject = COMPLETENESS.map(ok).find(Boolean);
+  const provisional = subject?.id !== 'bulkhead-full';
+  const standIn = subject && provisional ? ` (stand-in: full defaults are not implemented yet; this is the most complete variant that exists)` : '';
+  const floor = ok('floor');
+  const crun = ok('crun');
+  const goals: Goal[] = [];
+
+  const r1 = subject && floor ? ratio(subject.stats?.median, floor.stats?.median) : null;
+  goals.push({
+    id: 'floor-2x',
+    description: 'Bulkhead with full defaults at or under 2x child_process.spawn',
+    subject: subject?.id ?? null,
+    subjectLabel: subject?.label ?? null,
+    provisional,
+    measured: r1 === null ? null : round(r1),
+    target: 2,
+    met: r1 === null ? null : r1 <= 2,
+    detail:
+      r1 === null || !subject || !floor
+        ? `not measured: ${!floor ? 'child_process.spawn' : 'no Bulkhead variant'} did not run`
+        : `${subject.label}${standIn}: ${ms(subject.stats!.median)} median = ${r1.toFixed(2)}x child_process.spawn (${ms(floor.stats!.median)}): ${r1 <= 2 ? 'met' : 'not met'}`,
+  });
+
+  const r2 = subject && crun ? ratio(crun.stats?.median, subject.stats?.median) : null;
+  const crunRow = byId.get('crun');
+  goals.push({
+    id: 'crun-3x',
+    description: 'Bulkhead with full defaults at least 3x faster than crun run',
+    subject: subject?.id ?? null,
+    subjectLabel: subject?.label ?? null,
+    provisional,
+    measured: r2 === null ? null : round(r2),
+    target: 3,
+    met: r2 === null ? null : r2 >= 3,
+    detail:
+      r2 === null || !subject || !crun
+        ? `not measured: ${!crun ? `crun run did not run${crunRow?.reason ? ` (${crunRow.reason})` : ''}` : 'no Bulkhead variant ran'}`
+        : `${crun.label} ${ms(crun.stats!.median)} / ${subject.label}${standIn} ${ms(subject.stats!.median)} = ${r2.toFixed(2)}x faster: ${r2 >= 3 ? 'met' : 'not met'}`,
+  });
+  return goals;
+}
+
+async function runCase(c: SpawnCase, ctx: SpawnContext, n: number, warmup: number, progress: Progress): Promise<SpawnRow> {
+  const row: SpawnRow = { id: c.id, label: c.labelFor?.(ctx) ?? c.label, group: c.group, concurrency: c.concurrency, command: c.command(ctx), status: 'skipped' };
+  const note = c.note?.(ctx);
+  if (note) row.note = note;
+  const why = c.skip(ctx);
+  if (why) {
+    row.reason = why;
+    progress.note(`${row.label}: skipped: ${why}`);
+    return row;
+  }
+  const count = c.concurrency > 1 ? throughputCount(n, c.concurrency) : n;
+  progress.start(c.concurrency > 1 ? `${row.label} (${count} spawns)` : row.label, count, warmup);
+  let prepared: Prepared | undefined;
+  try {
+    prepared = await c.prepare(ctx);
+    let samples: number[];
+    let wallMs: number | undefined;
+    if ('measure' in prepared) {
+      let note: string | undefined;
+      ({ samples, wallMs, note } = await prepared.measure(count, warmup, progress));
+      if (note) row.note = row.note ? `${row.note}; ${note}` : note;
+    } else {
+      await (prepared.check ?? prepared.op)();
+      if (c.concurrency > 1) ({ samples, wallMs } = await timeConcurrent(prepared.op, count, warmup, c.concurrency, progress));
+      else samples = await timeSequential(prepared.op, count, warmup, progress);
+    }
+    const total = samples.reduce((a, b) => a + b, 0);
+    row.status = 'ok';
+    row.stats = summarize(samples);
+    row.spawnsPerSec = perSecond(samples.length, wallMs ?? total);
+    if (wallMs !== undefined) row.wallMs = round(wallMs, 3);
+    row.samplesMs = samples.map((s) => round(s));
+    progress.done(
+      c.concurrency > 1
+        ? `${row.spawnsPerSec?.toFixed(0)} spawns/s (${ms(row.stats.median)} median latency)`
+        : `${ms(row.stats.median)} median, ${ms(row.stats.p95)} p95`,
+    );
+  } catch (err) {
+    row.status = 'failed';
+    row.reason = (err as Error).message;
+    progress.done(`failed: ${row.reason}`);
+  } finally {
+    prepared?.cleanup?.();
+  }
+  return row;
+}
+
+export function createContext(where: Where): { ctx: SpawnContext; dispose: () => void } {
+  const disposers: Array<() => void> = [];
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-bench-'));
+  disposers.push(onCleanup(() => fs.rmSync(work, { recursive: true, force: true })));
+  const rootfsMissing = busyboxMissing();
+  let rootfs: string | null = null;
+  if (!rootfsMissing) {
+    const r = makeBusyboxRootfs();
+    rootfs = r.dir;
+    disposers.push(onCleanup(r.cleanup));
+  }
+  const v2 = v2Mount();
+  let parent: string | null = null;
+  let seq = 0;
+  const ctx: SpawnContext = {
+    where,
+    layout: cgroupLayout(),
+    v2,
+    work,
+    rootfs,
+    rootfsMissing,
+    cgroupParent() {
+      if (parent) return parent;
+      if (!v2) throw new Error('no cgroup v2 hierarchy is mounted');
+      const dir = fs.mkdtempSync(path.join(v2, 'bulkhead-bench-'));
+      parent = dir;
+      disposers.push(
+        onCleanup(() => {
+          // Groups of an interrupted spawn first, then the parent.
+          for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+            if (!e.isDirectory()) continue;
+            try {
+              // A spawn in flight when the run was interrupted (cgroup.kill: Linux 5.14).
+              fs.writeFileSync(path.join(dir, e.name, 'cgroup.kill'), '1');
+            } catch {
+              // empty already, or an older kernel: rmdir retries meanwhile
+            }
+            rmdirCgroupSync(path.join(dir, e.name));
+          }
+          rmdirCgroupSync(dir);
+        }),
+      );
+      return dir;
+    },
+    nextId: () => `bulkhead-bench-${process.pid}-${seq++}`,
+  };
+  return { ctx, dispose: () => disposers.reverse().forEach((d) => d()) };
+}
+
+/** What a finished run left behind: living children, groups under the v2 hierarchy. */
+export function checkLeftovers(): string[] {
+  const out: string[] = [];
+  const kids = livingChildren();
+  if (kids.length) out.push(`child processes still there: ${kids.join(', ')}`);
+  const v2 = v2Mount();
+  if (v2) {
+    const mine = fs.readdirSync(v2).filter((d) => d.startsWith('bulkhead-bench-'));
+    if (mine.length) out.push(`cgroups left under ${v2}: ${mine.join(', ')}`);
+  }
+  for (const state of ['/run/crun', '/run/runc']) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(state).filter((d) => d.startsWith('bulkhead-bench-'));
+    } catch {
+      // no state directory
+    }
+    if (names.length) out.push(`container state left in ${state}: ${names.join(', ')}`);
+  }
+  return out;
+}
+
+export interface SpawnBenchOptions {
+  where: Where;
+  n: number;
+  warmup: number;
+  progress: Progress;
+  /** Only these case ids (default: all). */
+  only?: string[];
+}
+
+export async function runSpawnBench(o: SpawnBenchOptions): Promise<SpawnResults> {
+  const startedAt = new Date().toISOString();
+  const loadStart = os.loadavg();
+  o.progress.note('describing the host (systeminformation)');
+  const host = await describeHost(o.where);
+  o.progress.note('building the busybox rootfs');
+  const { ctx, dispose } = createContext(o.where);
+  const rows: SpawnRow[] = [];
+  try {
+    for (const c of SPAWN_CASES) {
+      if (o.only && !o.only.includes(c.id)) continue;
+      rows.push(await runCase(c, ctx, o.n, o.warmup, o.progress));
+    }
+  } finally {
+    dispose();
+  }
+  computeRatios(rows);
+  return {
+    benchmark: 'spawn',
+    where: o.where,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    params: { n: o.n, warmup: o.warmup },
+    host,
+    rows,
+    goals: evaluateGoals(rows),
+    leftovers: checkLeftovers(),
+    loadAverage: { start: loadStart.map((x) => round(x, 2)), end: os.loadavg().map((x) => round(x, 2)) },
+  };
+}

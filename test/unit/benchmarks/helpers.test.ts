@@ -1,0 +1,208 @@
+// The benchmarks' other pure helpers: cgroup layout detection, OCI config edits,
+// goals and ratios, SVG output, progress relay, the concurrent timing loop and
+// the command line. No kernel, no root.
+import t from 'tap';
+import { cgroupLayoutFromTypes, CGROUP2_SUPER_MAGIC, CGROUP_SUPER_MAGIC, TMPFS_MAGIC } from '../../../benchmarks/env';
+import { timeConcurrent } from '../../../benchmarks/harness';
+import { parseArgs, UsageError } from '../../../benchmarks/main';
+import { editOciConfig } from '../../../benchmarks/oci';
+import { createRelayProgress, replayProgress, silentProgress, type Progress } from '../../../benchmarks/progress';
+import { shortReason } from '../../../benchmarks/report';
+import { computeRatios, evaluateGoals, throughputCount, type SpawnRow } from '../../../benchmarks/spawn';
+import { summarize } from '../../../benchmarks/stats';
+import { barChart, esc, niceTicks, requestedVsMeasuredChart } from '../../../benchmarks/svg';
+
+t.test('cgroup layout from the filesystem types of /sys/fs/cgroup and .../unified', async (t) => {
+  t.equal(cgroupLayoutFromTypes(CGROUP2_SUPER_MAGIC, null), 'unified');
+  t.equal(cgroupLayoutFromTypes(TMPFS_MAGIC, CGROUP2_SUPER_MAGIC), 'hybrid');
+  t.equal(cgroupLayoutFromTypes(TMPFS_MAGIC, null), 'legacy');
+  t.equal(cgroupLayoutFromTypes(TMPFS_MAGIC, CGROUP_SUPER_MAGIC), 'legacy');
+  t.equal(cgroupLayoutFromTypes(null, null), 'none');
+});
+
+t.test('editOciConfig changes args, terminal, root and (optionally) the cgroup mount only', async (t) => {
+  const base = {
+    ociVersion: '1.0.0',
+    process: { terminal: true, args: ['sh'], env: ['PATH=/bin'] },
+    root: { path: 'rootfs', readonly: true },
+    mounts: [{ destination: '/proc' }, { destination: '/sys/fs/cgroup' }],
+    linux: { namespaces: [{ type: 'pid' }] },
+  };
+  const c = editOciConfig(base, { rootfs: '/tmp/r', args: ['/bin/true'], dropCgroupMount: true }) as typeof base;
+  t.same(c.process, { terminal: false, args: ['/bin/true'], env: ['PATH=/bin'] });
+  t.same(c.root, { path: '/tmp/r', readonly: true });
+  t.same(c.mounts, [{ destination: '/proc' }]);
+  t.same(c.linux, base.linux);
+  t.equal(base.process.terminal, true, 'the input is not changed');
+  const kept = editOciConfig(base, { rootfs: '/tmp/r', args: ['/bin/true'], dropCgroupMount: false }) as typeof base;
+  t.equal(kept.mounts.length, 2);
+  t.throws(() => editOciConfig(base, { rootfs: 'rel', args: [], dropCgroupMount: false }), RangeError);
+  t.throws(() => editOciConfig({}, { rootfs: '/r', args: [], dropCgroupMount: false }), TypeError);
+});
+
+const row = (id: string, group: SpawnRow['group'], samples: number[] | null, extra: Partial<SpawnRow> = {}): SpawnRow => ({
+  id,
+  label: id,
+  group,
+  concurrency: 1,
+  command: id,
+  status: samples ? 'ok' : 'skipped',
+  ...(samples ? { stats: summarize(samples) } : { reason: 'not implemented yet: x' }),
+  ...extra,
+});
+
+t.test('ratios to the floor, and throughput against the floor at the same concurrency', async (t) => {
+  const rows = [
+    row('floor', 'floor', [1, 1, 1]),
+    row('crun', 'peer', [6, 6, 6]),
+    row('bulkhead-rootfs', 'bulkhead', [1.5, 1.5, 1.5]),
+    row('floor-x8', 'throughput', [5], { concurrency: 8, spawnsPerSec: 1000 }),
+    row('bulkhead-x8', 'throughput', [8], { concurrency: 8, spawnsPerSec: 500 }),
+    row('bulkhead-full', 'bulkhead', null),
+  ];
+  computeRatios(rows);
+  t.equal(rows[0].ratio, 1);
+  t.equal(rows[1].ratio, 6);
+  t.equal(rows[2].ratio, 1.5);
+  t.equal(rows[4].ratio, 2, 'half the spawns per second: twice the cost');
+  t.equal(rows[5].ratio, undefined, 'a skipped row has none');
+  t.equal(throughputCount(100, 32), 256);
+  t.equal(throughputCount(500, 8), 500);
+});
+
+t.test('goals: the most complete variant that ran, labelled a stand-in until full defaults run', async (t) => {
+  const rows = [
+    row('floor', 'floor', [1]),
+    row('crun', 'peer', [6]),
+    row('bulkhead-ns', 'bulkhead', [1.1]),
+    row('bulkhead-rootfs', 'bulkhead', [1.5]),
+    row('bulkhead-cgroup', 'bulkhead', [1.6]),
+    row('bulkhead-limits', 'bulkhead', null),
+    row('bulkhead-full', 'bulkhead', null),
+  ];
+  const [g1, g2] = evaluateGoals(rows);
+  t.equal(g1.subject, 'bulkhead-cgroup');
+  t.equal(g1.provisional, true);
+  t.equal(g1.measured, 1.6);
+  t.equal(g1.met, true);
+  t.match(g1.detail, /stand-in/);
+  t.equal(g2.measured, 3.75);
+  t.equal(g2.met, true);
+
+  rows[6] = row('bulkhead-full', 'bulkhead', [2.5]);
+  const [f1, f2] = evaluateGoals(rows);
+  t.equal(f1.subject, 'bulkhead-full');
+  t.equal(f1.provisional, false);
+  t.equal(f1.met, false, '2.5x the floor is over 2x');
+  t.equal(f2.met, false, '6 / 2.5 = 2.4x is under 3x');
+  t.notMatch(f1.detail, /stand-in/);
+
+  const noCrun = evaluateGoals([row('floor', 'floor', [1]), row('bulkhead-ns', 'bulkhead', [1.1]), { ...row('crun', 'peer', null), reason: 'crun is not installed' }]);
+  t.equal(noCrun[1].met, null);
+  t.equal(noCrun[1].measured, null);
+  t.match(noCrun[1].detail, /crun is not installed/);
+  t.equal(evaluateGoals([row('floor', 'floor', null)])[0].met, null);
+});
+
+t.test('svg: escaped text, nice ticks, a goal line, skipped rows without a bar', async (t) => {
+  t.equal(esc(`a<b>&"c'`), 'a&lt;b&gt;&amp;&quot;c&#39;');
+  t.same(niceTicks(6.14), [0, 2, 4, 6, 8]);
+  t.same(niceTicks(0.9), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  t.same(niceTicks(10), [0, 2, 4, 6, 8, 10]);
+  t.same(niceTicks(0), [0, 1]);
+  const svg = barChart(
+    [
+      { label: 'a <floor>', value: 1, whisker: 1.2, group: 'floor' },
+      { label: 'b', value: 3, group: 'bulkhead', annotation: '3 ms (3x)' },
+      { label: 'c', value: 0, group: 'peer', skipped: 'skipped: not installed' },
+    ],
+    { title: 'T & t', unit: 'ms', goal: { value: 2, label: 'goal: 2x' }, legend: [{ group: 'floor', label: 'floor' }] },
+  );
+  t.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  t.match(svg, /<\/svg>\n$/);
+  t.match(svg, /a &lt;floor&gt;/);
+  t.match(svg, /T &amp; t/);
+  t.match(svg, /stroke-dasharray="5,4"/, 'the goal line');
+  t.match(svg, /goal: 2x/);
+  t.equal((svg.match(/<rect x=/g) ?? []).length, 3, 'two bars and a legend swatch: no bar for the skipped row');
+  t.match(svg, /skipped: not installed/);
+  t.notMatch(svg, /NaN|undefined/);
+  const rvm = requestedVsMeasuredChart([{ label: '64 MiB', requested: 64, measured: 63.2 }], { title: 'memory', unit: 'MiB' });
+  t.match(rvm, /<circle /);
+  t.notMatch(rvm, /NaN|undefined/);
+  t.equal(shortReason('not implemented yet: cgroup limits (lib/cgroup)'), 'not implemented yet');
+  t.equal(shortReason(undefined), 'no reason given');
+});
+
+t.test('relayed progress replays into another Progress', async (t) => {
+  const lines: string[] = [];
+  const relay = createRelayProgress((l) => lines.push(l));
+  relay.start('crun\trun', 3, 1);
+  relay.warm(1);
+  relay.tick(1);
+  relay.tick(3);
+  relay.done('1.00 ms median');
+  relay.note('hello');
+  const events: string[] = [];
+  const rec: Progress = {
+    start: (l, n, w) => events.push(`start ${l} ${n} ${w}`),
+    warm: (i) => events.push(`warm ${i}`),
+    tick: (i) => events.push(`tick ${i}`),
+    done: (s) => events.push(`done ${s}`),
+    note: (s) => events.push(`note ${s}`),
+  };
+  for (const l of lines) t.ok(replayProgress(l, rec, 'uml: '));
+  t.equal(replayProgress('[    0.1] kernel says hi\n', rec), false);
+  t.same(events.filter((e) => !e.startsWith('tick 1')), ['start uml: crun run 3 1', 'warm 1', 'tick 3', 'done 1.00 ms median', 'note uml: hello']);
+  t.ok(events.includes('tick 3'), 'the last tick always comes through');
+});
+
+t.test('timeConcurrent keeps at most K in flight, times every operation, and rethrows a failure', async (t) => {
+  let inFlight = 0;
+  let peak = 0;
+  let calls = 0;
+  const op = async () => {
+    calls++;
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await new Promise((r) => setTimeout(r, 2));
+    inFlight--;
+  };
+  const { samples, wallMs } = await timeConcurrent(op, 20, 4, 3, silentProgress);
+  t.equal(samples.length, 20);
+  t.equal(calls, 24, 'warm-up runs too');
+  t.equal(peak, 3);
+  t.ok(wallMs > 0);
+  let n = 0;
+  await t.rejects(
+    timeConcurrent(async () => {
+      if (++n === 5) throw new Error('boom');
+      await new Promise((r) => setTimeout(r, 1));
+    }, 20, 0, 4, silentProgress),
+    { message: 'boom' },
+  );
+  await new Promise((r) => setTimeout(r, 10));
+  t.ok(n < 20, 'no new operations start after a failure');
+});
+
+t.test('command line', async (t) => {
+  const o = parseArgs(['spawn', '--n', '100', '--warmup=5', '--json', 'x.json', '--out', 'res'], '/w', '/p');
+  t.equal(o.command, 'spawn');
+  t.equal(o.n, 100);
+  t.equal(o.warmup, 5);
+  t.equal(o.json, '/w/x.json');
+  t.equal(o.out, '/w/res');
+  t.equal(parseArgs(['all'], '/w', '/p').out, '/p/benchmarks/results');
+  t.equal(parseArgs(['all'], '/w', '/p').n, 200);
+  t.same(parseArgs(['spawn', '--only', 'floor,crun'], '/w', '/p').only, ['floor', 'crun']);
+  t.equal(parseArgs(['spawn', '--vm'], '/w', '/p').vm, true);
+  t.throws(() => parseArgs(['spwan'], '/w', '/p'), new UsageError('unknown command "spwan"; did you mean "spawn"? (valid: spawn, limits, all)'));
+  t.throws(() => parseArgs(['spawn', '--nn', '3'], '/w', '/p'), /unknown flag "--nn"; did you mean "--n"\?/);
+  t.throws(() => parseArgs(['spawn', '--n', '0'], '/w', '/p'), /--n must be an integer of at least 1/);
+  t.throws(() => parseArgs(['spawn', '--n'], '/w', '/p'), /--n needs a value/);
+  t.throws(() => parseArgs(['spawn', '--json', '--n'], '/w', '/p'), /--json needs a value/);
+  t.throws(() => parseArgs([], '/w', '/p'), /a command is needed/);
+  t.throws(() => parseArgs(['limits', '--vm'], '/w', '/p'), /--vm applies to spawn/);
+  t.throws(() => parseArgs(['spawn', 'all'], '/w', '/p'), /one command only/);
+  t.equal(parseArgs(['--help'], '/w', '/p').help, true);
+});
