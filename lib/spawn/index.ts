@@ -10,9 +10,11 @@ import { seccompProgram } from '../seccomp/index';
 import type { NativeRusage } from '../native/types';
 import { validateSpawn, type SpawnOptions, type StdioOption } from './options';
 import { computePlan } from './plan';
-import { Subprocess } from './subprocess';
+import { Subprocess, type CgroupUsage } from './subprocess';
+import { Cgroup } from '../cgroup/cgroup';
+import type { CgroupStats } from '../cgroup/stats';
 
-export { ExitError, Subprocess, type SpawnResult } from './subprocess';
+export { ExitError, Subprocess, type CgroupUsage, type SpawnResult } from './subprocess';
 export type { IdMapping, Mount, Namespaces, SpawnOptions, StdioOption } from './options';
 
 const isFile = (p: string): boolean => {
@@ -55,10 +57,30 @@ function normalizeStdio(s: SpawnOptions['stdio']): [StdioOption, StdioOption, St
   return [s[0] ?? 'pipe', s[1] ?? 'pipe', s[2] ?? 'pipe'];
 }
 
-type Exit = { exitCode: number | null; signal: NodeJS.Signals | null; rusage: NativeRusage };
+type Exit = { exitCode: number | null; signal: NodeJS.Signals | null; rusage: NativeRusage; usage?: CgroupUsage; oomKilled?: boolean };
 
+let groupSeq = 0;
+
+/** The group's counters as the result reports them. */
+function usageOf(st: CgroupStats): { usage: CgroupUsage; oomKilled: boolean } {
+  return {
+    usage: {
+      cpuUsec: st.cpu?.usageUsec ?? null,
+      cpuUserUsec: st.cpu?.userUsec ?? null,
+      cpuSystemUsec: st.cpu?.systemUsec ?? null,
+      memoryPeakBytes: st.memory?.peak ?? null,
+      pidsPeak: st.pids?.peak ?? null,
+      ioReadBytes: st.io?.readBytes ?? null,
+      ioWriteBytes: st.io?.writeBytes ?? null,
+    },
+    oomKilled: (st.memory?.events?.oomKill ?? 0) > 0,
+  };
+}
+
+/** A handle whose promise rejects with why the process never started (a reason, or a promise of one). */
 function failed(command: string, err: unknown): Subprocess {
-  return new Subprocess(undefined, command, null, [null, null, null], Promise.reject(err), Number(process.hrtime.bigint()), {
+  const why = err instanceof Promise ? (err as Promise<never>) : Promise.reject(err);
+  return new Subprocess(undefined, command, null, [null, null, null], why, Number(process.hrtime.bigint()), {
     buffer: false,
     reject: true,
   });
@@ -117,6 +139,17 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     seccomp: (caps) => seccompProgram(o.seccomp === undefined ? true : (o.seccomp as Parameters<typeof seccompProgram>[0]), caps) ?? undefined,
   });
 
+  let group: Cgroup | undefined;
+  if (o.limits !== undefined) {
+    try {
+      group = Cgroup.create(`bulkhead-${process.pid}-${++groupSeq}`, o.limits, o.cgroup !== undefined ? { parent: o.cgroup } : {});
+    } catch (err) {
+      if (err instanceof TypeError || err instanceof RangeError) throw err;
+      return failed(command, err);
+    }
+  }
+  const cgroupDir = group ? group.path : o.cgroup;
+
   const stdio = normalizeStdio(o.stdio);
   const toClose: number[] = [];
   const parentEnds: [number | null, number | null, number | null] = [null, null, null];
@@ -138,24 +171,30 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
         childFds.push(child);
       }
     });
-    if (o.cgroup !== undefined) {
+    if (cgroupDir !== undefined) {
       if (o.legacyClone) {
-        plan.cgroupProcs = `${o.cgroup}/cgroup.procs`;
+        plan.cgroupProcs = `${cgroupDir}/cgroup.procs`;
       } else {
-        cgroupFd = fs.openSync(o.cgroup, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+        cgroupFd = fs.openSync(cgroupDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
         plan.cgroupFd = cgroupFd;
       }
     }
     const { pid, pidfd, ptyMaster } = native().spawn({ ...plan, stdio: childFds as [number, number, number] });
-    let resolveExit!: (e: Exit) => void;
+    let resolveExit!: (e: Exit | Promise<Exit>) => void;
     const exited = new Promise<Exit>((r) => (resolveExit = r));
     const watch = new (native().ProcessWatch)(pidfd, pid, (exitCode, signal, rusage) => {
-      resolveExit({ exitCode, signal: signal as NodeJS.Signals | null, rusage });
+      const e: Exit = { exitCode, signal: signal as NodeJS.Signals | null, rusage };
+      if (!group) return resolveExit(e);
+      // The counters first, then the group goes: kill what is left, wait until empty, rmdir.
+      const g = group;
+      const counted = usageOf(g.stats());
+      resolveExit(g.destroy().then(() => ({ ...e, ...counted })));
     });
     const sub = new Subprocess(pid, [command, ...args].join(' '), watch, parentEnds, exited, started, {
       buffer: o.buffer ?? true,
       reject: o.reject ?? true,
     }, ptyMaster ?? null);
+    sub.cgroup = group ?? null;
     if (ptyMaster !== undefined) {
       sub.ptyFd = ptyMaster;
       sub.setWindowSize = native().setWindowSize;
@@ -164,8 +203,23 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
   } catch (err) {
     for (const fd of parentEnds) if (fd !== null) fs.closeSync(fd);
     const e = err as NodeJS.ErrnoException & { step?: string };
-    if (e instanceof TypeError || e.code === undefined) throw err;
-    return failed(command, e.code === 'ENOENT' && e.syscall === 'open' && o.cgroup ? new IsolationError(`ENOENT: cgroup ${o.cgroup} does not exist`, { code: 'ENOENT', syscall: 'open', step: 'cgroup', path: o.cgroup }) : isolationError(e, plan));
+    const programming = e instanceof TypeError || e.code === undefined;
+    const reason = programming
+      ? err
+      : e.code === 'ENOENT' && e.syscall === 'open' && cgroupDir
+        ? new IsolationError(`ENOENT: cgroup ${cgroupDir} does not exist`, { code: 'ENOENT', syscall: 'open', step: 'cgroup', path: cgroupDir })
+        : isolationError(e, plan);
+    if (group) {
+      // Nothing ran in the group: it goes at once, so a failed spawn leaves none behind.
+      const gone = group.destroy();
+      if (programming) {
+        gone.catch(() => undefined);
+        throw err;
+      }
+      return failed(command, gone.then(() => Promise.reject(reason), () => Promise.reject(reason)));
+    }
+    if (programming) throw err;
+    return failed(command, reason);
   } finally {
     for (const fd of toClose) fs.closeSync(fd);
     if (cgroupFd !== undefined) fs.closeSync(cgroupFd);

@@ -2,6 +2,7 @@
 // the option and the value received before anything is created.
 import * as path from 'node:path';
 import { nearest } from '../cli/args';
+import { planLimits, type Limits } from '../cgroup/controllers';
 import { seccompProfileFor } from '../seccomp/index';
 
 export interface Namespaces {
@@ -42,8 +43,14 @@ export interface SpawnOptions {
   gidMappings?: IdMapping[];
   mounts?: Mount[];
   stdio?: StdioOption | StdioOption[];
-  /** A cgroup v2 directory the process starts in (CLONE_INTO_CGROUP). */
+  /** A cgroup v2 directory the process starts in (CLONE_INTO_CGROUP); with limits, the parent of its own group. */
   cgroup?: string;
+  /**
+   * cgroup v2 limits: the process gets a group of its own (under `cgroup`, or this
+   * process's group), starts inside it and the group is removed after the exit; the
+   * result then carries `usage` and `oomKilled`. `{}` gives a group with no limits.
+   */
+  limits?: Limits;
   /** Collect piped stdout/stderr into the result (default true). */
   buffer?: boolean;
   /** Reject when the program exits non-zero or by a signal (default true). */
@@ -91,7 +98,7 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 const KEYS: Array<keyof SpawnOptions> = [
   'rootfs', 'namespaces', 'hostname', 'env', 'cwd', 'uid', 'gid', 'groups', 'uidMappings', 'gidMappings',
   'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop',
-  'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty',
+  'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
 ];
 
 const show = (v: unknown): string => {
@@ -272,6 +279,8 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
     }
   }
   if (o.tty && !ns.mount) rangeError('tty', 'needs namespaces.mount (the pty comes from the container\'s devpts)', o.tty);
+  // Every limit is checked now: a bad one throws before any group exists.
+  if (o.limits !== undefined) planLimits(o.limits);
   if (o.init && !ns.mount) rangeError('init', 'needs namespaces.mount (the init is bound into the container)', o.init);
   return ns;
 }

@@ -118,6 +118,11 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
     add({ op: 'mount', source: '/sys', target: '/sys', flags: F.MS_BIND | F.MS_REC });
     add({ op: 'setattr', target: '/sys', attrSet: F.MOUNT_ATTR_RDONLY | F.MOUNT_ATTR_NOSUID | F.MOUNT_ATTR_NODEV | F.MOUNT_ATTR_NOEXEC, recursive: true });
   }
+  if (ns.net && ns.cgroup) {
+    // As Docker does: the container's own group as the root of a read-only cgroup2
+    // mount, which a cgroup namespace shows it (cgroup_namespaces(7)).
+    add({ op: 'mount', source: 'cgroup2', target: '/sys/fs/cgroup', fstype: 'cgroup2', flags: F.MS_RDONLY | F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC, optional: true });
+  }
   if (hostView) {
     add({ op: 'mount', source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=1777' });
     add({ op: 'mount', source: 'tmpfs', target: '/run', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=755' });

@@ -5,7 +5,19 @@ import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as tty from 'node:tty';
+import type { Cgroup } from '../cgroup/cgroup';
 import type { NativeRusage, ProcessWatch } from '../native/types';
+
+/** What the process's own cgroup counted (spawn with `limits`); null where the kernel has no such file. */
+export interface CgroupUsage {
+  cpuUsec: number | null;
+  cpuUserUsec: number | null;
+  cpuSystemUsec: number | null;
+  memoryPeakBytes: number | null;
+  pidsPeak: number | null;
+  ioReadBytes: number | null;
+  ioWriteBytes: number | null;
+}
 
 export interface SpawnResult {
   command: string;
@@ -17,6 +29,10 @@ export interface SpawnResult {
   /** Collected output of piped stdout/stderr (buffer: true), else undefined. */
   stdout?: string;
   stderr?: string;
+  /** With limits: the group's counters at exit. */
+  usage?: CgroupUsage;
+  /** With limits: whether the kernel's OOM killer killed a process of the group. */
+  oomKilled?: boolean;
 }
 
 /** A program that exited non-zero or by a signal (with reject: true). */
@@ -29,10 +45,12 @@ export class ExitError extends Error implements SpawnResult {
   rusage!: NativeRusage;
   stdout?: string;
   stderr?: string;
+  usage?: CgroupUsage;
+  oomKilled?: boolean;
   readonly code = 'ERR_BULKHEAD_EXIT';
   constructor(result: SpawnResult) {
     super(
-      `Command ${result.signal ? `was killed by ${result.signal}` : `failed with exit code ${result.exitCode}`}: ${result.command}`,
+      `Command ${result.oomKilled ? 'was OOM-killed' : result.signal ? `was killed by ${result.signal}` : `failed with exit code ${result.exitCode}`}: ${result.command}`,
     );
     this.name = 'ExitError';
     Object.assign(this, result);
@@ -40,6 +58,8 @@ export class ExitError extends Error implements SpawnResult {
 }
 
 export class Subprocess extends EventEmitter implements PromiseLike<SpawnResult> {
+  /** With limits: the process's own group, live (stats(), watch(), freeze()); removed after the exit. */
+  cgroup: Cgroup | null = null;
   /** With tty: the pty master, one duplex stream for the terminal's input and output. */
   readonly pty: net.Socket | null = null;
   readonly stdin: net.Socket | null;
@@ -55,7 +75,7 @@ export class Subprocess extends EventEmitter implements PromiseLike<SpawnResult>
     readonly command: string,
     private readonly watch: ProcessWatch | null,
     pipes: [number | null, number | null, number | null],
-    exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; rusage: NativeRusage }>,
+    exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; rusage: NativeRusage; usage?: CgroupUsage; oomKilled?: boolean }>,
     started: number,
     opts: { buffer: boolean; reject: boolean },
     ptyMaster: number | null = null,
@@ -93,6 +113,7 @@ export class Subprocess extends EventEmitter implements PromiseLike<SpawnResult>
         rusage: e.rusage,
         stdout,
         stderr,
+        ...(e.usage ? { usage: e.usage, oomKilled: e.oomKilled ?? false } : {}),
       };
       if (opts.reject && (e.exitCode !== 0 || e.signal !== null)) throw new ExitError(result);
       return result;

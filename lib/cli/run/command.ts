@@ -2,6 +2,7 @@
 // statuses, signal forwarding, an optional terminal and a JSON report.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { CgroupError, ControllerUnavailableError, discoverCgroup, type Limits } from '../../cgroup/index';
 import { IsolationError } from '../../errors';
 import { spawn, type SpawnResult } from '../../spawn/index';
 import { formatHelp, parseFlags, UsageError } from '../args';
@@ -48,9 +49,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const cfg = runConfig(flags, [...positionals, ...(rest ?? [])]);
-  if (Object.keys(cfg.limits).length > 0) {
-    throw new UsageError('bulkhead run: resource limits need the cgroup support that is not built yet (issue 4)', 125);
-  }
+  // A group of its own gives the report its counters and lets --timeout kill every
+  // process at once; limits need one, and without them it is made where allowed.
+  if (Object.keys(cfg.limits).length > 0 || discoverCgroup().delegated) cfg.options.limits = cfg.limits as Limits;
   const started = Date.now();
   const proc = spawn(cfg.command, cfg.args, cfg.options);
   let timedOut = false;
@@ -70,6 +71,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const timer = cfg.timeoutMs === undefined ? undefined : setTimeout(() => {
     timedOut = true;
     proc.kill('SIGKILL');
+    proc.cgroup?.kill().catch(() => undefined);
   }, cfg.timeoutMs);
 
   if (cfg.tty && proc.pty) {
@@ -96,6 +98,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     result = await proc;
   } catch (err) {
+    if (err instanceof ControllerUnavailableError || err instanceof CgroupError) {
+      process.stderr.write(`bulkhead run: ${err.message.split('\n')[0]}\n`);
+      return 125;
+    }
     if (err instanceof IsolationError) {
       if (err.step === 'execve' && err.code === 'ENOENT') {
         process.stderr.write(`bulkhead run: ${cfg.command}: executable file not found (${err.path ?? ''})\n`);
@@ -115,12 +121,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   const report: RunReport = {
     exitCode: result.exitCode,
     signal: result.signal,
-    oomKilled: false,
+    oomKilled: result.oomKilled ?? false,
     timedOut,
     durationMs: Date.now() - started,
-    cpuUsec: result.rusage.userUsec + result.rusage.systemUsec,
-    memoryPeakBytes: null,
-    pidsPeak: null,
+    // The group counts every process of the container; rusage only the first and its reaped children.
+    cpuUsec: result.usage?.cpuUsec ?? result.rusage.userUsec + result.rusage.systemUsec,
+    memoryPeakBytes: result.usage?.memoryPeakBytes ?? null,
+    pidsPeak: result.usage?.pidsPeak ?? null,
   };
   if (cfg.report) fs.writeFileSync(cfg.report, JSON.stringify(report, null, 2) + '\n');
   return exitStatus(report);
