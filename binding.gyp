@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/probe.cc",
         "native/errors.cc",
+        "native/psi.cc",
         "native/spawn/clone3.cc",
         "native/spawn/plan.cc",
         "native/spawn/child.cc",

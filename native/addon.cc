@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "probe.h"
+#include "psi.h"
 #include "spawn/spawn.h"
 #include "spawn/watch.h"
 
@@ -15,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn, "spawn"));
   exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize, "setWindowSize"));
   exports.Set("ProcessWatch", ProcessWatch::Define(env));
+  exports.Set("PressureTrigger", PressureTrigger::Define(env));
   return exports;
 }
 

@@ -7,6 +7,7 @@ import { discoverCgroup, type CgroupHost } from './discover';
 import { enableControllers } from './enable';
 import { DEFAULT_WAIT_MS, CgroupWatcher, waitForEvents } from './events';
 import { CgroupError, childGroups, mkdirCg, readCg, readCgOptional, rmdirCg, writeCg } from './io';
+import { PressureWatch, type PressureTriggerOptions } from './pressure';
 import { collectStats, parseIds, type CgroupStats } from './stats';
 
 export interface CreateOptions {
@@ -204,6 +205,14 @@ export class Cgroup {
    * Kills what runs in the group, waits until it is empty, and removes it with
    * its child groups, deepest first. Resolves at once when the group is gone.
    */
+  /**
+   * A PSI trigger: 'pressure' fires whenever tasks of the group stalled on the
+   * resource for more than stallUs within windowUs (kernels with CONFIG_PSI).
+   */
+  pressure(opts: PressureTriggerOptions): PressureWatch {
+    return new PressureWatch(this.path, opts);
+  }
+
   async destroy(opts: KillOptions = {}): Promise<void> {
     if (!fs.existsSync(this.path)) return;
     if (this.populated()) await this.kill(opts);

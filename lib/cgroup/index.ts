@@ -7,3 +7,4 @@ export { CgroupWatcher, type CgroupWatcherEvents, type CounterEvent } from './ev
 export { CgroupError, type CgroupOp } from './io';
 export type { CgroupStats, CpuStats, IoStats, MemoryEvents, MemoryStats, PidsStats, Pressure, PressureLine } from './stats';
 export { parseSize } from './units';
+export { PressureWatch, triggerLine, type PressureEvent, type PressureTriggerOptions } from './pressure';

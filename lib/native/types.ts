@@ -85,12 +85,18 @@ export interface ProcessWatch {
   unref(): void;
 }
 
+export interface PressureTrigger {
+  close(): void;
+  unref(): void;
+}
+
 export interface NativeBinding {
   probeClone(options: { cgroupDir?: string }): CloneProbe;
   capabilities(): CapabilitySets;
   pipe(): [number, number];
   spawn(plan: NativePlan): { pid: number; pidfd: number; ptyMaster?: number };
   setWindowSize(fd: number, rows: number, cols: number): void;
+  PressureTrigger: new (path: string, trigger: string, onEvent: (what: 'pressure' | 'closed') => void) => PressureTrigger;
   ProcessWatch: new (
     pidfd: number,
     pid: number,

@@ -119,6 +119,33 @@ if (needRoot()) {
     }
   });
 
+  const psi = fs.existsSync(path.join(mp, 'cpu.pressure'));
+  t.test('a PSI trigger fires when processes of the group stall on the CPU', { skip: psi ? false : 'this kernel has no PSI (CONFIG_PSI off or psi=0)' }, async (t) => {
+    const cg = made(Cgroup.create(`${PREFIX}psi`));
+    t.throws(() => cg.pressure({ resource: 'cpu', stallUs: 10, windowUs: 100 }), { name: 'RangeError', message: /pressure.windowUs: expected microseconds from 500000 to 10000000, got 100/ });
+    // A 2 s window is taken from any caller; shorter ones only with CAP_SYS_RESOURCE in the initial user namespace.
+    const watch = cg.pressure({ resource: 'cpu', kind: 'some', stallUs: 50_000, windowUs: 2_000_000 });
+    const fired = new Promise<unknown>((r) => watch.once('pressure', r));
+    // Twice as many busy loops as CPUs: each waits for a CPU about half the time.
+    const loops = Math.max(2, (await import('node:os')).cpus().length * 2);
+    const busy = Array.from({ length: loops }, () => spawnIn(cg, 'while :; do :; done'));
+    const ev = await Promise.race([fired, sleep(20_000).then(() => 'no event within 20 s')]);
+    t.same(ev, { resource: 'cpu', kind: 'some', stallUs: 50_000, windowUs: 2_000_000 }, 'the trigger fired');
+    watch.close();
+    for (const c of busy) c.kill('SIGKILL');
+    await Promise.all(busy.map(exited));
+    // The control: the same trigger on a group whose only process sleeps.
+    const calm = made(Cgroup.create(`${PREFIX}psi-calm`));
+    const sleeper = spawnIn(calm, 'sleep 5');
+    const idle = calm.pressure({ resource: 'cpu', stallUs: 50_000, windowUs: 2_000_000 });
+    let idleFired = false;
+    idle.on('pressure', () => (idleFired = true));
+    await sleep(2500);
+    idle.close();
+    sleeper.kill('SIGKILL');
+    t.equal(idleFired, false, 'a group that does not stall does not fire');
+  });
+
   t.test('freeze stops progress, thaw resumes it, and the watcher says so', async (t) => {
     const cg = made(Cgroup.create(`${PREFIX}freeze`));
     const w = cg.watch();
