@@ -51,8 +51,34 @@ function v2Host(): CgroupHost & { mountpoint: string } {
   return host as CgroupHost & { mountpoint: string };
 }
 
-function resolveParent(host: CgroupHost & { mountpoint: string }, parent: string | undefined): string {
-  const dir = parent ?? host.currentDir;
+/** Where groups go when this process's own group cannot hold them (Docker's cgroupfs driver does the same). */
+export const FALLBACK_PARENT = 'bulkhead';
+
+/**
+ * The default parent: this process's own group, unless controllers are needed
+ * there and cannot be enabled for its children because it holds processes (the
+ * no-internal-processes rule; a login shell's session scope, say). Then a
+ * "bulkhead" group under the root, which that rule does not bind.
+ */
+function defaultParent(host: CgroupHost & { mountpoint: string }, controllers: readonly string[]): string | null {
+  const cur = host.currentDir;
+  if (cur === null || path.resolve(cur) === path.resolve(host.mountpoint) || controllers.length === 0) return cur;
+  const enabled = (readCgOptional(path.join(cur, 'cgroup.subtree_control')) ?? '').trim().split(/\s+/);
+  if (controllers.every((c) => enabled.includes(c))) return cur;
+  if ((readCgOptional(path.join(cur, 'cgroup.procs')) ?? '').trim() === '') return cur;
+  const dir = path.join(host.mountpoint, FALLBACK_PARENT);
+  if (!fs.existsSync(dir)) {
+    try {
+      mkdirCg(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  return dir;
+}
+
+function resolveParent(host: CgroupHost & { mountpoint: string }, parent: string | undefined, controllers: readonly string[] = []): string {
+  const dir = parent ?? defaultParent(host, controllers);
   if (dir === null) {
     throw new CgroupError(`cgroup: cannot tell where to create the group: ${host.delegationReason ?? '/proc/self/cgroup has no v2 entry'}; pass { parent }`, {
       code: 'ENOENT',
@@ -89,7 +115,7 @@ export class Cgroup {
     checkName(name);
     const plan = planLimits(limits);
     const host = v2Host();
-    const parent = resolveParent(host, opts.parent);
+    const parent = resolveParent(host, opts.parent, plan.controllers);
     enableControllers(host, parent, plan.controllers);
     const dir = path.join(parent, name);
     mkdirCg(dir);

@@ -82,3 +82,18 @@ t.test('bulkhead run --device-write-bps on a ram disk', async (t) => {
   const r = run('--device-write-bps', `${dev}:1mb`, '--device-read-bps', `${dev}:2mb`, '--', 'cat', '/sys/fs/cgroup/io.max');
   t.match(r.stdout, /^1:0 rbps=2097152 wbps=1048576 riops=max wiops=max\n$/, 'io.max has both rates for the device');
 });
+
+t.test('limits from inside a group that holds processes (a login session) go under /sys/fs/cgroup/bulkhead', async (t) => {
+  const session = '/sys/fs/cgroup/session-like';
+  fs.mkdirSync(session);
+  t.teardown(() => {
+    for (const d of [session, '/sys/fs/cgroup/bulkhead']) if (fs.existsSync(d)) fs.rmdirSync(d);
+  });
+  const lib = path.resolve(__dirname, '..', '..', 'lib', 'index.js');
+  // The shell moves itself into the session group first, then becomes node there.
+  const script = `const { spawn } = require(${JSON.stringify(lib)});
+    spawn('cat', ['/proc/self/cgroup'], { limits: { memory: { max: '64m' } }, namespaces: { cgroup: false } }).then((r) => console.log(r.stdout.trim()), (e) => { console.log('error', e.message); });`;
+  const r = spawnSync('sh', ['-c', `echo $$ > ${session}/cgroup.procs && exec ${process.execPath} -e "$0"`, script], { encoding: 'utf8' });
+  t.match(r.stdout, /^0::\/bulkhead\/bulkhead-\d+-1\n$/, r.stderr || 'the group went under /sys/fs/cgroup/bulkhead');
+  t.same(fs.readdirSync('/sys/fs/cgroup/bulkhead').filter((d) => d.startsWith('bulkhead-')), [], 'and is gone after the exit');
+});
