@@ -6,6 +6,8 @@
 #include <napi.h>
 #include <uv.h>
 
+#include "fdpoll.h"
+
 namespace bulkhead {
 
 class PressureTrigger : public Napi::ObjectWrap<PressureTrigger> {
@@ -21,8 +23,7 @@ class PressureTrigger : public Napi::ObjectWrap<PressureTrigger> {
   static void OnPoll(uv_poll_t* handle, int status, int events);
   void Stop();
 
-  uv_poll_t* poll_ = nullptr;
-  int fd_ = -1;
+  FdPoll poll_;  // the armed *.pressure file
   Napi::FunctionReference on_event_;
 };
 

@@ -26,38 +26,20 @@ ProcessWatch::ProcessWatch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pr
     Napi::TypeError::New(env, "new ProcessWatch(pidfd, pid, onExit)").ThrowAsJavaScriptException();
     return;
   }
-  pidfd_ = info[0].As<Napi::Number>().Int32Value();
   pid_ = info[1].As<Napi::Number>().Int32Value();
   on_exit_ = Napi::Persistent(info[2].As<Napi::Function>());
-  uv_loop_t* loop = nullptr;
-  napi_get_uv_event_loop(env, &loop);
-  poll_ = new uv_poll_t;
-  int r = uv_poll_init(loop, poll_, pidfd_);
-  if (r == 0) r = uv_poll_start(poll_, UV_READABLE, OnPoll);
+  int r = poll_.Start(env, info[0].As<Napi::Number>().Int32Value(), UV_READABLE, OnPoll, this);
   if (r != 0) {
-    delete poll_;
-    poll_ = nullptr;
     ThrowErrno(env, -r, "uv_poll_start");
     return;
   }
-  poll_->data = this;
   // The watcher keeps itself alive while the process runs.
   Napi::ObjectWrap<ProcessWatch>::Ref();
 }
 
 ProcessWatch::~ProcessWatch() { Stop(); }
 
-void ProcessWatch::Stop() {
-  if (poll_ != nullptr) {
-    uv_poll_stop(poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    poll_ = nullptr;
-  }
-  if (pidfd_ >= 0) {
-    close(pidfd_);
-    pidfd_ = -1;
-  }
-}
+void ProcessWatch::Stop() { poll_.Stop(); }
 
 void ProcessWatch::OnPoll(uv_poll_t* handle, int status, int events) {
   static_cast<ProcessWatch*>(handle->data)->Exited();
@@ -72,7 +54,7 @@ void ProcessWatch::Exited() {
   // library's wrapper hides (waitid(2), NOTES).
   long r;
   do {
-    r = syscall(SYS_waitid, P_PIDFD, pidfd_, &si, WEXITED | WNOHANG, &ru);
+    r = syscall(SYS_waitid, P_PIDFD, poll_.fd(), &si, WEXITED | WNOHANG, &ru);
   } while (r < 0 && errno == EINTR);
   if (r == 0 && si.si_pid == 0) return;  // readable but not yet waitable: wait for the next event
   Stop();
@@ -101,18 +83,18 @@ Napi::Value ProcessWatch::Kill(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int sig = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : SIGTERM;
   // The pidfd names this process and no other, even after its pid is reused.
-  if (pidfd_ < 0) return ThrowErrno(env, ESRCH, "pidfd_send_signal");
-  if (PidfdSendSignal(pidfd_, sig) < 0) return ThrowErrno(env, errno, "pidfd_send_signal");
+  if (poll_.fd() < 0) return ThrowErrno(env, ESRCH, "pidfd_send_signal");
+  if (PidfdSendSignal(poll_.fd(), sig) < 0) return ThrowErrno(env, errno, "pidfd_send_signal");
   return env.Undefined();
 }
 
 Napi::Value ProcessWatch::JsRef(const Napi::CallbackInfo& info) {
-  if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+  poll_.Ref();
   return info.Env().Undefined();
 }
 
 Napi::Value ProcessWatch::JsUnref(const Napi::CallbackInfo& info) {
-  if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  poll_.Unref();
   return info.Env().Undefined();
 }
 

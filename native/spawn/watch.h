@@ -5,6 +5,8 @@
 #include <napi.h>
 #include <uv.h>
 
+#include "../fdpoll.h"
+
 namespace bulkhead {
 
 class ProcessWatch : public Napi::ObjectWrap<ProcessWatch> {
@@ -22,8 +24,7 @@ class ProcessWatch : public Napi::ObjectWrap<ProcessWatch> {
   void Exited();
   void Stop();
 
-  uv_poll_t* poll_ = nullptr;  // freed in its close callback
-  int pidfd_ = -1;
+  FdPoll poll_;  // the pidfd
   int pid_ = 0;
   Napi::FunctionReference on_exit_;
 };
