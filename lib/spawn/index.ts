@@ -193,12 +193,9 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     const sub = new Subprocess(pid, [command, ...args].join(' '), watch, parentEnds, exited, started, {
       buffer: o.buffer ?? true,
       reject: o.reject ?? true,
+      ...(ptyMaster !== undefined ? { resize: (rows: number, cols: number) => native().setWindowSize(ptyMaster, rows, cols) } : {}),
     }, ptyMaster ?? null);
     sub.cgroup = group ?? null;
-    if (ptyMaster !== undefined) {
-      sub.ptyFd = ptyMaster;
-      sub.setWindowSize = native().setWindowSize;
-    }
     return sub;
   } catch (err) {
     for (const fd of parentEnds) if (fd !== null) fs.closeSync(fd);

@@ -174,7 +174,7 @@ export interface PlanInput {
 
 /** The plan minus what belongs to one call (stdio fds, the cgroup fd). */
 export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
-  const { command, args, options: o, ns } = input;
+  const { command, options: o, ns } = input;
   const env: Record<string, string> = { PATH: DEFAULT_PATH, HOME: '/root', ...(o.hostname ? { HOSTNAME: o.hostname } : {}), ...o.env };
   const caps = resolveCaps(o.capAdd, o.capDrop);
   const init = o.init ? '/dev/init' : undefined;
@@ -198,7 +198,6 @@ export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
     caps: { bounding: capNumbers(caps), effective: (o.uid ?? 0) === 0 ? capNumbers(caps) : [], last: input.capLast ?? 40 },
     rlimits: resolveRlimits(o.rlimits),
   };
-  void args;
   if (o.tty) {
     plan.tty = true;
     if (typeof o.tty === 'object') {

@@ -77,7 +77,7 @@ export class Subprocess extends EventEmitter implements PromiseLike<SpawnResult>
     pipes: [number | null, number | null, number | null],
     exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; rusage: NativeRusage; usage?: CgroupUsage; oomKilled?: boolean }>,
     started: number,
-    opts: { buffer: boolean; reject: boolean },
+    private readonly opts: { buffer: boolean; reject: boolean; resize?: (rows: number, cols: number) => void },
     ptyMaster: number | null = null,
   ) {
     super();
@@ -162,14 +162,9 @@ export class Subprocess extends EventEmitter implements PromiseLike<SpawnResult>
 
   /** Tells the pty (tty: true) the terminal's size; the program gets SIGWINCH. */
   resize(rows: number, cols: number): void {
-    if (this.ptyFd === null) throw new TypeError('resize: this process has no tty');
-    this.setWindowSize?.(this.ptyFd, rows, cols);
+    if (!this.opts.resize) throw new TypeError('resize: this process has no tty');
+    this.opts.resize(rows, cols);
   }
-
-  /** @internal */
-  ptyFd: number | null = null;
-  /** @internal */
-  setWindowSize?: (fd: number, rows: number, cols: number) => void;
 
   then<A = SpawnResult, B = never>(
     onfulfilled?: ((value: SpawnResult) => A | PromiseLike<A>) | null,
