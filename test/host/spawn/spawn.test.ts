@@ -189,5 +189,14 @@ function main(rootDir: string) {
     t.equal(fds(), f0, 'same open fds');
     t.equal(mounts(), m0, 'same mounts');
     t.equal(children(), '', 'no child left, zombie or not');
+    // Failures before execve (in the child, and in the parent before clone) leak nothing either.
+    for (let i = 0; i < 50; i++) {
+      await spawn('/bin/nope', [], base).catch(() => undefined);
+      await spawn('/bin/true', [], { ...base, cwd: '/missing' }).catch(() => undefined);
+      await spawn('/bin/true', [], { ...base, stdio: ['pipe', 'pipe', 'pipe'], mounts: [{ type: 'bind', source: '/nonexistent-source', target: '/x' }] }).catch(() => undefined);
+    }
+    t.equal(fds(), f0, 'same open fds after 150 failures');
+    t.equal(mounts(), m0, 'same mounts after failures');
+    t.equal(children(), '', 'no zombie after failures');
   });
 }
