@@ -242,12 +242,22 @@ export class Cgroup {
   async destroy(opts: KillOptions = {}): Promise<void> {
     if (!fs.existsSync(this.path)) return;
     if (this.populated()) await this.kill(opts);
+    // The kernel passes on events files changes at most every 10 ms, and after
+    // rmdir there is nothing left to read: watchers get their last word now.
+    for (const w of this.watchers) w.sync();
     removeTree(this.path);
+    // Nothing is left to watch; closing releases their hold on the event loop.
+    for (const w of [...this.watchers]) w.close();
   }
+
+  private readonly watchers = new Set<CgroupWatcher>();
 
   /** An emitter of oom, oomKill, memoryHigh, memoryMax, pidsMax, populated, empty, frozen, thawed. */
   watch(opts: { persistent?: boolean } = {}): CgroupWatcher {
-    return new CgroupWatcher(this.path, opts);
+    const w = new CgroupWatcher(this.path, opts);
+    this.watchers.add(w);
+    w.once('close', () => this.watchers.delete(w));
+    return w;
   }
 }
 

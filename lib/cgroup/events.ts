@@ -158,6 +158,11 @@ export class CgroupWatcher extends EventEmitter<CgroupWatcherEvents> {
     return this.state['cgroup.events']?.frozen === 1;
   }
 
+  /** Reads every watched file now and emits what changed since it was last seen. */
+  sync(): void {
+    for (const file of Object.keys(this.state)) this.refresh(file);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

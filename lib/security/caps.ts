@@ -18,8 +18,13 @@ export function capName(option: string, raw: unknown): string {
   throw new RangeError(`spawn: option ${option} has an unknown capability ${JSON.stringify(raw)}${near ? `; did you mean "${near}"?` : ''}`);
 }
 
-/** The kept set, in capability-number order: default + add - drop, where ALL means every capability. */
-export function resolveCaps(capAdd: string[] = [], capDrop: string[] = []): string[] {
+/**
+ * The kept set, in capability-number order: default + add - drop, where ALL means
+ * every capability. With `available` (the caller's own bounding set; nothing
+ * outside it can be granted, capabilities(7)), ALL means all of those, and a cap
+ * named in capAdd that is not among them is a RangeError.
+ */
+export function resolveCaps(capAdd: string[] = [], capDrop: string[] = [], available?: ReadonlySet<string>): string[] {
   const add = capAdd.map((c, i) => capName(`capAdd[${i}]`, c));
   const drop = capDrop.map((c, i) => capName(`capDrop[${i}]`, c));
   let kept = new Set<string>(drop.includes('ALL') ? [] : DOCKER_DEFAULT_CAPS);
@@ -28,6 +33,14 @@ export function resolveCaps(capAdd: string[] = [], capDrop: string[] = []): stri
   // As in Docker, an explicit add wins over a drop of ALL; a named drop wins over ALL added.
   for (const c of drop) if (c !== 'ALL') kept.delete(c);
   if (drop.includes('ALL')) for (const c of add) if (c !== 'ALL') kept.add(c);
+  if (available) {
+    add.forEach((c, i) => {
+      if (c !== 'ALL' && !available.has(c)) {
+        throw new RangeError(`spawn: option capAdd[${i}] asks for ${c}, which this process's own bounding set lacks, so no child can be given it`);
+      }
+    });
+    for (const c of kept) if (!available.has(c)) kept.delete(c);
+  }
   return CAPABILITY_NAMES.filter((c) => kept.has(c));
 }
 

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import { IsolationError } from '../errors';
 import { initBinary, native } from '../native/load';
-import { CAPABILITY_NAMES } from '../caps/names';
+import { CAPABILITY_NAMES, capabilityNames } from '../caps/names';
 import { RLIMITS } from '../security/rlimits';
 import type { PathKind } from './plan';
 import { seccompProgram } from '../seccomp/index';
@@ -49,6 +49,16 @@ const capLast = (): number => {
     }
   }
   return capLastCache;
+};
+
+let boundingCache: ReadonlySet<string> | undefined;
+/** This process's bounding set, by name (CapBnd in proc(5)'s /proc/pid/status). */
+const bounding = (): ReadonlySet<string> => {
+  if (boundingCache === undefined) {
+    const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 'ffffffffffffffff';
+    boundingCache = new Set(capabilityNames(BigInt(`0x${hex}`)));
+  }
+  return boundingCache;
 };
 
 function normalizeStdio(s: SpawnOptions['stdio']): [StdioOption, StdioOption, StdioOption] {
@@ -135,6 +145,7 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     hostGid: process.getgid?.() ?? 0,
     pathKind,
     capLast: capLast(),
+    capAvailable: bounding(),
     initBinary: o.init ? initBinary() : undefined,
     seccomp: (caps) => seccompProgram(o.seccomp === undefined ? true : (o.seccomp as Parameters<typeof seccompProgram>[0]), caps) ?? undefined,
   });

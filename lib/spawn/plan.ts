@@ -166,6 +166,8 @@ export interface PlanInput {
   pathKind?: PathKind;
   /** /proc/sys/kernel/cap_last_cap. */
   capLast?: number;
+  /** The capabilities this process can pass on (its bounding set). */
+  capAvailable?: ReadonlySet<string>;
   /** The host path of bulkhead-init, for init: true. */
   initBinary?: string;
   /** The compiled seccomp program for this plan's capabilities, if any. */
@@ -176,7 +178,7 @@ export interface PlanInput {
 export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
   const { command, options: o, ns } = input;
   const env: Record<string, string> = { PATH: DEFAULT_PATH, HOME: '/root', ...(o.hostname ? { HOSTNAME: o.hostname } : {}), ...o.env };
-  const caps = resolveCaps(o.capAdd, o.capDrop);
+  const caps = resolveCaps(o.capAdd, o.capDrop, input.capAvailable);
   const init = o.init ? '/dev/init' : undefined;
   const plan: Omit<NativePlan, 'stdio'> = {
     files: init ? [init] : execCandidates(command, env.PATH ?? DEFAULT_PATH),

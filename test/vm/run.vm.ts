@@ -14,8 +14,12 @@ const HOG = ['sh', '-c', 'x=a; while :; do x="$x$x"; done'];
 
 t.test('spawn({ limits }): OOM kill, usage, and the group removed', async (t) => {
   const before = groups();
-  const r = await spawn(HOG[0], HOG.slice(1), { limits: { memory: { max: '32m', swapMax: 0 } }, reject: false });
+  const proc = spawn(HOG[0], HOG.slice(1), { limits: { memory: { max: '32m', swapMax: 0 } }, reject: false });
+  let oomKills = 0;
+  proc.cgroup?.watch().on('oomKill', () => oomKills++);
+  const r = await proc;
   t.equal(r.oomKilled, true, 'oomKilled');
+  t.ok(oomKills >= 1, 'the oomKill event reached the watcher before the group went');
   t.equal(r.signal, 'SIGKILL');
   t.ok(r.usage && r.usage.memoryPeakBytes !== null && r.usage.memoryPeakBytes <= 32 * 1024 * 1024 + 4096 && r.usage.memoryPeakBytes > 16 * 1024 * 1024, `peak ${r.usage?.memoryPeakBytes} near the 32m limit`);
   t.ok((r.usage?.cpuUsec ?? 0) > 0, 'cpu counted');

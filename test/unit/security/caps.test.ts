@@ -15,6 +15,14 @@ t.test('capabilities: Docker\'s default, add, drop, ALL', async (t) => {
   t.throws(() => capName('capAdd[0]', 5), TypeError);
 });
 
+t.test('capabilities the caller lacks: ALL takes what there is, a named one is refused', async (t) => {
+  const available = new Set(resolveCaps(['ALL'], ['SYS_RESOURCE']));
+  t.notOk(resolveCaps(['ALL'], [], available).includes('SYS_RESOURCE'));
+  t.equal(resolveCaps(['ALL'], [], available).length, 40);
+  t.same(resolveCaps([], [], available), resolveCaps(), 'the defaults are all there');
+  t.throws(() => resolveCaps(['SYS_RESOURCE'], [], available), { name: 'RangeError', message: /capAdd\[0\] asks for SYS_RESOURCE, which this process's own bounding set lacks/ });
+});
+
 t.test('rlimits: ulimit names, unlimited, soft <= hard', async (t) => {
   t.same(resolveRlimits({ nofile: 1024, core: { soft: 0, hard: 'unlimited' } }), [
     { resource: 7, soft: 1024, hard: 1024 },
