@@ -1,16 +1,20 @@
 // Spawn latency: /bin/true started N times by child_process.spawn (the floor),
 // by its peers (unshare, bwrap, crun, runc) and by Bulkhead in steps, each as a
 // median, a p95 and a ratio to the floor; and Bulkhead 8 and 32 at a time as
-// spawns per second. Rows that cannot run here are kept, skipped with the reason;
-// the rows of features not built yet are kept too, skipped as "not implemented yet".
+// spawns per second. The Bulkhead rows are steps, each adding one thing to the
+// one before: namespaces with security off, + rootfs, + a group, + limits, and
+// the full defaults (Docker's capabilities, no_new_privs, the seccomp profile,
+// masked and read-only paths). Rows that cannot run here are kept, skipped with
+// the reason.
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn, type SpawnOptions } from '../lib/index';
+import { capabilityNames, CAPABILITY_NAMES } from '../lib/caps/names';
+import { Cgroup, spawn, type Limits, type SpawnOptions } from '../lib/index';
 import { busyboxMissing, makeBusyboxRootfs } from '../test/helpers/rootfs';
 import { cgroupLayout, describeHost, v2Mount, which, type HostDescription, type Where } from './env';
-import { firstLines, livingChildren, onCleanup, rmdirCgroup, rmdirCgroupSync, run, timeConcurrent, timeSequential, type Op } from './harness';
+import { firstLines, livingChildren, onCleanup, rmdirCgroupSync, run, timeConcurrent, timeSequential, type Op } from './harness';
 import { makeBundle } from './oci';
 import { RESULT_MARK } from './peer-loop';
 import { replayProgress, type Progress } from './progress';
@@ -52,8 +56,6 @@ export interface Goal {
   /** The row measured for "Bulkhead with full defaults". */
   subject: string | null;
   subjectLabel: string | null;
-  /** The subject is a stand-in: full defaults are not implemented yet. */
-  provisional: boolean;
   /** floor-2x: Bulkhead median / floor median (goal <= 2); crun-3x: crun median / Bulkhead median (goal >= 3). */
   measured: number | null;
   target: number;
@@ -78,19 +80,23 @@ export interface SpawnResults {
   hostLoadAverage?: { start: number[]; end: number[] };
 }
 
-/** Which variant stands for "full defaults" while the secure defaults are not built. */
+/** Full defaults (lib/spawn, lib/seccomp, lib/security) exist: the bulkhead-full row and the goals use them. */
 export const FULL_DEFAULTS = {
-  implemented: false,
-  /** Throughput rows run this variant meanwhile. */
-  throughputStandIn: 'bulkhead-rootfs',
-  missing: 'secure defaults (capabilities, seccomp, masked paths) are not implemented yet',
+  implemented: true,
+  /** The row the goals measure. */
+  row: 'bulkhead-full',
 };
 
-/** Cgroup limits (lib/cgroup) are not implemented yet. */
-export const LIMITS_IMPLEMENTED = false;
+/** Cgroup limits (lib/cgroup) exist; where the v2 hierarchy lacks a controller the limits row is skipped with lib/cgroup's own error. */
+export const LIMITS_IMPLEMENTED = true;
 
-/** Most complete first: the goals measure the first of these that ran. */
-export const COMPLETENESS = ['bulkhead-full', 'bulkhead-limits', 'bulkhead-cgroup', 'bulkhead-rootfs', 'bulkhead-ns'];
+/**
+ * The limits of the `+ cgroup limits` and full-defaults rows (and of the
+ * throughput and isolation-overhead runs): real memory, cpu and pids limits
+ * that /bin/true and the overhead workloads never reach (cpu.max one whole CPU,
+ * so bandwidth control is armed but a single thread is never throttled).
+ */
+export const BENCH_LIMITS: Limits = { memory: { max: '64m' }, cpu: { max: 1 }, pids: { max: 64 } };
 
 export interface SpawnContext {
   where: Where;
@@ -102,12 +108,16 @@ export interface SpawnContext {
   rootfsMissing: string | null;
   /** A group under the v2 hierarchy for this run, created on first use. */
   cgroupParent(): string;
+  /** Why BENCH_LIMITS cannot be set here (lib/cgroup's error from a real attempt), or null; probed once. */
+  limitsUnavailable(): string | null;
+  /** "Security off" capabilities: ['ALL'], or every capability this process has when it lacks some (capAdd ALL would fail at capset). */
+  allCaps: string[];
   /** A container id not used before in this run. */
   nextId(): string;
 }
 
 type Measure = (n: number, warmup: number, progress: Progress) => Promise<{ samples: number[]; wallMs?: number; note?: string }>;
-type Prepared = { op: Op; check?: Op; cleanup?: () => void } | { measure: Measure; cleanup?: () => void };
+type Prepared = ({ op: Op; check?: Op } | { measure: Measure }) & { cleanup?: () => void; /** Appended to the row's note (what a check saw inside). */ note?: string };
 
 export interface SpawnCase {
   id: string;
@@ -137,34 +147,88 @@ const firstOf = (...reasons: Array<() => string | null>) => {
 
 const ENV = { PATH: '/bin' };
 
-/** Bulkhead's options per step; the cgroup step adds a fresh group per spawn. */
-export function bulkheadOptions(step: 'ns' | 'rootfs', rootfs: string | null): SpawnOptions {
+export type Step = 'ns' | 'rootfs' | 'cgroup' | 'limits' | 'full';
+
+export interface StepEnv {
+  rootfs: string;
+  /** The parent of the per-spawn groups. */
+  parent: string;
+  /** Capabilities that mean "all" here (see SpawnContext.allCaps). */
+  allCaps: string[];
+  /** Whether BENCH_LIMITS can be set (full: a group without limits otherwise). */
+  limits: boolean;
+}
+
+/** Security off: every capability, no seccomp filter, no no_new_privs, nothing masked or made read-only. */
+export const securityOff = (allCaps: string[]): SpawnOptions => ({ seccomp: false, capAdd: allCaps, noNewPrivileges: false, maskedPaths: [], readonlyPaths: [] });
+
+/**
+ * Bulkhead's options for each step. Each adds one thing to the one before:
+ * `ns` namespaces without a mount namespace, security off; `rootfs` + the mount
+ * namespace, /proc, /dev, /sys and pivot_root; `cgroup` + a group of its own
+ * (`limits: {}`: created, CLONE_INTO_CGROUP, counters read and removed after the
+ * exit); `limits` + memory, cpu and pids limits in it; `full` the same with
+ * spawn()'s security defaults left on. Pure.
+ */
+export function bulkheadOptions(step: Step, e: StepEnv): SpawnOptions {
   const common: SpawnOptions = { env: ENV, stdio: 'ignore', buffer: false };
-  if (step === 'ns') return { ...common, namespaces: { mount: false } };
-  return { ...common, rootfs: rootfs as string };
+  if (step === 'ns') return { ...common, ...securityOff(e.allCaps), namespaces: { mount: false } };
+  const withRoot: SpawnOptions = { ...common, rootfs: e.rootfs };
+  if (step === 'full') return { ...withRoot, cgroup: e.parent, limits: e.limits ? BENCH_LIMITS : {} };
+  const bare = { ...withRoot, ...securityOff(e.allCaps) };
+  if (step === 'rootfs') return bare;
+  return { ...bare, cgroup: e.parent, limits: step === 'limits' ? BENCH_LIMITS : {} };
+}
+
+/** The step's options in this run's context (creates the run's parent group when a step needs one). */
+function optionsFor(step: Step, ctx: SpawnContext): SpawnOptions {
+  const needsGroup = step === 'cgroup' || step === 'limits' || step === 'full';
+  return bulkheadOptions(step, {
+    rootfs: ctx.rootfs as string,
+    parent: needsGroup ? ctx.cgroupParent() : '',
+    allCaps: ctx.allCaps,
+    limits: step === 'limits' || (step === 'full' && ctx.limitsUnavailable() === null),
+  });
 }
 
 const bulkheadOp = (opts: SpawnOptions): Op => async () => {
   await spawn(TRUE, [], opts);
 };
 
-/** A new group per spawn, as a runtime makes one per container: mkdir, CLONE_INTO_CGROUP, rmdir after exit. */
-function inFreshGroup(ctx: SpawnContext, opts: SpawnOptions): Op {
-  const parent = ctx.cgroupParent();
-  let seq = 0;
-  return async () => {
-    const dir = path.join(parent, `s${seq++}`);
-    fs.mkdirSync(dir);
-    try {
-      await spawn(TRUE, [], { ...opts, cgroup: dir });
-    } finally {
-      await rmdirCgroup(dir);
-    }
-  };
+/** The call as text, with placeholders for this run's paths. */
+export function describeOptions(o: SpawnOptions, program = TRUE): string {
+  const shown: Record<string, unknown> = { ...o };
+  if (o.rootfs) shown.rootfs = 'ROOTFS';
+  if (o.cgroup) shown.cgroup = 'PARENT';
+  if (o.capAdd && !(o.capAdd.length === 1 && o.capAdd[0] === 'ALL')) shown.capAdd = `<all ${o.capAdd.length} this process has>`;
+  return `spawn('${program}', [], ${JSON.stringify(shown)})`;
 }
 
-const describeOptions = (o: SpawnOptions) =>
-  `spawn('${TRUE}', [], ${JSON.stringify({ ...o, ...(o.rootfs ? { rootfs: 'ROOTFS' } : {}) })})`;
+const describeStep = (step: Step, ctx: SpawnContext) =>
+  describeOptions(bulkheadOptions(step, { rootfs: 'ROOTFS', parent: 'PARENT', allCaps: ctx.allCaps, limits: step === 'limits' || (step === 'full' && ctx.limitsUnavailable() === null) }));
+
+/** What the process saw inside: seccomp mode, no_new_privs, effective capabilities, and its group's limits. */
+export function parseInside(text: string): { seccomp: string; noNewPrivs: string; capEff: string; limits: Record<string, string> } {
+  const field = (k: string) => text.match(new RegExp(`^${k}:\\s*(\\S+)`, 'm'))?.[1] ?? '?';
+  const limits: Record<string, string> = {};
+  for (const m of text.matchAll(/^(memory\.max|cpu\.max|pids\.max)=(.*)$/gm)) limits[m[1]] = m[2].trim();
+  return { seccomp: field('Seccomp'), noNewPrivs: field('NoNewPrivs'), capEff: field('CapEff'), limits };
+}
+
+/**
+ * Runs the step's options once with a shell instead of /bin/true (untimed) and
+ * says what it saw, so that each row is shown to be the step it claims.
+ */
+async function checkInside(step: Step, opts: SpawnOptions): Promise<string> {
+  const sh = step === 'ns' ? '/bin/sh' : '/bin/busybox';
+  const script =
+    'grep -E "^(Seccomp|NoNewPrivs|CapEff):" /proc/self/status; for f in memory.max cpu.max pids.max; do [ -r /sys/fs/cgroup/$f ] && echo "$f=$(cat /sys/fs/cgroup/$f)"; done; true';
+  const r = await spawn(sh, step === 'ns' ? ['-c', script] : ['sh', '-c', script], { ...opts, stdio: 'pipe', buffer: true, env: { PATH: '/bin:/usr/bin' } });
+  const i = parseInside(String(r.stdout));
+  const caps = i.capEff === '00000000a80425fb' ? `CapEff ${i.capEff} (Docker's 14)` : `CapEff ${i.capEff}`;
+  const lim = Object.entries(i.limits).map(([k, v]) => `${k} ${v}`).join(', ');
+  return `checked inside: seccomp mode ${i.seccomp}, no_new_privs ${i.noNewPrivs}, ${caps}${lim ? `; ${lim}` : step === 'ns' || step === 'rootfs' ? '' : '; no limit files (no controllers)'}`;
+}
 
 /** Why crun/runc cannot run on this cgroup layout, or null. */
 function runtimeCgroupSkip(runtime: 'crun' | 'runc', ctx: SpawnContext): string | null {
@@ -250,8 +314,6 @@ function runtimeCase(runtime: 'crun' | 'runc', pkg: string): SpawnCase {
   };
 }
 
-const notImplemented = (what: string) => `not implemented yet: ${what}`;
-
 function commandCase(id: string, label: string, argv: (ctx: SpawnContext) => string[], skip: (ctx: SpawnContext) => string | null): SpawnCase {
   return {
     id,
@@ -263,6 +325,37 @@ function commandCase(id: string, label: string, argv: (ctx: SpawnContext) => str
     async prepare(ctx) {
       const a = argv(ctx);
       return { op: () => run(a), check: () => run(a, { captureStderr: true }) };
+    },
+  };
+}
+
+const needV2 = (ctx: SpawnContext) => (ctx.v2 ? null : 'no cgroup v2 hierarchy is mounted');
+
+const limitsText = () =>
+  `memory.max ${BENCH_LIMITS.memory?.max}, cpu.max ${BENCH_LIMITS.cpu?.max} CPU, pids.max ${BENCH_LIMITS.pids?.max}`;
+
+/** The full-defaults label's suffix where the limits cannot be set. */
+const fullSuffix = (ctx: SpawnContext) => (ctx.v2 && ctx.limitsUnavailable() ? ' (group, no limits)' : '');
+
+function bulkheadCase(
+  step: Step,
+  id: string,
+  label: string,
+  o: { note: (ctx: SpawnContext) => string; skip?: (ctx: SpawnContext) => string | null; labelFor?: (ctx: SpawnContext) => string },
+): SpawnCase {
+  return {
+    id,
+    label,
+    labelFor: o.labelFor,
+    group: 'bulkhead',
+    concurrency: 1,
+    command: (ctx) => describeStep(step, ctx),
+    note: o.note,
+    skip: o.skip ?? (() => null),
+    async prepare(ctx) {
+      const opts = optionsFor(step, ctx);
+      const seen = await checkInside(step, opts);
+      return { op: bulkheadOp(opts), note: seen };
     },
   };
 }
@@ -282,14 +375,15 @@ function throughputCases(concurrency: number): SpawnCase[] {
     },
     {
       id: `bulkhead-x${concurrency}`,
-      label: `Bulkhead, ${concurrency} at a time`,
+      label: `Bulkhead full defaults, ${concurrency} at a time`,
       group: 'throughput',
       concurrency,
-      command: (ctx) => `${describeOptions(bulkheadOptions('rootfs', ctx.rootfs))}, ${concurrency} in flight`,
-      skip: needRootfs,
-      note: () => (FULL_DEFAULTS.implemented ? undefined : `stand-in for full defaults (${FULL_DEFAULTS.missing}): the + rootfs variant`),
+      labelFor: (ctx) => `Bulkhead full defaults${fullSuffix(ctx)}, ${concurrency} at a time`,
+      command: (ctx) => `${describeStep('full', ctx)}, ${concurrency} in flight`,
+      skip: (ctx) => firstOf(() => needRootfs(ctx), () => needV2(ctx)),
+      note: (ctx) => `the full-defaults row's options${ctx.limitsUnavailable() ? ' (a group without limits: this host\'s v2 hierarchy lacks the controllers)' : ''}`,
       async prepare(ctx) {
-        return { op: bulkheadOp(bulkheadOptions('rootfs', ctx.rootfs)) };
+        return { op: bulkheadOp(optionsFor('full', ctx)) };
       },
     },
   ];
@@ -316,64 +410,38 @@ export const SPAWN_CASES: SpawnCase[] = [
   ),
   runtimeCase('crun', 'crun'),
   runtimeCase('runc', 'runc'),
-  {
-    id: 'bulkhead-ns',
-    label: 'Bulkhead: namespaces only',
-    group: 'bulkhead',
-    concurrency: 1,
-    command: () => describeOptions(bulkheadOptions('ns', null)),
-    note: () => 'new pid, uts, ipc, net and cgroup namespaces; no mount namespace, so no mounts; the host\'s /bin/true',
-    skip: () => null,
-    async prepare() {
-      return { op: bulkheadOp(bulkheadOptions('ns', null)) };
-    },
-  },
-  {
-    id: 'bulkhead-rootfs',
-    label: 'Bulkhead: + rootfs, pivot_root',
-    group: 'bulkhead',
-    concurrency: 1,
-    command: (ctx) => describeOptions(bulkheadOptions('rootfs', ctx.rootfs)),
-    note: () => 'Docker\'s default namespaces (+ mount); /proc, /dev (tmpfs, 6 device binds, devpts, shm, mqueue), /sys; pivot_root into the busybox rootfs',
+  bulkheadCase('ns', 'bulkhead-ns', 'Bulkhead: namespaces only', {
+    note: () => "new pid, uts, ipc, net and cgroup namespaces; no mount namespace, so no mounts; security off (every capability this process has, no seccomp filter, no no_new_privs); the host's /bin/true",
+  }),
+  bulkheadCase('rootfs', 'bulkhead-rootfs', 'Bulkhead: + rootfs, pivot_root', {
+    note: () => "+ the mount namespace: /proc, /dev (tmpfs, 6 device binds, devpts, shm, mqueue), /sys, pivot_root into the busybox rootfs; security off, nothing masked or read-only",
     skip: needRootfs,
-    async prepare(ctx) {
-      return { op: bulkheadOp(bulkheadOptions('rootfs', ctx.rootfs)) };
-    },
-  },
-  {
-    id: 'bulkhead-cgroup',
-    label: 'Bulkhead: + cgroup',
-    group: 'bulkhead',
-    concurrency: 1,
-    command: (ctx) => `mkdir GROUP; ${describeOptions({ ...bulkheadOptions('rootfs', ctx.rootfs), cgroup: 'GROUP' })}; rmdir GROUP`,
-    note: (ctx) => `a new group per spawn under ${ctx.v2 ?? 'the v2 hierarchy'} (CLONE_INTO_CGROUP), removed after exit; no limits (${notImplemented('cgroup limits')})`,
-    skip: (ctx) => firstOf(() => needRootfs(ctx), () => (ctx.v2 ? null : 'no cgroup v2 hierarchy is mounted')),
-    async prepare(ctx) {
-      return { op: inFreshGroup(ctx, bulkheadOptions('rootfs', ctx.rootfs)) };
-    },
-  },
-  {
-    id: 'bulkhead-limits',
-    label: 'Bulkhead: + cgroup limits',
-    group: 'bulkhead',
-    concurrency: 1,
-    command: () => 'the + cgroup step with memory, cpu and pids limits set',
-    skip: () => (LIMITS_IMPLEMENTED ? null : notImplemented('cgroup limits (lib/cgroup)')),
-    async prepare() {
-      throw new Error(notImplemented('cgroup limits (lib/cgroup)'));
-    },
-  },
-  {
-    id: 'bulkhead-full',
-    label: 'Bulkhead: + secure defaults (full)',
-    group: 'bulkhead',
-    concurrency: 1,
-    command: () => 'the + cgroup limits step with capabilities dropped, the seccomp profile and masked paths',
-    skip: () => (FULL_DEFAULTS.implemented ? null : notImplemented(FULL_DEFAULTS.missing.replace(/ are not implemented yet$/, ''))),
-    async prepare() {
-      throw new Error(notImplemented(FULL_DEFAULTS.missing));
-    },
-  },
+  }),
+  bulkheadCase('cgroup', 'bulkhead-cgroup', 'Bulkhead: + cgroup', {
+    note: (ctx) => `+ a group per spawn under ${ctx.v2 ?? 'the v2 hierarchy'} (limits: {}): created, CLONE_INTO_CGROUP, counters read and the group removed after the exit; security off`,
+    skip: (ctx) => firstOf(() => needRootfs(ctx), () => needV2(ctx)),
+  }),
+  bulkheadCase('limits', 'bulkhead-limits', 'Bulkhead: + cgroup limits', {
+    note: () => `+ ${limitsText()} in that group; security off`,
+    skip: (ctx) =>
+      firstOf(
+        () => (LIMITS_IMPLEMENTED ? null : 'cgroup limits are not implemented'),
+        () => needRootfs(ctx),
+        () => needV2(ctx),
+        () => {
+          const why = ctx.limitsUnavailable();
+          return why ? `this host's cgroup v2 hierarchy cannot take memory, cpu and pids limits: ${why}` : null;
+        },
+      ),
+  }),
+  bulkheadCase('full', 'bulkhead-full', 'Bulkhead: + full secure defaults', {
+    labelFor: (ctx) => `Bulkhead: + full secure defaults${fullSuffix(ctx)}`,
+    note: (ctx) =>
+      `spawn()'s defaults left on: Docker's 14 capabilities, no_new_privs, the default seccomp profile, masked and read-only paths; rootfs; ${
+        ctx.limitsUnavailable() ? `a group per spawn without limits (this host's v2 hierarchy lacks the controllers: the + cgroup limits row says why)` : `a group per spawn with ${limitsText()}`
+      }`,
+    skip: (ctx) => firstOf(() => (FULL_DEFAULTS.implemented ? null : 'secure defaults are not implemented'), () => needRootfs(ctx), () => needV2(ctx)),
+  }),
   ...throughputCases(8),
   ...throughputCases(32),
 ];
@@ -399,18 +467,19 @@ export function computeRatios(rows: SpawnRow[]): void {
   }
 }
 
-/** The two goals, against the most complete Bulkhead variant that ran (labelled as a stand-in until full defaults exist). */
+/** The two goals, measured on the full-defaults row (not measured, with the reason, when it did not run). */
 export function evaluateGoals(rows: SpawnRow[]): Goal[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
   const ok = (id: string) => {
     const r = byId.get(id);
     return r && r.status === 'ok' && r.stats ? r : undefined;
   };
-  const subject = COMPLETENESS.map(ok).find(Boolean);
-  const provisional = subject?.id !== 'bulkhead-full';
-  const standIn = subject && provisional ? ` (stand-in: full defaults are not implemented yet; this is the most complete variant that exists)` : '';
+  const subjectRow = byId.get(FULL_DEFAULTS.row);
+  const subject = ok(FULL_DEFAULTS.row);
   const floor = ok('floor');
   const crun = ok('crun');
+  const crunRow = byId.get('crun');
+  const missing = (what: string, r: SpawnRow | undefined) => `${what} did not run${r?.reason ? ` (${r.reason})` : r ? '' : ' (not selected)'}`;
   const goals: Goal[] = [];
 
   const r1 = subject && floor ? ratio(subject.stats?.median, floor.stats?.median) : null;
@@ -419,31 +488,28 @@ export function evaluateGoals(rows: SpawnRow[]): Goal[] {
     description: 'Bulkhead with full defaults at or under 2x child_process.spawn',
     subject: subject?.id ?? null,
     subjectLabel: subject?.label ?? null,
-    provisional,
     measured: r1 === null ? null : round(r1),
     target: 2,
     met: r1 === null ? null : r1 <= 2,
     detail:
       r1 === null || !subject || !floor
-        ? `not measured: ${!floor ? 'child_process.spawn' : 'no Bulkhead variant'} did not run`
-        : `${subject.label}${standIn}: ${ms(subject.stats!.median)} median = ${r1.toFixed(2)}x child_process.spawn (${ms(floor.stats!.median)}): ${r1 <= 2 ? 'met' : 'not met'}`,
+        ? `not measured: ${!floor ? missing('child_process.spawn', byId.get('floor')) : missing('Bulkhead with full defaults', subjectRow)}`
+        : `${subject.label}: ${ms(subject.stats!.median)} median = ${r1.toFixed(2)}x child_process.spawn (${ms(floor.stats!.median)}): ${r1 <= 2 ? 'met' : 'not met'}`,
   });
 
   const r2 = subject && crun ? ratio(crun.stats?.median, subject.stats?.median) : null;
-  const crunRow = byId.get('crun');
   goals.push({
     id: 'crun-3x',
     description: 'Bulkhead with full defaults at least 3x faster than crun run',
     subject: subject?.id ?? null,
     subjectLabel: subject?.label ?? null,
-    provisional,
     measured: r2 === null ? null : round(r2),
     target: 3,
     met: r2 === null ? null : r2 >= 3,
     detail:
       r2 === null || !subject || !crun
-        ? `not measured: ${!crun ? `crun run did not run${crunRow?.reason ? ` (${crunRow.reason})` : ''}` : 'no Bulkhead variant ran'}`
-        : `${crun.label} ${ms(crun.stats!.median)} / ${subject.label}${standIn} ${ms(subject.stats!.median)} = ${r2.toFixed(2)}x faster: ${r2 >= 3 ? 'met' : 'not met'}`,
+        ? `not measured: ${!crun ? missing('crun run', crunRow) : missing('Bulkhead with full defaults', subjectRow)}`
+        : `${crun.label} ${ms(crun.stats!.median)} / ${subject.label} ${ms(subject.stats!.median)} = ${r2.toFixed(2)}x faster: ${r2 >= 3 ? 'met' : 'not met'}`,
   });
   return goals;
 }
@@ -463,6 +529,7 @@ async function runCase(c: SpawnCase, ctx: SpawnContext, n: number, warmup: numbe
   let prepared: Prepared | undefined;
   try {
     prepared = await c.prepare(ctx);
+    if (prepared.note) row.note = row.note ? `${row.note}; ${prepared.note}` : prepared.note;
     let samples: number[];
     let wallMs: number | undefined;
     if ('measure' in prepared) {
@@ -495,6 +562,27 @@ async function runCase(c: SpawnCase, ctx: SpawnContext, n: number, warmup: numbe
   return row;
 }
 
+/**
+ * Capabilities for "security off": ['ALL'] when this process has every one the
+ * kernel knows; otherwise the ones it has (capAdd: ['ALL'] would then fail at
+ * capset with EPERM, as it does in a container whose bounding set lacks some).
+ */
+export function allCapabilities(status = fs.readFileSync('/proc/self/status', 'utf8'), capLast = readCapLast()): string[] {
+  const hex = status.match(/^CapEff:\s*([0-9a-f]+)$/m)?.[1];
+  if (!hex) return ['ALL'];
+  const have = capabilityNames(BigInt(`0x${hex}`)).filter((c) => (CAPABILITY_NAMES as readonly string[]).includes(c));
+  const known = CAPABILITY_NAMES.slice(0, capLast + 1);
+  return known.every((c) => have.includes(c)) ? ['ALL'] : have;
+}
+
+function readCapLast(): number {
+  try {
+    return Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+  } catch {
+    return CAPABILITY_NAMES.length - 1;
+  }
+}
+
 export function createContext(where: Where): { ctx: SpawnContext; dispose: () => void } {
   const disposers: Array<() => void> = [];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-bench-'));
@@ -509,6 +597,7 @@ export function createContext(where: Where): { ctx: SpawnContext; dispose: () =>
   const v2 = v2Mount();
   let parent: string | null = null;
   let seq = 0;
+  let limitsWhy: string | null | undefined;
   const ctx: SpawnContext = {
     where,
     layout: cgroupLayout(),
@@ -539,6 +628,20 @@ export function createContext(where: Where): { ctx: SpawnContext; dispose: () =>
       );
       return dir;
     },
+    limitsUnavailable() {
+      if (limitsWhy !== undefined) return limitsWhy;
+      if (!v2) return (limitsWhy = 'no cgroup v2 hierarchy is mounted');
+      // A real attempt: lib/cgroup's own error says which controller is missing and why.
+      try {
+        const probe = Cgroup.create(`probe-${process.pid}`, BENCH_LIMITS, { parent: ctx.cgroupParent() });
+        rmdirCgroupSync(probe.path);
+        limitsWhy = null;
+      } catch (err) {
+        limitsWhy = (err as Error).message;
+      }
+      return limitsWhy;
+    },
+    allCaps: allCapabilities(),
     nextId: () => `bulkhead-bench-${process.pid}-${seq++}`,
   };
   return { ctx, dispose: () => disposers.reverse().forEach((d) => d()) };

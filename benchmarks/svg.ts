@@ -165,9 +165,21 @@ export function requestedVsMeasuredChart(points: LimitPoint[], o: { title: strin
   out.push(`<line x1="${x(0)}" y1="${y(0)}" x2="${x(scaleMax)}" y2="${y(scaleMax)}" stroke="${COLORS.goal}" stroke-dasharray="5,4"/>`);
   out.push(`<text x="${pad.left + plot / 2}" y="${height - 10}" text-anchor="middle" fill="#555" font-size="11">${esc(`requested (${o.unit})`)}</text>`);
   out.push(`<text x="14" y="${pad.top + plot / 2}" text-anchor="middle" fill="#555" font-size="11" transform="rotate(-90 14 ${pad.top + plot / 2})">${esc(`measured (${o.unit})`)}</text>`);
+  // Labels right of a point in the left half of the plot, left of it in the
+  // right half (so none runs off the edge); points at the same setting (read
+  // and write, say) stack their labels instead of writing over each other.
+  const seen = new Map<number, number>();
   for (const p of points) {
-    out.push(`<circle cx="${x(p.requested).toFixed(1)}" cy="${y(p.measured).toFixed(1)}" r="4.5" fill="${COLORS.bulkhead}"><title>${esc(`${p.label}: requested ${p.requested}, measured ${p.measured} ${o.unit}`)}</title></circle>`);
-    out.push(`<text x="${(x(p.requested) + 7).toFixed(1)}" y="${(y(p.measured) - 6).toFixed(1)}" fill="#333" font-size="10.5">${esc(p.label)}</text>`);
+    const k = seen.get(p.requested) ?? 0;
+    seen.set(p.requested, k + 1);
+    const px = x(p.requested);
+    const py = y(p.measured);
+    const right = px < pad.left + plot * 0.5;
+    const text = `${p.label}: ${fmtTick(Number(p.measured.toPrecision(4)))}`;
+    out.push(`<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="4.5" fill="${COLORS.bulkhead}"><title>${esc(`${p.label}: requested ${p.requested}, measured ${p.measured} ${o.unit}`)}</title></circle>`);
+    out.push(
+      `<text x="${(right ? px + 8 : px - 8).toFixed(1)}" y="${(right ? py - 6 - 13 * k : py + 16 + 13 * k).toFixed(1)}" text-anchor="${right ? 'start' : 'end'}" fill="#333" font-size="10.5" ${HALO}>${esc(text)}</text>`,
+    );
   }
   out.push('</svg>');
   return `${out.join('\n')}\n`;

@@ -8,7 +8,7 @@ import { parseArgs, UsageError } from '../../../benchmarks/main';
 import { editOciConfig } from '../../../benchmarks/oci';
 import { createRelayProgress, replayProgress, silentProgress, type Progress } from '../../../benchmarks/progress';
 import { shortReason } from '../../../benchmarks/report';
-import { computeRatios, evaluateGoals, throughputCount, type SpawnRow } from '../../../benchmarks/spawn';
+import { allCapabilities, BENCH_LIMITS, bulkheadOptions, computeRatios, describeOptions, evaluateGoals, parseInside, throughputCount, type SpawnRow } from '../../../benchmarks/spawn';
 import { summarize } from '../../../benchmarks/stats';
 import { barChart, esc, niceTicks, requestedVsMeasuredChart } from '../../../benchmarks/svg';
 
@@ -70,7 +70,7 @@ t.test('ratios to the floor, and throughput against the floor at the same concur
   t.equal(throughputCount(500, 8), 500);
 });
 
-t.test('goals: the most complete variant that ran, labelled a stand-in until full defaults run', async (t) => {
+t.test('goals: measured on the full-defaults row only, not measured (with the reason) without it', async (t) => {
   const rows = [
     row('floor', 'floor', [1]),
     row('crun', 'peer', [6]),
@@ -78,30 +78,73 @@ t.test('goals: the most complete variant that ran, labelled a stand-in until ful
     row('bulkhead-rootfs', 'bulkhead', [1.5]),
     row('bulkhead-cgroup', 'bulkhead', [1.6]),
     row('bulkhead-limits', 'bulkhead', null),
-    row('bulkhead-full', 'bulkhead', null),
-  ];
+    { ...row('bulkhead-full', 'bulkhead', null), status: 'failed', reason: 'EPERM: capset failed' },
+  ] as SpawnRow[];
   const [g1, g2] = evaluateGoals(rows);
-  t.equal(g1.subject, 'bulkhead-cgroup');
-  t.equal(g1.provisional, true);
-  t.equal(g1.measured, 1.6);
-  t.equal(g1.met, true);
-  t.match(g1.detail, /stand-in/);
-  t.equal(g2.measured, 3.75);
-  t.equal(g2.met, true);
+  t.equal(g1.subject, null, 'no stand-in: a lesser step never answers for full defaults');
+  t.equal(g1.met, null);
+  t.equal(g1.measured, null);
+  t.match(g1.detail, /Bulkhead with full defaults did not run \(EPERM: capset failed\)/);
+  t.equal(g2.met, null);
+  t.notMatch(g1.detail + g2.detail, /stand-in/);
+
+  rows[6] = row('bulkhead-full', 'bulkhead', [1.5]);
+  const [m1, m2] = evaluateGoals(rows);
+  t.equal(m1.subject, 'bulkhead-full');
+  t.equal(m1.measured, 1.5);
+  t.equal(m1.met, true);
+  t.equal(m2.measured, 4);
+  t.equal(m2.met, true);
 
   rows[6] = row('bulkhead-full', 'bulkhead', [2.5]);
   const [f1, f2] = evaluateGoals(rows);
-  t.equal(f1.subject, 'bulkhead-full');
-  t.equal(f1.provisional, false);
   t.equal(f1.met, false, '2.5x the floor is over 2x');
   t.equal(f2.met, false, '6 / 2.5 = 2.4x is under 3x');
-  t.notMatch(f1.detail, /stand-in/);
+  t.match(f1.detail, /not met$/);
 
-  const noCrun = evaluateGoals([row('floor', 'floor', [1]), row('bulkhead-ns', 'bulkhead', [1.1]), { ...row('crun', 'peer', null), reason: 'crun is not installed' }]);
+  const noCrun = evaluateGoals([row('floor', 'floor', [1]), row('bulkhead-full', 'bulkhead', [1.1]), { ...row('crun', 'peer', null), reason: 'crun is not installed' }]);
+  t.equal(noCrun[0].met, true);
   t.equal(noCrun[1].met, null);
   t.equal(noCrun[1].measured, null);
   t.match(noCrun[1].detail, /crun is not installed/);
   t.equal(evaluateGoals([row('floor', 'floor', null)])[0].met, null);
+});
+
+t.test('bulkhead steps: each adds one thing to the one before', async (t) => {
+  const e = { rootfs: '/r', parent: '/sys/fs/cgroup/p', allCaps: ['ALL'], limits: true };
+  const off = { seccomp: false, capAdd: ['ALL'], noNewPrivileges: false, maskedPaths: [], readonlyPaths: [] };
+  const ns = bulkheadOptions('ns', e);
+  t.same(ns.namespaces, { mount: false });
+  t.match(ns, off, 'namespaces only: security off');
+  t.equal(ns.rootfs, undefined);
+  const rootfs = bulkheadOptions('rootfs', e);
+  t.match(rootfs, { ...off, rootfs: '/r' });
+  t.equal(rootfs.namespaces, undefined, "Docker's default namespaces");
+  t.equal(rootfs.limits, undefined);
+  t.match(bulkheadOptions('cgroup', e), { ...off, rootfs: '/r', cgroup: '/sys/fs/cgroup/p', limits: {} });
+  t.same(bulkheadOptions('cgroup', e).limits, {}, 'a group without limits');
+  t.match(bulkheadOptions('limits', e), { ...off, rootfs: '/r', limits: BENCH_LIMITS });
+  const full = bulkheadOptions('full', e);
+  for (const k of ['seccomp', 'capAdd', 'capDrop', 'noNewPrivileges', 'maskedPaths', 'readonlyPaths'] as const) t.equal(full[k], undefined, `full: ${k} left to the default`);
+  t.same(full.limits, BENCH_LIMITS);
+  t.same(bulkheadOptions('full', { ...e, limits: false }).limits, {}, 'without controllers: a group, no limits');
+  t.same(Object.keys(BENCH_LIMITS).sort(), ['cpu', 'memory', 'pids']);
+  t.match(describeOptions(bulkheadOptions('limits', { ...e, allCaps: ['CHOWN', 'KILL'] })), /"rootfs":"ROOTFS".*"capAdd":"<all 2 this process has>".*"cgroup":"PARENT"/);
+});
+
+t.test('allCapabilities: ALL when every capability is there, else the ones this process has', async (t) => {
+  t.same(allCapabilities('CapEff:\t000001ffffffffff\n', 40), ['ALL']);
+  const some = allCapabilities('CapEff:\t000001fffeffffff\n', 40);
+  t.equal(some.length, 40);
+  t.notOk(some.includes('SYS_RESOURCE'), 'bit 24 is missing');
+  t.same(allCapabilities('CapEff:\t00000000000000ff\n', 7), ['ALL'], 'an older kernel knows fewer');
+  t.same(allCapabilities('no such line', 40), ['ALL']);
+});
+
+t.test('parseInside reads /proc/self/status fields and the limit files', async (t) => {
+  const i = parseInside('Seccomp:\t2\nNoNewPrivs:\t1\nCapEff:\t00000000a80425fb\nmemory.max=67108864\ncpu.max=100000 100000\npids.max=64\n');
+  t.same(i, { seccomp: '2', noNewPrivs: '1', capEff: '00000000a80425fb', limits: { 'memory.max': '67108864', 'cpu.max': '100000 100000', 'pids.max': '64' } });
+  t.same(parseInside('').limits, {});
 });
 
 t.test('svg: escaped text, nice ticks, a goal line, skipped rows without a bar', async (t) => {
