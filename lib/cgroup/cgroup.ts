@@ -3,12 +3,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { planLimits, type Limits, type LimitsPlan } from './controllers';
-import { discoverCgroup, type CgroupHost } from './discover';
+import { discoverCgroupCached, type CgroupHost } from './discover';
 import { enableControllers } from './enable';
 import { DEFAULT_WAIT_MS, CgroupWatcher, waitForEvents } from './events';
 import { CgroupError, childGroups, mkdirCg, readCg, readCgOptional, rmdirCg, writeCg } from './io';
 import { PressureWatch, type PressureTriggerOptions } from './pressure';
-import { collectStats, parseIds, type CgroupStats } from './stats';
+import { collectStats, collectUsage, parseIds, type CgroupStats, type UsageCounters } from './stats';
 
 export interface CreateOptions {
   /**
@@ -40,7 +40,7 @@ function checkName(name: unknown): string {
 }
 
 function v2Host(): CgroupHost & { mountpoint: string } {
-  const host = discoverCgroup();
+  const host = discoverCgroupCached();
   if (host.mountpoint === null) {
     throw new CgroupError(`cgroup: no cgroup v2 hierarchy is mounted on this host (cgroup mode: ${host.mode}); Bulkhead looked for a cgroup2 mount in /proc/self/mountinfo`, {
       code: 'ENOENT',
@@ -161,6 +161,11 @@ export class Cgroup {
     return collectStats((f) => readCgOptional(path.join(this.path, f)));
   }
 
+  /** The counters a finished process reports (cpu, memory and pids peaks, io, OOM kills). */
+  usage(): UsageCounters {
+    return collectUsage((f) => readCgOptional(path.join(this.path, f)));
+  }
+
   /** Process ids in the group itself (not its descendants). */
   procs(): number[] {
     return parseIds(readCg(path.join(this.path, 'cgroup.procs')));
@@ -240,6 +245,18 @@ export class Cgroup {
   }
 
   async destroy(opts: KillOptions = {}): Promise<void> {
+    // The common case, an empty group with no children and nobody watching, is one rmdir(2);
+    // EBUSY (still populated, or child groups) takes the long way below.
+    if (this.watchers.size === 0) {
+      try {
+        fs.rmdirSync(this.path);
+        return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return;
+        if (code !== 'EBUSY' && code !== 'ENOTEMPTY') throw err;
+      }
+    }
     if (!fs.existsSync(this.path)) return;
     if (this.populated()) await this.kill(opts);
     // The kernel passes on events files changes at most every 10 ms, and after

@@ -56,3 +56,16 @@ export function discoverCgroup(procRoot = '/proc'): CgroupHost {
   host.delegated = true;
   return host;
 }
+
+let cached: { self: string; host: CgroupHost } | undefined;
+
+/**
+ * discoverCgroup() for the spawn path: the answer is kept while this process's
+ * /proc/self/cgroup reads the same (one small read instead of mountinfo and a
+ * handful of cgroupfs files per spawn).
+ */
+export function discoverCgroupCached(): CgroupHost {
+  const self = fs.readFileSync('/proc/self/cgroup', 'utf8');
+  if (cached?.self !== self) cached = { self, host: discoverCgroup() };
+  return cached.host;
+}

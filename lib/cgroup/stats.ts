@@ -249,3 +249,31 @@ export function collectStats(read: FileReader): CgroupStats {
   if (Object.keys(pressure).length > 0) out.pressure = pressure;
   return out;
 }
+
+/** The counters a finished process's result reports; null where the kernel has no such file. */
+export interface UsageCounters {
+  cpuUsec: number | null;
+  cpuUserUsec: number | null;
+  cpuSystemUsec: number | null;
+  memoryPeakBytes: number | null;
+  pidsPeak: number | null;
+  ioReadBytes: number | null;
+  ioWriteBytes: number | null;
+  oomKills: number;
+}
+
+/** Five files instead of stats()'s dozen: this runs once per spawn with limits. */
+export function collectUsage(read: FileReader): UsageCounters {
+  const cpu = opt(read('cpu.stat'), (t) => cpuStats(parseFlat(t)));
+  const io = opt(read('io.stat'), (t) => ioStats(parseNested(t)));
+  return {
+    cpuUsec: cpu?.usageUsec ?? null,
+    cpuUserUsec: cpu?.userUsec ?? null,
+    cpuSystemUsec: cpu?.systemUsec ?? null,
+    memoryPeakBytes: opt(read('memory.peak'), parseSingle) ?? null,
+    pidsPeak: opt(read('pids.peak'), parseSingle) ?? null,
+    ioReadBytes: io?.readBytes ?? null,
+    ioWriteBytes: io?.writeBytes ?? null,
+    oomKills: opt(read('memory.events'), (t) => memoryEvents(parseFlat(t)).oomKill) ?? 0,
+  };
+}

@@ -12,7 +12,6 @@ import { validateSpawn, type SpawnOptions, type StdioOption } from './options';
 import { computePlan } from './plan';
 import { Subprocess, type CgroupUsage } from './subprocess';
 import { Cgroup } from '../cgroup/cgroup';
-import type { CgroupStats } from '../cgroup/stats';
 
 export { ExitError, Subprocess, type CgroupUsage, type SpawnResult } from './subprocess';
 export type { IdMapping, Mount, Namespaces, SpawnOptions, StdioOption } from './options';
@@ -71,21 +70,6 @@ type Exit = { exitCode: number | null; signal: NodeJS.Signals | null; rusage: Na
 
 let groupSeq = 0;
 
-/** The group's counters as the result reports them. */
-function usageOf(st: CgroupStats): { usage: CgroupUsage; oomKilled: boolean } {
-  return {
-    usage: {
-      cpuUsec: st.cpu?.usageUsec ?? null,
-      cpuUserUsec: st.cpu?.userUsec ?? null,
-      cpuSystemUsec: st.cpu?.systemUsec ?? null,
-      memoryPeakBytes: st.memory?.peak ?? null,
-      pidsPeak: st.pids?.peak ?? null,
-      ioReadBytes: st.io?.readBytes ?? null,
-      ioWriteBytes: st.io?.writeBytes ?? null,
-    },
-    oomKilled: (st.memory?.events?.oomKill ?? 0) > 0,
-  };
-}
 
 /** A handle whose promise rejects with why the process never started (a reason, or a promise of one). */
 function failed(command: string, err: unknown): Subprocess {
@@ -198,7 +182,8 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
       if (!group) return resolveExit(e);
       // The counters first, then the group goes: kill what is left, wait until empty, rmdir.
       const g = group;
-      const counted = usageOf(g.stats());
+      const { oomKills, ...usage } = g.usage();
+      const counted = { usage, oomKilled: oomKills > 0 };
       resolveExit(g.destroy().then(() => ({ ...e, ...counted })));
     });
     const sub = new Subprocess(pid, [command, ...args].join(' '), watch, parentEnds, exited, started, {

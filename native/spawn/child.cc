@@ -91,16 +91,31 @@ const char* FdPath(char* buf, long fd) {
 // Resolves path inside root the way the container will see it: symlinks, even
 // absolute ones and "..", cannot leave root (openat2(2), RESOLVE_IN_ROOT), which
 // keeps a hostile rootfs from aiming a mount at the host (CVE-2021-30465).
-long OpenInRoot(const std::string& root, const std::string& path, long flags) {
-  long rootfd = Raw(SYS_openat, AT_FDCWD, P(root.c_str()), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0) return rootfd;
-  OpenHow how{static_cast<uint64_t>(flags | O_CLOEXEC), 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-  long fd = Raw(SYS_openat2, rootfd, P(path.c_str()), reinterpret_cast<long>(&how), sizeof how);
-  Raw(SYS_close, rootfd);
-  return fd;
+// One O_PATH fd of the root that the steps resolve in, opened once: most steps
+// share it, and every system call counts on the hot path.
+struct RootFd {
+  const std::string* name = nullptr;
+  long fd = -1;
+};
+
+bool SameText(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) if (a[i] != b[i]) return false;
+  return true;
 }
 
-void RunOp(const ChildContext* c, const FsOp& op, int32_t i) {
+long OpenInRoot(RootFd* root, const std::string& name, const std::string& path, long flags) {
+  if (root->name == nullptr || !SameText(*root->name, name)) {
+    if (root->fd >= 0) Raw(SYS_close, root->fd);
+    root->fd = Raw(SYS_openat, AT_FDCWD, P(name.c_str()), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    root->name = root->fd >= 0 ? &name : nullptr;
+    if (root->fd < 0) return root->fd;
+  }
+  OpenHow how{static_cast<uint64_t>(flags | O_CLOEXEC), 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  return Raw(SYS_openat2, root->fd, P(path.c_str()), reinterpret_cast<long>(&how), sizeof how);
+}
+
+void RunOp(const ChildContext* c, RootFd* rootfd, const FsOp& op, int32_t i) {
   long r = 0;
   const bool in_root = !op.root.empty();
   char fdpath[40];
@@ -109,7 +124,7 @@ void RunOp(const ChildContext* c, const FsOp& op, int32_t i) {
   long dirfd = AT_FDCWD;
   const char* entry = target;
   if (in_root && (op.kind == FsOp::kMkdir || op.kind == FsOp::kTouch || op.kind == FsOp::kSymlink)) {
-    fd = OpenInRoot(op.root, op.parent, O_PATH | O_DIRECTORY);
+    fd = OpenInRoot(rootfd, op.root, op.parent, O_PATH | O_DIRECTORY);
     if (fd < 0) {
       if (op.optional && fd == -ENOENT) return;
       Die(c, kStepOpenat2, fd, i);
@@ -117,7 +132,7 @@ void RunOp(const ChildContext* c, const FsOp& op, int32_t i) {
     dirfd = fd;
     entry = op.name.c_str();
   } else if (in_root) {
-    fd = OpenInRoot(op.root, op.target, O_PATH);
+    fd = OpenInRoot(rootfd, op.root, op.target, O_PATH);
     if (fd < 0) {
       if (op.optional && fd == -ENOENT) return;
       Die(c, kStepOpenat2, fd, i);
@@ -259,7 +274,10 @@ int ChildMain(void* arg) {
     if (r < 0) Die(c, kStepSetsid, r);
   }
 
-  for (size_t i = 0; i < p->ops.size(); i++) RunOp(c, p->ops[i], static_cast<int32_t>(i));
+  RootFd rootfd;
+  for (size_t i = 0; i < p->ops.size(); i++) RunOp(c, &rootfd, p->ops[i], static_cast<int32_t>(i));
+  // Not carried past pivot_root: it names the new root from the old mount tree.
+  if (rootfd.fd >= 0) Raw(SYS_close, rootfd.fd);
 
   if (!p->rootfs.empty()) {
     // pivot_root(".", ".") stacks the old root on top of the new one; detaching
