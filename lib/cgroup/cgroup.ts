@@ -77,6 +77,10 @@ function defaultParent(host: CgroupHost & { mountpoint: string }, controllers: r
   return dir;
 }
 
+// Parents already seen to be groups: a group directory stays one until removed, and a
+// removed parent makes the mkdir below fail with ENOENT all the same.
+const knownParents = new Set<string>();
+
 function resolveParent(host: CgroupHost & { mountpoint: string }, parent: string | undefined, controllers: readonly string[] = []): string {
   const dir = parent ?? defaultParent(host, controllers);
   if (dir === null) {
@@ -91,9 +95,10 @@ function resolveParent(host: CgroupHost & { mountpoint: string }, parent: string
   if (rel.startsWith('..') || path.isAbsolute(rel)) {
     throw new TypeError(`cgroup parent: ${abs} is not inside the cgroup v2 hierarchy at ${host.mountpoint}`);
   }
-  if (!fs.existsSync(path.join(abs, 'cgroup.procs'))) {
+  if (!knownParents.has(abs) && !fs.existsSync(path.join(abs, 'cgroup.procs'))) {
     throw new CgroupError(`cgroup: parent ${abs} is not a cgroup v2 group (no cgroup.procs there)`, { code: 'ENOENT', op: 'open', path: abs });
   }
+  knownParents.add(abs);
   return abs;
 }
 

@@ -18,7 +18,7 @@ export interface CapabilitySets {
 
 /** One filesystem step of the child, run in order before pivot_root. */
 export interface FsOp {
-  op: 'mount' | 'mkdir' | 'setattr' | 'symlink' | 'touch' | 'umount';
+  op: 'mount' | 'mkdir' | 'setattr' | 'symlink' | 'touch' | 'umount' | 'mknod';
   source?: string;
   target: string;
   fstype?: string;
@@ -28,6 +28,8 @@ export interface FsOp {
   attrClr?: number;
   recursive?: boolean;
   mode?: number;
+  /** mknod: the device number, as makedev(3) packs it. */
+  dev?: number;
   /** A missing target is skipped instead of failing. */
   optional?: boolean;
   /** Bind the resolved target onto itself. */

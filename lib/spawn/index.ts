@@ -50,6 +50,19 @@ const capLast = (): number => {
   return capLastCache;
 };
 
+let devNullFd: number | undefined;
+/** One /dev/null for every 'ignore' (O_CLOEXEC like all of node's fds; the child gets dup3 copies). */
+const devNull = (): number => (devNullFd ??= fs.openSync('/dev/null', 'r+'));
+
+// The compiled default profile by capability set: the common case skips even the cache's key.
+const defaultPrograms = new Map<string, Buffer | undefined>();
+function programFor(option: SpawnOptions['seccomp'], caps: string[]): Buffer | undefined {
+  if (option !== undefined) return seccompProgram(option as Parameters<typeof seccompProgram>[0], caps) ?? undefined;
+  const key = caps.join(',');
+  if (!defaultPrograms.has(key)) defaultPrograms.set(key, seccompProgram(true, caps) ?? undefined);
+  return defaultPrograms.get(key);
+}
+
 let boundingCache: ReadonlySet<string> | undefined;
 /** This process's bounding set, by name (CapBnd in proc(5)'s /proc/pid/status). */
 const bounding = (): ReadonlySet<string> => {
@@ -125,13 +138,13 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     options: o,
     ns,
     isFile,
-    hostUid: process.getuid?.() ?? 0,
-    hostGid: process.getgid?.() ?? 0,
+    hostUid: ns.user ? (process.getuid?.() ?? 0) : 0,
+    hostGid: ns.user ? (process.getgid?.() ?? 0) : 0,
     pathKind,
     capLast: capLast(),
     capAvailable: bounding(),
     initBinary: o.init ? initBinary() : undefined,
-    seccomp: (caps) => seccompProgram(o.seccomp === undefined ? true : (o.seccomp as Parameters<typeof seccompProgram>[0]), caps) ?? undefined,
+    seccomp: (caps) => programFor(o.seccomp, caps),
   });
 
   let group: Cgroup | undefined;
@@ -154,11 +167,7 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     stdio.forEach((s, i) => {
       if (s === 'inherit') childFds.push(i);
       else if (typeof s === 'number') childFds.push(s);
-      else if (s === 'ignore') {
-        const fd = fs.openSync('/dev/null', i === 0 ? 'r' : 'w');
-        toClose.push(fd);
-        childFds.push(fd);
-      } else {
+      else if (s === 'ignore') childFds.push(devNull()); else {
         const [r, w] = native().pipe();
         parentEnds[i] = i === 0 ? w : r;
         const child = i === 0 ? r : w;

@@ -13,8 +13,19 @@ import { containedTarget, DEFAULT_PATH, type IdMapping, type Namespaces, type Sp
 export const SANDBOX_STAGE = '/tmp';
 export const SANDBOX_ROOT = '/tmp/.bulkhead-root';
 
-/** Device nodes a container gets, bound from the host's /dev (Docker's minimal set). */
-export const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+/** Device nodes a container gets (Docker's minimal set), with their major and minor numbers (devices.txt). */
+export const DEVICES: Array<[string, number, number]> = [
+  ['null', 1, 3],
+  ['zero', 1, 5],
+  ['full', 1, 7],
+  ['random', 1, 8],
+  ['urandom', 1, 9],
+  ['tty', 5, 0],
+];
+
+const S_IFCHR = 0o020000;
+/** makedev(3) for the small numbers above: major in bits 8-19, minor in 0-7. */
+const makedev = (major: number, minor: number) => (major << 8) | minor;
 
 export function cloneFlags(ns: Namespaces): number {
   let f = 0;
@@ -54,7 +65,7 @@ export type PathKind = (p: string) => 'file' | 'dir' | 'missing';
 /** Steps whose target lies inside root are resolved there by the child (openat2 RESOLVE_IN_ROOT). */
 function inRoot(root: string, op: FsOp): FsOp {
   const out: FsOp = { ...op, root };
-  if (op.op === 'mkdir' || op.op === 'touch' || op.op === 'symlink') {
+  if (op.op === 'mkdir' || op.op === 'touch' || op.op === 'symlink' || op.op === 'mknod') {
     const slash = op.target.lastIndexOf('/');
     out.parent = op.target.slice(0, slash) || '/';
     out.name = op.target.slice(slash + 1);
@@ -88,9 +99,14 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
   add({ op: 'mount', source: 'proc', target: '/proc', fstype: 'proc', flags: F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC });
   add({ op: 'mkdir', target: '/dev', mode: 0o755 });
   add({ op: 'mount', source: 'tmpfs', target: '/dev', fstype: 'tmpfs', flags: F.MS_NOSUID, data: 'mode=755,size=65536k' });
-  for (const d of DEVICES) {
-    add({ op: 'touch', target: `/dev/${d}`, mode: 0o666 });
-    add({ op: 'mount', source: `/dev/${d}`, target: `/dev/${d}`, flags: F.MS_BIND });
+  for (const [d, major, minor] of DEVICES) {
+    if (ns.user) {
+      // mknod is refused in a user namespace: bind the host's node instead, as Docker does there.
+      add({ op: 'touch', target: `/dev/${d}`, mode: 0o666 });
+      add({ op: 'mount', source: `/dev/${d}`, target: `/dev/${d}`, flags: F.MS_BIND });
+    } else {
+      add({ op: 'mknod', target: `/dev/${d}`, mode: S_IFCHR | 0o666, dev: makedev(major, minor) });
+    }
   }
   add({ op: 'mkdir', target: '/dev/pts', mode: 0o755 });
   // A devpts instance of its own, so the container sees only its own ptys (devpts in filesystems(5)).

@@ -75,12 +75,13 @@ bool ParseOp(Napi::Env env, Napi::Value v, FsOp* op) {
   else if (kind == "symlink") op->kind = FsOp::kSymlink;
   else if (kind == "touch") op->kind = FsOp::kTouch;
   else if (kind == "umount") op->kind = FsOp::kUmount;
-  else return Fail(env, "ops[].op", "mount, mkdir, setattr, symlink, touch or umount");
-  double flags = 0, set = 0, clr = 0, mode = 0755;
+  else if (kind == "mknod") op->kind = FsOp::kMknod;
+  else return Fail(env, "ops[].op", "mount, mkdir, setattr, symlink, touch, umount or mknod");
+  double flags = 0, set = 0, clr = 0, mode = 0755, dev = 0;
   if (!Str(env, o, "source", &op->source, &op->has_source) || !Str(env, o, "target", &op->target) ||
       !Str(env, o, "fstype", &op->fstype, &op->has_fstype) || !Str(env, o, "data", &op->data, &op->has_data) ||
       !Num(env, o, "flags", &flags) || !Num(env, o, "attrSet", &set) || !Num(env, o, "attrClr", &clr) ||
-      !Num(env, o, "mode", &mode) || !Bool(env, o, "recursive", &op->recursive) ||
+      !Num(env, o, "mode", &mode) || !Num(env, o, "dev", &dev) || !Bool(env, o, "recursive", &op->recursive) ||
       !Bool(env, o, "optional", &op->optional) || !Bool(env, o, "selfBind", &op->self_bind) || !Str(env, o, "root", &op->root) ||
       !Str(env, o, "parent", &op->parent) || !Str(env, o, "name", &op->name)) {
     return false;
@@ -89,6 +90,7 @@ bool ParseOp(Napi::Env env, Napi::Value v, FsOp* op) {
   op->attr_set = static_cast<uint64_t>(set);
   op->attr_clr = static_cast<uint64_t>(clr);
   op->mode = static_cast<unsigned>(mode);
+  op->dev = static_cast<uint64_t>(dev);
   return true;
 }
 

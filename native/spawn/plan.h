@@ -12,7 +12,7 @@
 namespace bulkhead {
 
 struct FsOp {
-  enum Kind { kMount, kMkdir, kSetattr, kSymlink, kTouch, kUmount } kind = kMount;
+  enum Kind { kMount, kMkdir, kSetattr, kSymlink, kTouch, kUmount, kMknod } kind = kMount;
   std::string source, target, fstype, data;
   bool has_source = false, has_fstype = false, has_data = false;
   unsigned long flags = 0;     // mount(2) flags
@@ -24,6 +24,7 @@ struct FsOp {
   std::string root;            // when set, target is resolved inside it (openat2 RESOLVE_IN_ROOT)
   std::string parent, name;    // mkdir/touch inside root: the parent to resolve and the entry to create
   unsigned mode = 0755;
+  uint64_t dev = 0;            // mknod: the device number (makedev)
 };
 
 struct Rlimit {
@@ -99,6 +100,7 @@ enum Step : int32_t {
   kStepCwd,
   kStepOpenat2,
   kStepTty,
+  kStepMknod,
 };
 
 struct ChildError {

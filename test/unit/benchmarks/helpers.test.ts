@@ -127,7 +127,9 @@ t.test('bulkhead steps: each adds one thing to the one before', async (t) => {
   const full = bulkheadOptions('full', e);
   for (const k of ['seccomp', 'capAdd', 'capDrop', 'noNewPrivileges', 'maskedPaths', 'readonlyPaths'] as const) t.equal(full[k], undefined, `full: ${k} left to the default`);
   t.same(full.limits, BENCH_LIMITS);
-  t.same(bulkheadOptions('full', { ...e, limits: false }).limits, {}, 'without controllers: a group, no limits');
+  t.same(bulkheadOptions('full', { ...e, limits: false }), bulkheadOptions('full', { ...e, limits: false, parent: 'other' }), 'without controllers: no group at all');
+  t.equal(bulkheadOptions('full', { ...e, limits: false }).limits, undefined);
+  t.equal(bulkheadOptions('full', { ...e, limits: false }).cgroup, undefined);
   t.same(Object.keys(BENCH_LIMITS).sort(), ['cpu', 'memory', 'pids']);
   t.match(describeOptions(bulkheadOptions('limits', { ...e, allCaps: ['CHOWN', 'KILL'] })), /"rootfs":"ROOTFS".*"capAdd":"<all 2 this process has>".*"cgroup":"PARENT"/);
 });
