@@ -6,18 +6,11 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as tty from 'node:tty';
 import type { Cgroup } from '../cgroup/cgroup';
+import type { UsageCounters } from '../cgroup/stats';
 import type { NativeRusage, ProcessWatch } from '../native/types';
 
 /** What the process's own cgroup counted (spawn with `limits`); null where the kernel has no such file. */
-export interface CgroupUsage {
-  cpuUsec: number | null;
-  cpuUserUsec: number | null;
-  cpuSystemUsec: number | null;
-  memoryPeakBytes: number | null;
-  pidsPeak: number | null;
-  ioReadBytes: number | null;
-  ioWriteBytes: number | null;
-}
+export type CgroupUsage = Omit<UsageCounters, 'oomKills'>;
 
 export interface SpawnResult {
   command: string;
