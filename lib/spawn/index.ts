@@ -7,10 +7,9 @@ import { CAPABILITY_NAMES, capabilityNames } from '../caps/names';
 import { RLIMITS } from '../security/rlimits';
 import type { PathKind } from './plan';
 import { seccompProgram } from '../seccomp/index';
-import type { NativeRusage } from '../native/types';
 import { validateSpawn, type SpawnOptions, type StdioOption } from './options';
 import { computePlan } from './plan';
-import { Subprocess, type CgroupUsage } from './subprocess';
+import { Subprocess, type ExitInfo } from './subprocess';
 import { Cgroup } from '../cgroup/cgroup';
 
 export { ExitError, Subprocess, type CgroupUsage, type SpawnResult } from './subprocess';
@@ -54,15 +53,6 @@ let devNullFd: number | undefined;
 /** One /dev/null for every 'ignore' (O_CLOEXEC like all of node's fds; the child gets dup3 copies). */
 const devNull = (): number => (devNullFd ??= fs.openSync('/dev/null', 'r+'));
 
-// The compiled default profile by capability set: the common case skips even the cache's key.
-const defaultPrograms = new Map<string, Buffer | undefined>();
-function programFor(option: SpawnOptions['seccomp'], caps: string[]): Buffer | undefined {
-  if (option !== undefined) return seccompProgram(option as Parameters<typeof seccompProgram>[0], caps) ?? undefined;
-  const key = caps.join(',');
-  if (!defaultPrograms.has(key)) defaultPrograms.set(key, seccompProgram(true, caps) ?? undefined);
-  return defaultPrograms.get(key);
-}
-
 let boundingCache: ReadonlySet<string> | undefined;
 /** This process's bounding set, by name (CapBnd in proc(5)'s /proc/pid/status). */
 const bounding = (): ReadonlySet<string> => {
@@ -79,10 +69,7 @@ function normalizeStdio(s: SpawnOptions['stdio']): [StdioOption, StdioOption, St
   return [s[0] ?? 'pipe', s[1] ?? 'pipe', s[2] ?? 'pipe'];
 }
 
-type Exit = { exitCode: number | null; signal: NodeJS.Signals | null; rusage: NativeRusage; usage?: CgroupUsage; oomKilled?: boolean };
-
 let groupSeq = 0;
-
 
 /** A handle whose promise rejects with why the process never started (a reason, or a promise of one). */
 function failed(command: string, err: unknown): Subprocess {
@@ -144,7 +131,8 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     capLast: capLast(),
     capAvailable: bounding(),
     initBinary: o.init ? initBinary() : undefined,
-    seccomp: (caps) => programFor(o.seccomp, caps),
+    // compileCached inside keeps one program per profile and capability set.
+    seccomp: (caps) => seccompProgram((o.seccomp ?? true) as Parameters<typeof seccompProgram>[0], caps) ?? undefined,
   });
 
   let group: Cgroup | undefined;
@@ -167,7 +155,8 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     stdio.forEach((s, i) => {
       if (s === 'inherit') childFds.push(i);
       else if (typeof s === 'number') childFds.push(s);
-      else if (s === 'ignore') childFds.push(devNull()); else {
+      else if (s === 'ignore') childFds.push(devNull());
+      else {
         const [r, w] = native().pipe();
         parentEnds[i] = i === 0 ? w : r;
         const child = i === 0 ? r : w;
@@ -184,10 +173,10 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
       }
     }
     const { pid, pidfd, ptyMaster } = native().spawn({ ...plan, stdio: childFds as [number, number, number] });
-    let resolveExit!: (e: Exit | Promise<Exit>) => void;
-    const exited = new Promise<Exit>((r) => (resolveExit = r));
+    let resolveExit!: (e: ExitInfo | Promise<ExitInfo>) => void;
+    const exited = new Promise<ExitInfo>((r) => (resolveExit = r));
     const watch = new (native().ProcessWatch)(pidfd, pid, (exitCode, signal, rusage) => {
-      const e: Exit = { exitCode, signal: signal as NodeJS.Signals | null, rusage };
+      const e: ExitInfo = { exitCode, signal: signal as NodeJS.Signals | null, rusage };
       if (!group) return resolveExit(e);
       // The counters first, then the group goes: kill what is left, wait until empty, rmdir.
       const g = group;

@@ -12,6 +12,15 @@ import type { NativeRusage, ProcessWatch } from '../native/types';
 /** What the process's own cgroup counted (spawn with `limits`); null where the kernel has no such file. */
 export type CgroupUsage = Omit<UsageCounters, 'oomKills'>;
 
+/** How the process ended, as the exit watcher reports it (with the group's counters under limits). */
+export interface ExitInfo {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  rusage: NativeRusage;
+  usage?: CgroupUsage;
+  oomKilled?: boolean;
+}
+
 export interface SpawnResult {
   command: string;
   pid: number;
@@ -68,7 +77,7 @@ export class Subprocess extends EventEmitter implements PromiseLike<SpawnResult>
     readonly command: string,
     private readonly watch: ProcessWatch | null,
     pipes: [number | null, number | null, number | null],
-    exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; rusage: NativeRusage; usage?: CgroupUsage; oomKilled?: boolean }>,
+    exited: Promise<ExitInfo>,
     started: number,
     private readonly opts: { buffer: boolean; reject: boolean; resize?: (rows: number, cols: number) => void },
     ptyMaster: number | null = null,

@@ -263,7 +263,7 @@ int ChildMain(void* arg) {
   // (cgroup_namespaces(7)): after a legacy clone that is only now the right one.
   if (c->unshare_cgroup) {
     r = Raw(SYS_unshare, CLONE_NEWCGROUP);
-    if (r < 0) Die(c, kStepSync, r);
+    if (r < 0) Die(c, kStepUnshare, r);
   }
 
   // In a new user namespace the child starts with the overflow ids until the

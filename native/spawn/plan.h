@@ -101,6 +101,7 @@ enum Step : int32_t {
   kStepOpenat2,
   kStepTty,
   kStepMknod,
+  kStepUnshare,
 };
 
 struct ChildError {
