@@ -3,7 +3,7 @@
 // are installed, with their versions.
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { which } from '../test/vm/uml';
 import { collectInfo } from '../lib/index';
 
 export type Where = 'host' | 'uml';
@@ -59,19 +59,7 @@ export function v2Mount(): string | null {
   return null;
 }
 
-export function which(cmd: string): string | null {
-  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    if (!dir) continue;
-    const p = path.join(dir, cmd);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
+export { which };
 
 /** The first line of `cmd --version`, or null when it is not installed. */
 export function toolVersion(cmd: string): string | null {

@@ -10,12 +10,14 @@ import * as path from 'node:path';
 /** The project root (this file runs as dist/test/vm/uml.js). */
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 
-function which(cmd: string): string | null {
-  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+/** The executable PATH names for cmd, or null. */
+export function which(cmd: string): string | null {
+  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    if (!dir) continue;
     const p = path.join(dir, cmd);
     try {
       fs.accessSync(p, fs.constants.X_OK);
-      return p;
+      if (fs.statSync(p).isFile()) return p;
     } catch {
       // next
     }
