@@ -6,8 +6,11 @@
 
 namespace bulkhead {
 
-// Symbolic name for an errno value ("ENOENT"), or "E<n>" when unknown.
+// Symbolic name for an errno value ("ENOENT"), or "EUNKNOWN" when unknown.
 const char* ErrnoName(int err);
+
+// "SIGTERM" for a signal number 1 to 31, or nullptr (real-time signals).
+const char* SignalName(int sig);
 
 // Builds the error object without throwing it (for promise rejections).
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const char* path = nullptr);

@@ -158,9 +158,12 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   }
 
   // No signal may run node's handlers in the child before it resets them.
+  // sigprocmask, not pthread_sigmask: glibc's sigprocmask sets the calling
+  // thread's mask just the same, and pthread_sigmask links as GLIBC_2.32 (it
+  // moved into libc there), which glibc 2.28 systems refuse to load.
   sigset_t all, old;
   sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
+  sigprocmask(SIG_SETMASK, &all, &old);
 
   int pidfd = -1;
   long pid;
@@ -186,7 +189,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     if (pid < 0) pid = -errno;
   }
   int clone_err = pid < 0 ? static_cast<int>(-pid) : 0;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  sigprocmask(SIG_SETMASK, &old, nullptr);
   close(errp[1]);
   if (need_sync) close(syncp[0]);
   if (console[1] >= 0) close(console[1]);

@@ -64,8 +64,8 @@ void ProcessWatch::Exited() {
   } else if (si.si_code == CLD_EXITED) {
     code = Napi::Number::New(env, si.si_status);
   } else {
-    const char* name = sigabbrev_np(si.si_status);
-    sig = Napi::String::New(env, name ? std::string("SIG") + name : std::to_string(si.si_status));
+    const char* name = SignalName(si.si_status);
+    sig = Napi::String::New(env, name ? std::string(name) : std::to_string(si.si_status));
   }
   Napi::Object usage = Napi::Object::New(env);
   usage.Set("userUsec", Napi::Number::New(env, ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec));
