@@ -1,10 +1,12 @@
-// What the benchmarks run on: the host's facts (systeminformation through
-// collectInfo), the cgroup layout as the peers see it, and which peer binaries
+// What the benchmarks run on: the host's facts (systeminformation, which runs
+// lscpu and dmidecode: a dev dependency used only here, never by info or spawn),
+// the cgroup layout as the peers see it, and which peer binaries
 // are installed, with their versions.
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import { which } from '../test/vm/uml';
 import { collectInfo } from '../lib/index';
+import type { HostFacts } from '../lib/info/host';
 
 export type Where = 'host' | 'uml';
 
@@ -72,14 +74,27 @@ export function toolVersion(cmd: string): string | null {
   }
 }
 
+/** CPU, memory and distribution from systeminformation, falling back to what `bulkhead info` reads. */
+async function hardware(fallback: HostFacts): Promise<HostFacts> {
+  const si = await import('systeminformation');
+  const [cpu, mem, osi] = await Promise.all([
+    si.cpu().catch(() => null),
+    si.mem().catch(() => null),
+    si.osInfo().catch(() => null),
+  ]);
+  return {
+    cpu: cpu ? `${cpu.manufacturer} ${cpu.brand}`.trim() : fallback.cpu,
+    cores: cpu?.cores ?? fallback.cores,
+    memoryBytes: mem?.total ?? fallback.memoryBytes,
+    distro: osi ? `${osi.distro} ${osi.release}`.trim() : fallback.distro,
+  };
+}
+
 export async function describeHost(where: Where): Promise<HostDescription> {
   const info = await collectInfo();
   return {
     where,
-    cpu: info.host.cpu,
-    cores: info.host.cores,
-    memoryBytes: info.host.memoryBytes,
-    distro: info.host.distro,
+    ...(await hardware(info.host)),
     kernel: info.kernel.release,
     arch: info.kernel.arch,
     cgroupMode: info.cgroup.mode,

@@ -1,11 +1,12 @@
 // `bulkhead info`: what this host offers Bulkhead, gathered from /proc, cgroupfs,
-// the addon's probes and systeminformation. Field names are documented in README.md.
+// /etc/os-release and the addon's probes. Field names are documented in README.md.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { capabilityNames } from '../caps/names';
 import { discoverCgroup } from '../cgroup/discover';
 import { LIMIT_CONTROLLERS, missingControllerReason } from '../cgroup/layout';
 import { native } from '../native/load';
+import { hostFacts, type HostFacts } from './host';
 import type { ProbeOutcome } from '../native/types';
 
 export interface Missing {
@@ -33,7 +34,7 @@ export interface Info {
   seccomp: { available: boolean; filter: boolean; actions: string[] };
   capabilities: { effective: string[]; all: boolean };
   root: boolean;
-  host: { cpu: string; cores: number; memoryBytes: number; distro: string };
+  host: HostFacts;
   missing: Missing[];
 }
 
@@ -54,23 +55,6 @@ function readInt(file: string): number | null {
 
 const ok = (o: ProbeOutcome | null): boolean => o === true;
 const errOf = (o: ProbeOutcome | null): string | null => (o === true || o === null ? null : o);
-
-async function hostFacts(): Promise<Info['host']> {
-  // systeminformation shells out for some facts; failures leave the os module's view.
-  const si = await import('systeminformation');
-  const [cpu, mem, osi] = await Promise.all([
-    si.cpu().catch(() => null),
-    si.mem().catch(() => null),
-    si.osInfo().catch(() => null),
-  ]);
-  const cpus = os.cpus();
-  return {
-    cpu: cpu ? `${cpu.manufacturer} ${cpu.brand}`.trim() : (cpus[0]?.model ?? 'unknown'),
-    cores: cpu?.cores ?? cpus.length,
-    memoryBytes: mem?.total ?? os.totalmem(),
-    distro: osi ? `${osi.distro} ${osi.release}`.trim() : 'unknown',
-  };
-}
 
 export async function collectInfo(): Promise<Info> {
   const cg = discoverCgroup();
@@ -111,7 +95,7 @@ export async function collectInfo(): Promise<Info> {
     seccomp: { available: /^Seccomp:/m.test(status), filter: actions.length > 0, actions },
     capabilities: { effective, all: effective.includes('SYS_ADMIN') && effective.length >= 38 },
     root: process.getuid?.() === 0,
-    host: await hostFacts(),
+    host: hostFacts(),
     missing: [],
   };
   info.missing = missingFeatures(info, cg);

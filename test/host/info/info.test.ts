@@ -55,6 +55,6 @@ if (needRoot()) {
     t.equal(info.kernel.release, fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim());
     t.equal(info.overlayfs, /\toverlay$/m.test(fs.readFileSync('/proc/filesystems', 'utf8')));
     t.equal(info.userNamespaces.maxUserNamespaces, Number(fs.readFileSync('/proc/sys/user/max_user_namespaces', 'utf8')));
-    t.ok(info.host.cores >= 1 && info.host.memoryBytes > 0, 'host facts from systeminformation');
+    t.ok(info.host.cores >= 1 && info.host.memoryBytes > 0, 'host facts from /proc and /etc/os-release');
   });
 }
