@@ -37,7 +37,8 @@ export class NativeLoadError extends Error {
     super(
       `bulkhead: could not load the native addon (${(cause as Error)?.message ?? cause}).\n` +
         `Tried:\n${tried.map((p) => `  ${p}${fs.existsSync(p) ? '' : ' (missing)'}`).join('\n')}\n` +
-        'Build it with `npm run build` (needs python3, make and g++), or install a prebuild.',
+        'Prebuilds cover linux-x64 and linux-arm64 with glibc 2.28 or later; elsewhere build from source ' +
+        '(needs python3, make and g++): the install script in a project (README, "Use it from your project"), `npm run build` in a checkout.',
     );
     this.name = 'NativeLoadError';
   }
