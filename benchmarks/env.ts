@@ -4,7 +4,7 @@
 // are installed, with their versions.
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
-import { which } from '../test/vm/uml';
+import { which } from '../support/uml';
 import { collectInfo } from '../lib/index';
 import type { HostFacts } from '../lib/info/host';
 

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { nearest } from '../lib/cli/args';
+import { nearest } from '../lib/util/nearest';
 import { runCleanups } from './harness';
 import { runLimitsBench, type LimitsResults } from './limits';
 import { createProgress, createRelayProgress, replayProgress, type Progress } from './progress';

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { capabilityNames, CAPABILITY_NAMES } from '../lib/caps/names';
 import { Cgroup, spawn, type Limits, type SpawnOptions } from '../lib/index';
-import { busyboxMissing, makeBusyboxRootfs } from '../test/helpers/rootfs';
+import { busyboxMissing, makeBusyboxRootfs } from '../support/rootfs';
 import { cgroupLayout, describeHost, v2Mount, which, type HostDescription, type Where } from './env';
 import { firstLines, livingChildren, onCleanup, rmdirCgroupSync, run, timeConcurrent, timeSequential, type Op } from './harness';
 import { makeBundle } from './oci';

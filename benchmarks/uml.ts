@@ -1,11 +1,11 @@
 // Boots User-Mode Linux to run the benchmarks under a pure cgroup v2 kernel:
 // the vm tier's machinery (test/vm/boot.ts) with benchmarks/guest-bench.sh as
 // init instead of test/vm/guest-init.sh. Same linux.uml arguments, the same
-// xstate shim (test/vm/xstate-shim.c, built with cc and preloaded), the same
+// xstate shim (support/xstate-shim.c, built with cc and preloaded), the same
 // kill of the whole process group. The guest writes its JSON into a host
 // directory and relays its progress on the console.
 import * as path from 'node:path';
-import { bootUml, ROOT, vmUnavailable } from '../test/vm/uml';
+import { bootUml, ROOT, vmUnavailable } from '../support/uml';
 import { onCleanup } from './harness';
 
 export { ROOT, vmUnavailable };

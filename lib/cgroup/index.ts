@@ -6,5 +6,5 @@ export { ControllerUnavailableError } from './enable';
 export { CgroupWatcher, type CgroupWatcherEvents, type CounterEvent } from './events';
 export { CgroupError, type CgroupOp } from './io';
 export type { CgroupStats, CpuStats, IoStats, MemoryEvents, MemoryStats, PidsStats, Pressure, PressureLine } from './stats';
-export { parseSize } from './units';
+export { parseSize } from '../util/size';
 export { PressureWatch, triggerLine, type PressureEvent, type PressureTriggerOptions } from './pressure';

@@ -1,47 +1,10 @@
-// Parsing of user-facing limit values: sizes ('64m', '1.5g', 'max') and bounded
-// integers. A bad value is a RangeError naming the field and the value received.
+// Parsing of user-facing limit values: bounded integers and option objects (sizes
+// are util/size.ts). A bad value is a RangeError naming the field and the value received.
 
-export type Max = 'max';
+import type { Max } from '../util/size';
+import { shown } from '../util/shown';
 
-const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
-
-/** How a received value reads in an error message: strings quoted, numbers as is. */
-export function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-/**
- * Bytes from a number (whole bytes) or a string: '100' (bytes), '512k', '64m',
- * '1.5g', '2t' (powers of 1024; an optional trailing 'b'/'ib' is accepted:
- * '64MiB', '64mb'), or 'max' when allowMax. Fractions of a byte round down.
- */
-export function parseSize(field: string, value: unknown, allowMax = true): number | Max {
-  const bad = () =>
-    new RangeError(`${field}: expected bytes like 64m, 1.5g${allowMax ? ' or "max"' : ''}, got ${shown(value)}`);
-  if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value) || value < 0) throw bad();
-    return value;
-  }
-  if (typeof value !== 'string') throw bad();
-  const s = value.trim().toLowerCase();
-  if (s === 'max') {
-    if (!allowMax) throw bad();
-    return 'max';
-  }
-  const m = /^(\d+(?:\.\d+)?|\.\d+)([kmgtp]?)(?:i?b)?$/.exec(s);
-  if (!m) throw bad();
-  const bytes = Math.floor(Number(m[1]) * UNITS[m[2]]);
-  if (!Number.isSafeInteger(bytes)) throw bad();
-  return bytes;
-}
+export type { Max };
 
 /** An integer in [min, max], or 'max' when allowMax. */
 export function parseInteger(

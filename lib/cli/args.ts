@@ -1,6 +1,7 @@
 // A small flag parser for the command line: GNU-style long flags, short aliases,
 // `--flag=value` and `--flag value`, `--` ending the flags. Unknown flags name
 // themselves and the nearest valid one.
+import { nearest } from '../util/nearest';
 
 export interface FlagSpec {
   name: string;
@@ -29,35 +30,6 @@ export interface Parsed {
   positionals: string[];
   /** Everything after a literal `--`. */
   rest: string[] | null;
-}
-
-/** Levenshtein distance, for "did you mean". */
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-
-/** The closest candidate within a third of the word's length, or undefined. */
-export function nearest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return bestD <= Math.max(2, Math.ceil(word.length / 3)) ? best : undefined;
 }
 
 export function parseFlags(argv: string[], specs: FlagSpec[], command: string, opts: { stopAtPositional?: boolean } = {}): Parsed {

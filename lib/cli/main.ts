@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `bulkhead` command: dispatches to one module per subcommand.
-import { nearest, UsageError } from './args';
+import { nearest } from '../util/nearest';
+import { UsageError } from './args';
 import { infoCommand } from './info';
 import { runCommand } from './run/command';
 

@@ -1,6 +1,6 @@
 // Capabilities a container keeps: Docker's default set, changed by capAdd and
 // capDrop as `docker run --cap-add/--cap-drop` do.
-import { nearest } from '../cli/args';
+import { nearest } from '../util/nearest';
 import { CAPABILITY_NAMES } from '../caps/names';
 
 /** moby's oci/caps/defaults.go: the 14 capabilities of a default container. */

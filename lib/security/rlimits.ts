@@ -1,6 +1,6 @@
 // Resource limits by the names `ulimit` and `docker run --ulimit` use, with the
 // RLIMIT_* numbers of asm-generic/resource.h (getrlimit(2)).
-import { nearest } from '../cli/args';
+import { nearest } from '../util/nearest';
 
 export const RLIMITS: Record<string, number> = {
   cpu: 0,

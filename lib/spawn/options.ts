@@ -1,7 +1,9 @@
 // spawn()'s options: their types, Docker's defaults, and validation that names
 // the option and the value received before anything is created.
 import * as path from 'node:path';
-import { nearest } from '../cli/args';
+import { nearest } from '../util/nearest';
+import { shown as show } from '../util/shown';
+import { toBytes } from '../util/size';
 import { planLimits, type Limits } from '../cgroup/controllers';
 import { seccompProfileFor } from '../seccomp/index';
 
@@ -92,24 +94,11 @@ export const DEFAULT_NAMESPACES: Namespaces = {
   time: false,
 };
 
-/** Docker's default PATH (moby's oci/defaults). */
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
 const KEYS: Array<keyof SpawnOptions> = [
   'rootfs', 'namespaces', 'hostname', 'env', 'cwd', 'uid', 'gid', 'groups', 'uidMappings', 'gidMappings',
   'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop',
   'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
 ];
-
-const show = (v: unknown): string => {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'bigint') return `${v}n`;
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-};
 
 function typeError(option: string, want: string, got: unknown): never {
   throw new TypeError(`spawn: option ${option} must be ${want}, got ${show(got)}`);
@@ -246,7 +235,7 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
         absolute(`${n}.source`, m.source);
         bool(`${n}.readonly`, m.readonly);
       } else if (m.type === 'tmpfs') {
-        if (m.size !== undefined && !(typeof m.size === 'number' && m.size > 0) && !(typeof m.size === 'string' && /^\d+[kmg]?$/i.test(m.size))) {
+        if (m.size !== undefined && !((typeof m.size === 'number' || typeof m.size === 'string') && (toBytes(m.size) ?? 0) > 0)) {
           rangeError(`${n}.size`, 'must be bytes or a size like 64m', m.size);
         }
         if (m.mode !== undefined && !(Number.isInteger(m.mode) && m.mode >= 0 && m.mode <= 0o7777)) rangeError(`${n}.mode`, 'must be a file mode', m.mode);

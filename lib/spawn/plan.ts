@@ -7,7 +7,9 @@ import * as F from './flags';
 import { capNumbers, resolveCaps } from '../security/caps';
 import { MASKED_PATHS, READONLY_PATHS } from '../security/paths';
 import { resolveRlimits } from '../security/rlimits';
-import { containedTarget, DEFAULT_PATH, type IdMapping, type Namespaces, type SpawnOptions } from './options';
+import { DEFAULT_PATH } from '../util/default-path';
+import { toBytes } from '../util/size';
+import { containedTarget, type IdMapping, type Namespaces, type SpawnOptions } from './options';
 
 /** Where the host-view sandbox assembles its root: a tmpfs over /tmp in the child's own mount namespace. */
 export const SANDBOX_STAGE = '/tmp';
@@ -56,7 +58,8 @@ export function mapText(m: IdMapping[]): string {
 
 function tmpfsSize(size: string | number | undefined): string {
   if (size === undefined) return '';
-  return `,size=${typeof size === 'number' ? Math.floor(size) : size.toLowerCase()}`;
+  // tmpfs(5) takes k, m, g suffixes but no fractions: pass bytes ('1.5g' is valid here).
+  return `,size=${toBytes(typeof size === 'number' ? Math.floor(size) : size)}`;
 }
 
 /** How each masked path is hidden; decided once from the host's own /proc and /sys (same kernel). */

@@ -27,7 +27,7 @@ export function withBusyboxRoot(main: (rootfs: string) => void): void {
   if (!needRoot()) return;
   // Loaded here so that a tier that does not need it never builds a rootfs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { busyboxMissing, makeBusyboxRootfs } = require('./rootfs') as typeof import('./rootfs');
+  const { busyboxMissing, makeBusyboxRootfs } = require('../../support/rootfs') as typeof import('../../support/rootfs');
   const missing = busyboxMissing();
   if (missing) return requirementMissing(missing);
   const rootfs = makeBusyboxRootfs();

@@ -7,7 +7,7 @@
 // a guest that ends without writing its status (a crash, a kernel panic) is a
 // failure, with the tail of its console as the reason.
 import * as path from 'node:path';
-import { bootUml, ROOT, vmUnavailable } from './uml';
+import { bootUml, ROOT, vmUnavailable } from '../../support/uml';
 
 export { vmUnavailable };
 

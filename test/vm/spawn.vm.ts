@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { spawn } from '../../lib/index';
-import { makeBusyboxRootfs } from '../helpers/rootfs';
+import { makeBusyboxRootfs } from '../../support/rootfs';
 
 t.test('spawn into a new v2 group, in a busybox root', async (t) => {
   const rootfs = makeBusyboxRootfs();

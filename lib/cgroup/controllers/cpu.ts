@@ -1,6 +1,7 @@
 // cpu controller (Documentation/admin-guide/cgroup-v2.rst, "CPU"; the bandwidth
 // bounds are in Documentation/scheduler/sched-bwc.rst).
-import { expectObject, parseInteger, shown } from '../units';
+import { shown } from '../../util/shown';
+import { expectObject, parseInteger } from '../units';
 import type { Controller, FileWrite } from './types';
 
 export interface CpuLimits {

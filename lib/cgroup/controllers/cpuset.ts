@@ -1,5 +1,6 @@
 // cpuset controller (Documentation/admin-guide/cgroup-v2.rst, "Cpuset").
-import { expectObject, shown } from '../units';
+import { shown } from '../../util/shown';
+import { expectObject } from '../units';
 import type { Controller, FileWrite } from './types';
 
 export interface CpusetLimits {

@@ -1,6 +1,7 @@
 // hugetlb controller (Documentation/admin-guide/cgroup-v2.rst, "HugeTLB"): one
 // hugetlb.<size>.max per huge page size the kernel supports (2MB, 1GB on x86-64).
-import { parseSize, shown } from '../units';
+import { shown } from '../../util/shown';
+import { parseSize } from '../../util/size';
 import type { Controller, FileWrite, Size } from './types';
 
 /** Huge page size as the kernel names it ('2MB', '1GB', '64KB') -> bytes of such pages. */

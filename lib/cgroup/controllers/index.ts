@@ -1,6 +1,6 @@
 // All controllers behind the one contract, and the plan for a whole limits
 // object: every value validated before the first write.
-import { shown } from '../units';
+import { shown } from '../../util/shown';
 import { cpu, type CpuLimits } from './cpu';
 import { cpuset, type CpusetLimits } from './cpuset';
 import { hugetlb, type HugetlbLimits } from './hugetlb';

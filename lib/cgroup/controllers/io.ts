@@ -1,7 +1,9 @@
 // io controller (Documentation/admin-guide/cgroup-v2.rst, "IO"): io.max is the
 // per-device throttle (blk-throttle), io.weight the proportional share, which
 // only exists when the kernel has a weight-based policy (io.cost, or BFQ's io.bfq.weight).
-import { expectObject, parseInteger, parseSize, shown } from '../units';
+import { shown } from '../../util/shown';
+import { parseSize } from '../../util/size';
+import { expectObject, parseInteger } from '../units';
 import type { Controller, FileWrite, Size } from './types';
 
 export interface IoDeviceLimits {

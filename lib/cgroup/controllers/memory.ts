@@ -1,5 +1,6 @@
 // memory controller (Documentation/admin-guide/cgroup-v2.rst, "Memory").
-import { expectObject, parseSize } from '../units';
+import { parseSize } from '../../util/size';
+import { expectObject } from '../units';
 import type { Controller, FileWrite, Size } from './types';
 
 export interface MemoryLimits {

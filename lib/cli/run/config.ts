@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { SpawnOptions } from '../../spawn/options';
+import { DEFAULT_PATH } from '../../util/default-path';
+import { toBytes } from '../../util/size';
 import { UsageError, type ParsedFlags } from '../args';
 
 /** Limits in the shape lib/cgroup takes; sizes are bytes or 'max'. */
@@ -29,12 +31,10 @@ const fail = (flag: string, why: string, got: unknown): never => {
   throw new UsageError(`bulkhead run: --${flag} ${why}, got ${JSON.stringify(got)}`, 125);
 };
 
-/** docker's RAMInBytes: a number with an optional b, k, m, g, t (optionally followed by b), powers of 1024. */
+/** A size as util/size.ts reads it (docker's RAMInBytes is a subset), at least one byte. */
 export function parseBytes(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)b?$/i.exec(text.trim());
-  if (!m) fail(flag, 'must be a size like 64m or 1.5g', text);
-  const mult = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[(m as RegExpExecArray)[2].toLowerCase() as '' | 'b' | 'k' | 'm' | 'g' | 't'];
-  const n = Math.floor(Number((m as RegExpExecArray)[1]) * mult);
+  const n = toBytes(text);
+  if (n === null) return fail(flag, 'must be a size like 64m or 1.5g', text);
   if (n <= 0) fail(flag, 'must be positive', text);
   return n;
 }
@@ -78,7 +78,7 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
   const limits: RunLimits = {};
 
   if (str('rootfs') !== undefined) o.rootfs = str('rootfs');
-  const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' };
+  const env: Record<string, string> = { PATH: DEFAULT_PATH, HOME: '/root' };
   for (const file of list('env-file')) {
     let text: string;
     try {

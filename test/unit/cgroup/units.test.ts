@@ -1,5 +1,6 @@
 import t from 'tap';
-import { expectObject, parseInteger, parseSize } from '../../../lib/cgroup/units';
+import { expectObject, parseInteger } from '../../../lib/cgroup/units';
+import { parseSize } from '../../../lib/util/size';
 
 t.test('parseSize: numbers are bytes, strings take k/m/g/t/p in powers of 1024', async (t) => {
   t.equal(parseSize('memory.max', 0), 0);

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { editDistance, formatHelp, nearest, parseFlags, UsageError, type FlagSpec } from '../../../lib/cli/args';
+import { formatHelp, parseFlags, UsageError, type FlagSpec } from '../../../lib/cli/args';
+import { editDistance, nearest } from '../../../lib/util/nearest';
 
 const SPECS: FlagSpec[] = [
   { name: 'json', type: 'boolean', help: 'json' },

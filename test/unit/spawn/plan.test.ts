@@ -58,7 +58,7 @@ t.test('user mounts: file binds get a file to land on, dirs a directory, ro thro
     { op: 'mkdir', target: '/d', mode: 0o755, root: '/r', parent: '/', name: 'd' },
     { op: 'mount', source: '/srcdir', target: '/d', flags: F.MS_BIND | F.MS_REC, root: '/r' },
     { op: 'mkdir', target: '/scratch', mode: 0o755, root: '/r', parent: '/', name: 'scratch' },
-    { op: 'mount', source: 'tmpfs', target: '/scratch', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=1777,size=1m', root: '/r' },
+    { op: 'mount', source: 'tmpfs', target: '/scratch', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=1777,size=1048576', root: '/r' },
   ], 'every step inside the rootfs is resolved inside it');
 });
 

@@ -1,5 +1,5 @@
 // Boots User-Mode Linux with the host's files as its root and a given init
-// script, for the vm tier (boot.ts) and the benchmarks (benchmarks/uml.ts).
+// script, for the vm tier (test/vm/boot.ts) and the benchmarks (benchmarks/uml.ts).
 // The guest writes into a host directory under the project (.vm/), which comes
 // back as `files`; a guest that outlives its bound is killed with its whole
 // process group.
@@ -7,8 +7,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** The project root (this file runs as dist/test/vm/uml.js). */
-export const ROOT = path.resolve(__dirname, '..', '..', '..');
+/** The project root (this file runs as dist/support/uml.js). */
+export const ROOT = path.resolve(__dirname, '..', '..');
 
 /** The executable PATH names for cmd, or null. */
 export function which(cmd: string): string | null {
@@ -28,7 +28,7 @@ export function which(cmd: string): string | null {
 /** Why a UML guest cannot run here, or null when it can. */
 export function vmUnavailable(): string | null {
   if (!which('linux.uml')) return 'linux.uml not found: install User-Mode Linux with `apt-get install -y user-mode-linux kmod`';
-  if (!which('cc')) return 'no C compiler (cc) to build test/vm/xstate-shim.c: `apt-get install -y gcc`';
+  if (!which('cc')) return 'no C compiler (cc) to build support/xstate-shim.c: `apt-get install -y gcc`';
   if (!fs.existsSync('/usr/lib/uml/modules')) return '/usr/lib/uml/modules is missing: reinstall user-mode-linux';
   return null;
 }
@@ -64,7 +64,7 @@ export async function bootUml(opts: UmlOptions): Promise<UmlRun> {
   fs.chmodSync(work, 0o755);
   try {
     const shim = path.join(work, 'xstate-shim.so');
-    execFileSync('cc', ['-O2', '-shared', '-fPIC', '-o', shim, path.join(ROOT, 'test', 'vm', 'xstate-shim.c'), '-ldl'], { stdio: 'inherit' });
+    execFileSync('cc', ['-O2', '-shared', '-fPIC', '-o', shim, path.join(ROOT, 'support', 'xstate-shim.c'), '-ldl'], { stdio: 'inherit' });
     const params = Object.entries({ ...opts.params, BULKHEAD_ROOT: ROOT, BULKHEAD_OUT: work })
       .filter(([, v]) => v !== undefined && v !== '')
       .map(([k, v]) => `${k}=${v}`);
