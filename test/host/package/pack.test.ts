@@ -79,7 +79,7 @@ function main(): void {
     t.ok(files.includes('binding.gyp') && files.includes('native/spawn/child.cc'), 'sources for the source-build fallback');
     t.ok(files.includes('dist/lib/index.js') && files.includes('dist/lib/index.d.ts'), 'the compiled library and its types');
     t.same(files.filter((f) => f.endsWith('.map')), [], 'no source maps');
-    t.same(files.filter((f) => /^(test|benchmarks|dist\/test|dist\/benchmarks|lib|scripts|build)\//.test(f)), [], 'no tests, benchmarks or build tree');
+    t.same(files.filter((f) => /^(test|benchmarks|support|dist\/test|dist\/benchmarks|dist\/support|lib|scripts|build)\//.test(f)), [], 'no tests, benchmarks or build tree');
     t.notOk(fs.existsSync(path.join(ROOT, 'prebuilds')), 'postpack removed prebuilds/ from the checkout');
     const license = fs.readFileSync(path.join(ROOT, 'LICENSE'), 'utf8');
     t.match(license, /Apache License\s+Version 2\.0, January 2004/);
