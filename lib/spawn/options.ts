@@ -159,8 +159,8 @@ function osa(a: string, b: string): number {
 
 /**
  * The option a misspelt key most likely meant, only when it is a real typo of
- * it: the same letters in another case, or one edit (two for names of 8 or more
- * letters). A short word two edits from an option is usually another word
+ * it: the same letters in another case, two letters swapped, or one edit (two
+ * for names of 8 or more letters; none for names of 3). A short word two edits from an option is usually another word
  * (`input` is not `init`), and pointing at an option with another effect is
  * worse than no suggestion.
  */
@@ -169,13 +169,16 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   const same = candidates.find((c) => c.toLowerCase() === lower);
   if (same) return same;
   const allowed = word.length >= 8 ? 2 : word.length >= 4 ? 1 : 0;
+  const sorted = (w: string) => [...w.toLowerCase()].sort().join('');
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
     const d = osa(lower, c.toLowerCase());
-    if (d < bestD) [best, bestD] = [c, d];
+    // Three letters one edit apart are other words (uid, gid, pid) unless two letters swapped (pdi).
+    const ok = d <= allowed || (d === 1 && sorted(word) === sorted(c));
+    if (ok && d < bestD) [best, bestD] = [c, d];
   }
-  return bestD <= allowed ? best : undefined;
+  return best;
 }
 
 /** Another module's TypeError/RangeError about an option, as spawn's: the option named, the code set. */
@@ -233,7 +236,10 @@ function mappings(name: string, v: unknown): void {
   if (v.length === 0 || v.length > 340) rangeError(name, 'must have 1 to 340 entries (user_namespaces(7))', v);
   each(v, (m, i) => {
     if (!isObj(m)) typeError(`${name}[${i}]`, 'an object { containerId, hostId, size }', m);
-    for (const k of ['containerId', 'hostId', 'size'] as const) id(`${name}[${i}].${k}`, m[k]);
+    for (const k of ['containerId', 'hostId', 'size'] as const) {
+      if (m[k] === undefined) typeError(`${name}[${i}].${k}`, 'an integer', m[k]);
+      id(`${name}[${i}].${k}`, m[k]);
+    }
     if ((m.size as number) < 1) rangeError(`${name}[${i}].size`, 'must be at least 1', m.size);
   });
 }
@@ -335,7 +341,7 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
   id('gid', o.gid);
   if (o.groups !== undefined) {
     if (!Array.isArray(o.groups)) typeError('groups', 'an array of integers', o.groups);
-    each(o.groups, (g, i) => id(`groups[${i}]`, g));
+    each(o.groups, (g, i) => (g === undefined ? typeError(`groups[${i}]`, 'an integer', g) : id(`groups[${i}]`, g)));
   }
   mappings('uidMappings', o.uidMappings);
   mappings('gidMappings', o.gidMappings);
