@@ -155,9 +155,6 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     const missing = cgroupDirProblem(o.cgroup);
     if (missing) return failed(command, missing);
   }
-  if (o.signal?.aborted) {
-    return failed(command, new BulkheadError(`Command was canceled before it started: ${[command, ...args].join(' ')}`, { code: 'ERR_BULKHEAD_CANCELED', cause: o.signal.reason }));
-  }
   if (o.rootfs !== undefined) {
     let st: fs.Stats | undefined;
     try {
@@ -185,6 +182,11 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     // compileCached inside keeps one program per profile and capability set.
     seccomp: (caps) => seccompProgram((o.seccomp ?? true) as Parameters<typeof seccompProgram>[0], caps) ?? undefined,
   });
+
+  // Everything is checked and computed by now, nothing created yet.
+  if (o.signal?.aborted) {
+    return failed(command, new BulkheadError(`Command was canceled before it started: ${[command, ...args].join(' ')}`, { code: 'ERR_BULKHEAD_CANCELED', cause: o.signal.reason }));
+  }
 
   let group: Cgroup | undefined;
   if (o.limits !== undefined) {
