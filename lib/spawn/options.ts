@@ -418,6 +418,15 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
 /** The options about running and collecting: rlimits, output, input, timeout, cancellation. */
 function validateRun(o: SpawnOptions): void {
   const stdio = stdioEntries(o.stdio);
+  // 'inherit' past the third entry passes this process's fd of that number: it must be open.
+  for (let i = 3; i < stdio.length; i++) {
+    if (stdio[i] !== 'inherit') continue;
+    try {
+      fs.fstatSync(i);
+    } catch {
+      rangeError(`stdio[${i}]`, `is "inherit" but this process has no fd ${i} to pass on`, stdio[i]);
+    }
+  }
   if (o.rlimits !== undefined) {
     const rl = resolveRlimits(o.rlimits);
     // The child places its fds 0..n-1 after its limits are set (native/spawn/child.cc):
