@@ -28,7 +28,7 @@ t.test('numbers that would change meaning further down are refused', async (t) =
   bad(t, { stdio: [2 ** 31] }, 'stdio[0]');
   bad(t, { stdio: [1.5] }, 'stdio[0]');
   bad(t, { stdio: ['pipe', 'pipe', 'pipe', 987654] }, 'stdio[3]');
-  bad(t, { stdio: [...new Array(60).fill('ignore'), 'inherit'] }, 'stdio[60]');
+  bad(t, { stdio: [...new Array(66).fill('ignore'), 'inherit'] }, 'stdio[66]');
   bad(t, { rlimits: { nofile: 2 ** 64 } }, 'rlimits.nofile.soft');
   bad(t, { rlimits: { core: 1e300 } }, 'rlimits.core.soft');
   bad(t, { rlimits: { core: { soft: 1, hard: 2 ** 53 } } }, 'rlimits.core.hard');
