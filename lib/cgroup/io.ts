@@ -3,6 +3,7 @@
 // with which data.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { BulkheadError } from '../errors';
 
 export type CgroupOp = 'read' | 'write' | 'mkdir' | 'rmdir' | 'open';
 
@@ -15,17 +16,14 @@ export interface CgroupErrorFields {
   data?: string;
 }
 
-export class CgroupError extends Error {
-  readonly code: string;
+export class CgroupError extends BulkheadError {
   readonly op: CgroupOp;
-  readonly path: string;
+  declare readonly path: string;
   readonly data?: string;
-  constructor(message: string, fields: CgroupErrorFields) {
-    super(message);
+  constructor(message: string, fields: CgroupErrorFields & { cause?: unknown }) {
+    super(message, { code: fields.code, path: fields.path, ...(fields.cause !== undefined ? { cause: fields.cause } : {}) });
     this.name = 'CgroupError';
-    this.code = fields.code;
     this.op = fields.op;
-    this.path = fields.path;
     if (fields.data !== undefined) this.data = fields.data;
   }
 }

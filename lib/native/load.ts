@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NativeBinding } from './types';
+import { BulkheadError } from '../errors';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -28,17 +29,17 @@ export function candidatePaths(root: string = ROOT): string[] {
   return out;
 }
 
-export class NativeLoadError extends Error {
-  readonly code = 'ERR_BULKHEAD_NATIVE';
+export class NativeLoadError extends BulkheadError {
   constructor(
     readonly tried: string[],
-    override readonly cause: unknown,
+    cause: unknown,
   ) {
     super(
       `bulkhead: could not load the native addon (${(cause as Error)?.message ?? cause}).\n` +
         `Tried:\n${tried.map((p) => `  ${p}${fs.existsSync(p) ? '' : ' (missing)'}`).join('\n')}\n` +
         'Prebuilds cover linux-x64 and linux-arm64 with glibc 2.28 or later; elsewhere build from source ' +
         '(needs python3, make and g++): the install script in a project (README, "Use it from your project"), `npm run build` in a checkout.',
+      { code: 'ERR_BULKHEAD_NATIVE', cause },
     );
     this.name = 'NativeLoadError';
   }

@@ -98,6 +98,8 @@ export interface NativeBinding {
   pipe(): [number, number];
   spawn(plan: NativePlan): { pid: number; pidfd: number; ptyMaster?: number };
   setWindowSize(fd: number, rows: number, cols: number): void;
+  /** The child's steps by their wire number (native/spawn/plan.h BULKHEAD_CHILD_STEPS). */
+  childSteps: readonly string[];
   PressureTrigger: new (path: string, trigger: string, onEvent: (what: 'pressure' | 'closed') => void) => PressureTrigger;
   ProcessWatch: new (
     pidfd: number,

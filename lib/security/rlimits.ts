@@ -1,6 +1,7 @@
 // Resource limits by the names `ulimit` and `docker run --ulimit` use, with the
 // RLIMIT_* numbers of asm-generic/resource.h (getrlimit(2)).
 import { nearest } from '../util/nearest';
+import { describe, optionRangeError, optionTypeError } from '../errors';
 
 export const RLIMITS: Record<string, number> = {
   cpu: 0,
@@ -31,25 +32,27 @@ export interface ResolvedRlimit {
 
 function limit(option: string, v: unknown): number {
   if (v === 'unlimited' || v === Infinity) return Infinity;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    throw new RangeError(`spawn: option ${option} must be a non-negative integer or "unlimited", got ${JSON.stringify(v)}`);
+  // rlim_t is 64 bits, but a number above 2^53 is not exact and one at or above
+  // 2^64 would wrap in the conversion: refused rather than changed.
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw optionRangeError('spawn', option, 'must be an integer from 0 to 2^53-1 or "unlimited"', v);
   }
   return v;
 }
 
 export function resolveRlimits(rl: Record<string, RlimitValue> | undefined): ResolvedRlimit[] {
   if (rl === undefined) return [];
-  if (typeof rl !== 'object' || rl === null || Array.isArray(rl)) throw new TypeError(`spawn: option rlimits must be an object, got ${JSON.stringify(rl)}`);
+  if (typeof rl !== 'object' || rl === null || Array.isArray(rl)) throw optionTypeError('spawn', 'rlimits', 'an object', rl);
   return Object.entries(rl).map(([name, v]) => {
-    const resource = RLIMITS[name];
+    const resource = Object.hasOwn(RLIMITS, name) ? RLIMITS[name] : undefined;
     if (resource === undefined) {
       const near = nearest(name, Object.keys(RLIMITS));
-      throw new RangeError(`spawn: option rlimits has an unknown limit "${name}"${near ? `; did you mean "${near}"?` : ''} (valid: ${Object.keys(RLIMITS).join(', ')})`);
+      throw Object.assign(new RangeError(`spawn: option rlimits has an unknown limit ${describe(name)}${near ? `; did you mean "${near}"?` : ''} (valid: ${Object.keys(RLIMITS).join(', ')})`), { code: 'ERR_INVALID_ARG_VALUE', option: `rlimits.${name}` });
     }
     const pair = typeof v === 'object' && v !== null ? v : { soft: v, hard: v };
     const soft = limit(`rlimits.${name}.soft`, pair.soft);
     const hard = limit(`rlimits.${name}.hard`, pair.hard);
-    if (soft > hard) throw new RangeError(`spawn: option rlimits.${name} has soft ${soft} above hard ${hard}`);
+    if (soft > hard) throw optionRangeError('spawn', `rlimits.${name}`, `has soft ${soft} above hard ${hard}`, v);
     return { resource, soft, hard };
   });
 }

@@ -1,19 +1,20 @@
 // spawn(): a program in fresh namespaces, pivot_root'ed into a root filesystem,
 // started by the addon with one clone3 and watched through its pidfd.
 import * as fs from 'node:fs';
-import { IsolationError } from '../errors';
+import { BulkheadError, IsolationError, optionRangeError } from '../errors';
 import { initBinary, native } from '../native/load';
 import { CAPABILITY_NAMES, capabilityNames } from '../caps/names';
 import { RLIMITS } from '../security/rlimits';
 import type { PathKind } from './plan';
 import { seccompProgram } from '../seccomp/index';
-import { validateSpawn, type SpawnOptions, type StdioOption } from './options';
+import { DEFAULT_FORCE_KILL_MS, stdioEntries, validateSpawn, type SpawnOptions } from './options';
 import { computePlan } from './plan';
-import { Subprocess, type ExitInfo } from './subprocess';
+import { Subprocess, type ExitInfo, type RunOptions } from './subprocess';
 import { Cgroup } from '../cgroup/cgroup';
 
 export { ExitError, Subprocess, type CgroupUsage, type SpawnResult } from './subprocess';
-export type { IdMapping, Mount, Namespaces, SpawnOptions, StdioOption } from './options';
+export type { Encoding, IdMapping, Mount, Namespaces, SpawnOptions, StdioOption } from './options';
+export { childSteps } from './steps';
 
 const isFile = (p: string): boolean => {
   try {
@@ -63,18 +64,52 @@ const bounding = (): ReadonlySet<string> => {
   return boundingCache;
 };
 
-function normalizeStdio(s: SpawnOptions['stdio']): [StdioOption, StdioOption, StdioOption] {
-  if (s === undefined) return ['pipe', 'pipe', 'pipe'];
-  if (!Array.isArray(s)) return [s, s, s];
-  return [s[0] ?? 'pipe', s[1] ?? 'pipe', s[2] ?? 'pipe'];
+/** cgroup2's f_type (statfs(2), linux/magic.h CGROUP2_SUPER_MAGIC). */
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/**
+ * A `cgroup` option must be a directory on cgroup2: clone3 would refuse any
+ * other fd with a bare EBADF. Missing is an IsolationError (it may have been
+ * removed meanwhile); anything else is a RangeError naming the option.
+ */
+function cgroupDirProblem(dir: string): IsolationError | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return new IsolationError(`${e.code}: cgroup ${dir} does not exist`, { code: e.code ?? 'ENOENT', errno: e.errno, syscall: 'stat', step: 'cgroup', path: dir, cause: e });
+  }
+  if (!st.isDirectory()) throw optionRangeError('spawn', 'cgroup', 'must be a cgroup v2 directory (this is not a directory)', dir);
+  if (fs.statfsSync(dir).type !== CGROUP2_SUPER_MAGIC) {
+    throw optionRangeError('spawn', 'cgroup', 'must be a directory on a cgroup2 filesystem (statfs says it is not)', dir);
+  }
+  return undefined;
+}
+
+/** The options of the run itself, as the handle uses them. */
+function runOptions(o: SpawnOptions): RunOptions {
+  const force = o.forceKillAfterDelay;
+  return {
+    buffer: o.buffer ?? true,
+    reject: o.reject ?? true,
+    ...(o.encoding !== undefined ? { encoding: o.encoding } : {}),
+    ...(o.maxBuffer !== undefined ? { maxBuffer: o.maxBuffer } : {}),
+    ...(o.all !== undefined ? { all: o.all } : {}),
+    ...(o.input !== undefined ? { input: o.input } : {}),
+    ...(o.timeout ? { timeout: o.timeout } : {}),
+    ...(o.killSignal !== undefined ? { killSignal: o.killSignal } : {}),
+    forceKillAfterDelay: force === false ? false : force === true || force === undefined ? DEFAULT_FORCE_KILL_MS : force,
+    ...(o.signal !== undefined ? { signal: o.signal } : {}),
+  };
 }
 
 let groupSeq = 0;
 
 /** A handle whose promise rejects with why the process never started (a reason, or a promise of one). */
-function failed(command: string, err: unknown): Subprocess {
+function failed<Out extends string | Buffer>(command: string, err: unknown): Subprocess<Out> {
   const why = err instanceof Promise ? (err as Promise<never>) : Promise.reject(err);
-  return new Subprocess(undefined, command, null, [null, null, null], why, Number(process.hrtime.bigint()), {
+  return new Subprocess<Out>(undefined, command, null, [null, null, null], why, Number(process.hrtime.bigint()), {
     buffer: false,
     reject: true,
   });
@@ -94,19 +129,32 @@ function isolationError(err: NodeJS.ErrnoException & { step?: string; index?: nu
   if (p === undefined && step === 'execve') p = plan.files.length === 1 ? plan.files[0] : plan.argv[0];
   if (p === undefined && step === 'chdir') p = plan.cwd;
   const code = err.code ?? 'EUNKNOWN';
-  return new IsolationError(`${code}: ${step} failed${p ? ` for ${p}` : ''} (${err.message})`, {
+  // Placing fd n needs n below RLIMIT_NOFILE, and the child first lifts each fd above
+  // all of the parent's (fcntl(2) F_DUPFD: EINVAL at or above the limit).
+  const nofile = plan.rlimits?.find((r) => r.resource === RLIMITS.nofile);
+  const why = step === 'dup' && nofile && (code === 'EINVAL' || code === 'EMFILE')
+    ? `; rlimits.nofile ${nofile.soft} is too low for the child to place its stdio (it needs room above this process's open fds)`
+    : '';
+  return new IsolationError(`${code}: ${step} failed${p ? ` for ${p}` : ''} (${err.message})${why}`, {
     code,
     errno: err.errno,
     syscall: err.syscall ?? step,
     step,
     path: p,
+    cause: err,
   });
 }
 
-export function spawn(command: string, args: string[] = [], options?: SpawnOptions): Subprocess {
+export function spawn(command: string, args: string[], options: SpawnOptions & { encoding: 'buffer' }): Subprocess<Buffer>;
+export function spawn(command: string, args?: string[], options?: SpawnOptions): Subprocess<string>;
+export function spawn(command: string, args: string[] = [], options?: SpawnOptions): Subprocess<string | Buffer> {
   const ns = validateSpawn(command, args, options);
   const o = options ?? {};
   const started = Number(process.hrtime.bigint());
+  if (o.cgroup !== undefined) {
+    const missing = cgroupDirProblem(o.cgroup);
+    if (missing) return failed(command, missing);
+  }
   if (o.rootfs !== undefined) {
     let st: fs.Stats | undefined;
     try {
@@ -135,6 +183,11 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     seccomp: (caps) => seccompProgram((o.seccomp ?? true) as Parameters<typeof seccompProgram>[0], caps) ?? undefined,
   });
 
+  // Everything is checked and computed by now, nothing created yet.
+  if (o.signal?.aborted) {
+    return failed(command, new BulkheadError(`Command was canceled before it started: ${[command, ...args].join(' ')}`, { code: 'ERR_BULKHEAD_CANCELED', cause: o.signal.reason }));
+  }
+
   let group: Cgroup | undefined;
   if (o.limits !== undefined) {
     try {
@@ -146,14 +199,16 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
   }
   const cgroupDir = group ? group.path : o.cgroup;
 
-  const stdio = normalizeStdio(o.stdio);
+  const stdio = stdioEntries(o.stdio);
   const toClose: number[] = [];
-  const parentEnds: [number | null, number | null, number | null] = [null, null, null];
+  const parentEnds: Array<number | null> = stdio.map(() => null);
   const childFds: number[] = [];
   let cgroupFd: number | undefined;
   try {
     stdio.forEach((s, i) => {
-      if (s === 'inherit') childFds.push(i);
+      // With a tty the child's 0, 1 and 2 are the pty's slave: no pipe to make (or leak).
+      if (o.tty && i < 3) childFds.push(devNull());
+      else if (s === 'inherit') childFds.push(i);
       else if (typeof s === 'number') childFds.push(s);
       else if (s === 'ignore') childFds.push(devNull());
       else {
@@ -172,7 +227,7 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
         plan.cgroupFd = cgroupFd;
       }
     }
-    const { pid, pidfd, ptyMaster } = native().spawn({ ...plan, stdio: childFds as [number, number, number] });
+    const { pid, pidfd, ptyMaster } = native().spawn({ ...plan, stdio: childFds.slice(0, 3) as [number, number, number], fds: childFds.slice(3) });
     let resolveExit!: (e: ExitInfo | Promise<ExitInfo>) => void;
     const exited = new Promise<ExitInfo>((r) => (resolveExit = r));
     const watch = new (native().ProcessWatch)(pidfd, pid, (exitCode, signal, rusage) => {
@@ -180,13 +235,17 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
       if (!group) return resolveExit(e);
       // The counters first, then the group goes: kill what is left, wait until empty, rmdir.
       const g = group;
-      const { oomKills, ...usage } = g.usage();
-      const counted = { usage, oomKilled: oomKills > 0 };
+      let counted = {};
+      try {
+        const { oomKills, ...usage } = g.usage();
+        counted = { usage, oomKilled: oomKills > 0 };
+      } catch {
+        // Counters that cannot be read are left out; the group goes all the same.
+      }
       resolveExit(g.destroy().then(() => ({ ...e, ...counted })));
     });
-    const sub = new Subprocess(pid, [command, ...args].join(' '), watch, parentEnds, exited, started, {
-      buffer: o.buffer ?? true,
-      reject: o.reject ?? true,
+    const sub = new Subprocess<string | Buffer>(pid, [command, ...args].join(' '), watch, parentEnds, exited, started, {
+      ...runOptions(o),
       ...(ptyMaster !== undefined ? { resize: (rows: number, cols: number) => native().setWindowSize(ptyMaster, rows, cols) } : {}),
     }, ptyMaster ?? null);
     sub.cgroup = group ?? null;

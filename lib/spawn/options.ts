@@ -1,11 +1,14 @@
 // spawn()'s options: their types, Docker's defaults, and validation that names
 // the option and the value received before anything is created.
+import { constants as bufferConstants } from 'node:buffer';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { nearest } from '../util/nearest';
-import { shown as show } from '../util/shown';
 import { toBytes } from '../util/size';
 import { planLimits, type Limits } from '../cgroup/controllers';
+import { describe, optionRangeError, optionTypeError } from '../errors';
 import { seccompProfileFor } from '../seccomp/index';
+import { RLIMITS, resolveRlimits } from '../security/rlimits';
 
 export interface Namespaces {
   pid: boolean;
@@ -30,6 +33,9 @@ export type Mount =
 
 export type StdioOption = 'pipe' | 'inherit' | 'ignore' | number;
 
+/** How piped output is returned: a string in this encoding, or 'buffer' for the bytes as they came. */
+export type Encoding = BufferEncoding | 'buffer';
+
 export interface SpawnOptions {
   /** Root filesystem to pivot_root into; omitted: the host's filesystem, read-only, with private /proc, /dev, /tmp, /run. */
   rootfs?: string;
@@ -44,6 +50,7 @@ export interface SpawnOptions {
   uidMappings?: IdMapping[];
   gidMappings?: IdMapping[];
   mounts?: Mount[];
+  /** As child_process: fds 0, 1, 2 and more (3, 4, ... in the child; an extra 'pipe' is one the child writes). */
   stdio?: StdioOption | StdioOption[];
   /** A cgroup v2 directory the process starts in (CLONE_INTO_CGROUP); with limits, the parent of its own group. */
   cgroup?: string;
@@ -53,8 +60,24 @@ export interface SpawnOptions {
    * result then carries `usage` and `oomKilled`. `{}` gives a group with no limits.
    */
   limits?: Limits;
-  /** Collect piped stdout/stderr into the result (default true). */
+  /** Collect piped stdout/stderr into the result (default true); false settles at the exit. */
   buffer?: boolean;
+  /** Most output kept per stream, in characters (bytes with encoding 'buffer'); more kills the program (default 100_000_000). */
+  maxBuffer?: number;
+  /** Decoding of buffered output (default 'utf8'); 'buffer' returns Buffers. */
+  encoding?: Encoding;
+  /** Written to the program's stdin, which is then closed (stdin must be 'pipe'). */
+  input?: string | Uint8Array;
+  /** result.all: stdout and stderr interleaved as they arrived (needs buffer). */
+  all?: boolean;
+  /** Milliseconds until the program is sent killSignal; result.timedOut then says so. */
+  timeout?: number;
+  /** What timeout, signal and maxBuffer send (default 'SIGTERM'). */
+  killSignal?: NodeJS.Signals | number;
+  /** Milliseconds after killSignal until SIGKILL follows (default 5000; false: never). */
+  forceKillAfterDelay?: number | boolean;
+  /** Aborting it kills the program (killSignal); result.isCanceled then says so. */
+  signal?: AbortSignal;
   /** Reject when the program exits non-zero or by a signal (default true). */
   reject?: boolean;
   /** Kill the process if this Node process dies (PR_SET_PDEATHSIG; default true). */
@@ -94,18 +117,79 @@ export const DEFAULT_NAMESPACES: Namespaces = {
   time: false,
 };
 
-const KEYS: Array<keyof SpawnOptions> = [
+/** execa's default maxBuffer: 100 MB. */
+export const DEFAULT_MAX_BUFFER = 100_000_000;
+/** execa's default forceKillAfterDelay. */
+export const DEFAULT_FORCE_KILL_MS = 5000;
+/** The most fds the child can be given: 0, 1, 2 and 64 more (native/spawn/child.cc). */
+export const MAX_STDIO = 3 + 64;
+/** setTimeout's largest delay (a larger one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export const KEYS: Array<keyof SpawnOptions> = [
   'rootfs', 'namespaces', 'hostname', 'env', 'cwd', 'uid', 'gid', 'groups', 'uidMappings', 'gidMappings',
   'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop',
   'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
+  'maxBuffer', 'encoding', 'input', 'all', 'timeout', 'killSignal', 'forceKillAfterDelay', 'signal',
 ];
 
 function typeError(option: string, want: string, got: unknown): never {
-  throw new TypeError(`spawn: option ${option} must be ${want}, got ${show(got)}`);
+  throw optionTypeError('spawn', option, want, got);
 }
 
 function rangeError(option: string, why: string, got: unknown): never {
-  throw new RangeError(`spawn: option ${option} ${why}, got ${show(got)}`);
+  throw optionRangeError('spawn', option, why, got);
+}
+
+/** Optimal string alignment distance (Damerau-Levenshtein with adjacent transpositions). */
+function osa(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * The option a misspelt key most likely meant, only when it is a real typo of
+ * it: the same letters in another case, two letters swapped, or one edit (two
+ * for names of 8 or more letters; none for names of 3). A short word two edits from an option is usually another word
+ * (`input` is not `init`), and pointing at an option with another effect is
+ * worse than no suggestion.
+ */
+export function suggest(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  const same = candidates.find((c) => c.toLowerCase() === lower);
+  if (same) return same;
+  const allowed = word.length >= 8 ? 2 : word.length >= 4 ? 1 : 0;
+  const sorted = (w: string) => [...w.toLowerCase()].sort().join('');
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = osa(lower, c.toLowerCase());
+    // Three letters one edit apart are other words (uid, gid, pid) unless two letters swapped (pdi).
+    const ok = d <= allowed || (d === 1 && sorted(word) === sorted(c));
+    if (ok && d < bestD) [best, bestD] = [c, d];
+  }
+  return best;
+}
+
+/** Another module's TypeError/RangeError about an option, as spawn's: the option named, the code set. */
+function renamed(option: string, err: TypeError | RangeError): TypeError | RangeError {
+  if ((err as { option?: string }).option !== undefined) return err;
+  const msg = `spawn: option ${option}: ${err.message}`;
+  const e = err instanceof TypeError ? new TypeError(msg, { cause: err }) : new RangeError(msg, { cause: err });
+  return Object.assign(e, { code: err instanceof TypeError ? 'ERR_INVALID_ARG_TYPE' : 'ERR_INVALID_ARG_VALUE', option });
+}
+
+/** Visits every index of an array, holes included (forEach and some skip holes). */
+function each<T>(a: readonly T[], fn: (v: T, i: number) => void): void {
+  for (let i = 0; i < a.length; i++) fn(a[i], i);
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -148,17 +232,55 @@ function mappings(name: string, v: unknown): void {
   if (v === undefined) return;
   if (!Array.isArray(v)) typeError(name, 'an array of { containerId, hostId, size }', v);
   if (v.length === 0 || v.length > 340) rangeError(name, 'must have 1 to 340 entries (user_namespaces(7))', v);
-  v.forEach((m, i) => {
+  each(v, (m, i) => {
     if (!isObj(m)) typeError(`${name}[${i}]`, 'an object { containerId, hostId, size }', m);
-    for (const k of ['containerId', 'hostId', 'size'] as const) id(`${name}[${i}].${k}`, m[k]);
+    for (const k of ['containerId', 'hostId', 'size'] as const) {
+      if (m[k] === undefined) typeError(`${name}[${i}].${k}`, 'an integer', m[k]);
+      id(`${name}[${i}].${k}`, m[k]);
+    }
     if ((m.size as number) < 1) rangeError(`${name}[${i}].size`, 'must be at least 1', m.size);
   });
 }
 
 function stdioEntry(name: string, v: unknown): void {
   if (v === 'pipe' || v === 'inherit' || v === 'ignore') return;
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return;
-  typeError(name, '"pipe", "inherit", "ignore" or an fd number', v);
+  if (typeof v !== 'number') typeError(name, '"pipe", "inherit", "ignore" or an fd number', v);
+  // An fd is a C int: a larger number would be truncated into another fd.
+  if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) rangeError(name, 'must be an fd number from 0 to 2147483647', v);
+  try {
+    fs.fstatSync(v);
+  } catch {
+    rangeError(name, 'must be an open fd of this process', v);
+  }
+}
+
+/** A size in bytes for tmpfs (a positive integer, or digits with k, m or g); `size=0` would mean unlimited. */
+function tmpfsSize(name: string, v: unknown): void {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v < 1) rangeError(name, 'must be a whole number of bytes from 1 to 2^53-1 (tmpfs reads size=0 as unlimited)', v);
+    return;
+  }
+  if (typeof v !== 'string') typeError(name, 'bytes or a size like "64m"', v);
+  // The one size grammar (lib/util/size.ts); null past 2^53-1.
+  const bytes = toBytes(v);
+  if (bytes === null) rangeError(name, 'must be bytes or a size like "64m", up to 2^53-1 bytes', v);
+  if (bytes < 1) rangeError(name, 'must be at least 1 byte (tmpfs reads size=0 as unlimited)', v);
+}
+
+function ms(name: string, v: unknown): void {
+  if (v === undefined) return;
+  if (typeof v !== 'number') typeError(name, 'a number of milliseconds', v);
+  if (!Number.isInteger(v) || v < 0 || v > MAX_TIMER_MS) rangeError(name, `must be an integer from 0 to ${MAX_TIMER_MS} milliseconds`, v);
+}
+
+/** stdio as three or more entries, child_process's shorthand spelled out. */
+export function stdioEntries(s: SpawnOptions['stdio']): StdioOption[] {
+  if (s === undefined) return ['pipe', 'pipe', 'pipe'];
+  if (!Array.isArray(s)) return [s, s, s];
+  const out = [...s];
+  while (out.length < 3) out.push('pipe');
+  for (let i = 0; i < 3; i++) out[i] ??= 'pipe';
+  return out;
 }
 
 /** Throws TypeError/RangeError naming the first bad option; returns the namespaces in force. */
@@ -166,7 +288,7 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
   if (typeof command !== 'string' || command === '') typeError('command', 'a non-empty string', command);
   if (command.includes('\0')) rangeError('command', 'must not contain NUL bytes', command);
   if (!Array.isArray(args)) typeError('args', 'an array of strings', args);
-  args.forEach((a, i) => {
+  each(args, (a, i) => {
     if (typeof a !== 'string') typeError(`args[${i}]`, 'a string', a);
     if (a.includes('\0')) rangeError(`args[${i}]`, 'must not contain NUL bytes', a);
   });
@@ -174,16 +296,16 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
   if (!isObj(options)) typeError('options', 'an object', options);
   for (const key of Object.keys(options)) {
     if (!(KEYS as string[]).includes(key)) {
-      const near = nearest(key, KEYS as string[]);
-      throw new TypeError(`spawn: unknown option "${key}"${near ? `; did you mean "${near}"?` : ''}`);
+      const near = suggest(key, KEYS as string[]);
+      throw Object.assign(new TypeError(`spawn: unknown option ${describe(key)}${near ? `; did you mean "${near}"?` : ''}`), { code: 'ERR_INVALID_ARG_VALUE', option: key });
     }
   }
   const o = options as SpawnOptions;
   if (o.namespaces !== undefined && !isObj(o.namespaces)) typeError('namespaces', 'an object', o.namespaces);
   for (const key of Object.keys(o.namespaces ?? {})) {
-    if (!(key in DEFAULT_NAMESPACES)) {
-      const near = nearest(key, Object.keys(DEFAULT_NAMESPACES));
-      throw new TypeError(`spawn: unknown namespace "namespaces.${key}"${near ? `; did you mean "${near}"?` : ''}`);
+    if (!Object.hasOwn(DEFAULT_NAMESPACES, key)) {
+      const near = suggest(key, Object.keys(DEFAULT_NAMESPACES));
+      throw Object.assign(new TypeError(`spawn: unknown namespace "namespaces.${key}"${near ? `; did you mean "${near}"?` : ''}`), { code: 'ERR_INVALID_ARG_VALUE', option: `namespaces.${key}` });
     }
     bool(`namespaces.${key}`, (o.namespaces as Record<string, unknown>)[key]);
   }
@@ -217,7 +339,7 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
   id('gid', o.gid);
   if (o.groups !== undefined) {
     if (!Array.isArray(o.groups)) typeError('groups', 'an array of integers', o.groups);
-    o.groups.forEach((g, i) => id(`groups[${i}]`, g));
+    each(o.groups, (g, i) => (g === undefined ? typeError(`groups[${i}]`, 'an integer', g) : id(`groups[${i}]`, g)));
   }
   mappings('uidMappings', o.uidMappings);
   mappings('gidMappings', o.gidMappings);
@@ -228,38 +350,48 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
   }
   if (o.mounts !== undefined) {
     if (!Array.isArray(o.mounts)) typeError('mounts', 'an array', o.mounts);
-    o.mounts.forEach((m, i) => {
+    each(o.mounts, (m, i) => {
       const n = `mounts[${i}]`;
       if (!isObj(m)) typeError(n, 'an object', m);
       if (m.type === 'bind') {
         absolute(`${n}.source`, m.source);
         bool(`${n}.readonly`, m.readonly);
       } else if (m.type === 'tmpfs') {
-        if (m.size !== undefined && !((typeof m.size === 'number' || typeof m.size === 'string') && (toBytes(m.size) ?? 0) > 0)) {
-          rangeError(`${n}.size`, 'must be bytes or a size like 64m', m.size);
-        }
+        if (m.size !== undefined) tmpfsSize(`${n}.size`, m.size);
         if (m.mode !== undefined && !(Number.isInteger(m.mode) && m.mode >= 0 && m.mode <= 0o7777)) rangeError(`${n}.mode`, 'must be a file mode', m.mode);
       } else typeError(`${n}.type`, '"bind" or "tmpfs"', (m as { type?: unknown }).type);
       containedTarget(`${n}.target`, m.target);
     });
   }
   if (o.stdio !== undefined) {
-    if (Array.isArray(o.stdio)) o.stdio.forEach((s, i) => stdioEntry(`stdio[${i}]`, s));
-    else stdioEntry('stdio', o.stdio);
+    if (Array.isArray(o.stdio)) {
+      if (o.stdio.length > MAX_STDIO) rangeError('stdio', `must have at most ${MAX_STDIO} entries`, o.stdio.length);
+      // Holes in the first three mean 'pipe', as child_process reads them; past them a hole is a mistake.
+      each(o.stdio, (s, i) => (i < 3 && s === undefined ? undefined : stdioEntry(`stdio[${i}]`, s)));
+    } else stdioEntry('stdio', o.stdio);
   }
   if (o.cgroup !== undefined) absolute('cgroup', o.cgroup);
-  for (const k of ['buffer', 'reject', 'dieWithParent', 'legacyClone', 'noNewPrivileges', 'readonlyRootfs', 'init'] as const) bool(k, o[k]);
+  for (const k of ['buffer', 'reject', 'dieWithParent', 'legacyClone', 'noNewPrivileges', 'readonlyRootfs', 'init', 'all'] as const) bool(k, o[k]);
   for (const k of ['capAdd', 'capDrop', 'maskedPaths', 'readonlyPaths'] as const) {
     const v = o[k];
-    if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) typeError(k, 'an array of strings', v);
+    if (v === undefined) continue;
+    if (!Array.isArray(v)) typeError(k, 'an array of strings', v);
+    each(v, (x, i) => (typeof x === 'string' ? undefined : typeError(`${k}[${i}]`, 'a string', x)));
   }
-  for (const k of ['maskedPaths', 'readonlyPaths'] as const) (o[k] ?? []).forEach((p, i) => containedTarget(`${k}[${i}]`, p));
+  for (const k of ['maskedPaths', 'readonlyPaths'] as const) each(o[k] ?? [], (p, i) => containedTarget(`${k}[${i}]`, p));
   if (o.seccomp !== undefined && o.seccomp !== false && typeof o.seccomp !== 'string' && !isObj(o.seccomp)) {
     typeError('seccomp', 'false, a profile object or a path to a JSON profile', o.seccomp);
   }
   if (typeof o.seccomp === 'string') absolute('seccomp', o.seccomp);
   // Parses (and caches) a profile object or file now, so that a bad one throws before anything runs.
-  if (o.seccomp !== undefined && o.seccomp !== false) seccompProfileFor(o.seccomp as Parameters<typeof seccompProfileFor>[0]);
+  if (o.seccomp !== undefined && o.seccomp !== false) {
+    try {
+      seccompProfileFor(o.seccomp as Parameters<typeof seccompProfileFor>[0]);
+    } catch (err) {
+      if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
+      throw renamed('seccomp', err);
+    }
+  }
   if (o.tty !== undefined && typeof o.tty !== 'boolean') {
     if (!isObj(o.tty)) typeError('tty', 'a boolean or { rows, cols }', o.tty);
     for (const k of ['rows', 'cols'] as const) {
@@ -269,7 +401,63 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
   }
   if (o.tty && !ns.mount) rangeError('tty', 'needs namespaces.mount (the pty comes from the container\'s devpts)', o.tty);
   // Every limit is checked now: a bad one throws before any group exists.
-  if (o.limits !== undefined) planLimits(o.limits);
+  if (o.limits !== undefined) {
+    try {
+      planLimits(o.limits);
+    } catch (err) {
+      throw err instanceof TypeError || err instanceof RangeError ? renamed('limits', err) : err;
+    }
+  }
   if (o.init && !ns.mount) rangeError('init', 'needs namespaces.mount (the init is bound into the container)', o.init);
+  validateRun(o);
   return ns;
+}
+
+/** The options about running and collecting: rlimits, output, input, timeout, cancellation. */
+function validateRun(o: SpawnOptions): void {
+  const stdio = stdioEntries(o.stdio);
+  // 'inherit' past the third entry passes this process's fd of that number: it must be open.
+  for (let i = 3; i < stdio.length; i++) {
+    if (stdio[i] !== 'inherit') continue;
+    try {
+      fs.fstatSync(i);
+    } catch {
+      rangeError(`stdio[${i}]`, `is "inherit" but this process has no fd ${i} to pass on`, stdio[i]);
+    }
+  }
+  if (o.rlimits !== undefined) {
+    const rl = resolveRlimits(o.rlimits);
+    // The child places its fds 0..n-1 after its limits are set (native/spawn/child.cc):
+    // a nofile below n cannot hold them, and the program could not even have its stdio.
+    const nofile = rl.find((r) => r.resource === RLIMITS.nofile);
+    if (nofile && nofile.soft < stdio.length) {
+      rangeError('rlimits.nofile', `must be at least ${stdio.length}: the program's fds 0 to ${stdio.length - 1} (stdio) must fit under it`, o.rlimits.nofile);
+    }
+  }
+  if (o.encoding !== undefined) {
+    if (typeof o.encoding !== 'string') typeError('encoding', '"buffer" or a Buffer encoding such as "utf8"', o.encoding);
+    if (o.encoding !== 'buffer' && !Buffer.isEncoding(o.encoding)) rangeError('encoding', 'must be "buffer" or a Buffer encoding such as "utf8", "latin1", "base64"', o.encoding);
+  }
+  if (o.maxBuffer !== undefined) {
+    // A string longer than MAX_STRING_LENGTH cannot exist; no Buffer is longer than MAX_LENGTH.
+    const most = o.encoding === 'buffer' ? bufferConstants.MAX_LENGTH : bufferConstants.MAX_STRING_LENGTH;
+    if (typeof o.maxBuffer !== 'number') typeError('maxBuffer', 'a number', o.maxBuffer);
+    if (!Number.isInteger(o.maxBuffer) || o.maxBuffer < 1 || o.maxBuffer > most) rangeError('maxBuffer', `must be an integer from 1 to ${most}`, o.maxBuffer);
+  }
+  if (o.input !== undefined) {
+    if (typeof o.input !== 'string' && !(o.input instanceof Uint8Array)) typeError('input', 'a string, a Buffer or a Uint8Array', o.input);
+    if (o.tty) rangeError('input', 'cannot be used with tty (a terminal has no end of input)', o.input);
+    if (stdio[0] !== 'pipe') rangeError('input', 'needs stdio[0] to be "pipe"', stdio[0]);
+  }
+  if (o.all && o.buffer === false) rangeError('all', 'needs buffer (it is collected output)', o.all);
+  ms('timeout', o.timeout);
+  if (o.killSignal !== undefined) {
+    if (typeof o.killSignal === 'string') {
+      if (!Object.hasOwn(os.constants.signals, o.killSignal)) rangeError('killSignal', 'must be a signal name such as "SIGTERM"', o.killSignal);
+    } else if (typeof o.killSignal === 'number') {
+      if (!Number.isInteger(o.killSignal) || o.killSignal < 1 || o.killSignal > 64) rangeError('killSignal', 'must be a signal number from 1 to 64', o.killSignal);
+    } else typeError('killSignal', 'a signal name or number', o.killSignal);
+  }
+  if (typeof o.forceKillAfterDelay !== 'boolean') ms('forceKillAfterDelay', o.forceKillAfterDelay);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) typeError('signal', 'an AbortSignal', o.signal);
 }

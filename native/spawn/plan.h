@@ -71,37 +71,23 @@ struct Plan {
 bool ParsePlan(Napi::Env env, Napi::Object obj, Plan* plan);
 
 // What the child reports when a step fails: [step][errno][index], 12 bytes.
+// The one list of the child's steps: the enum below and the names the addon
+// reports (err.step) and exports (childSteps, read by lib/spawn/steps.ts) are
+// both made from it, so a step is added in one place. Order is the wire value.
+#define BULKHEAD_CHILD_STEPS(X)                                                                       \
+  X(Sync, "sync") X(Signals, "signals") X(Setsid, "setsid") X(Prctl, "prctl") X(Mount, "mount")       \
+  X(Mkdir, "mkdir") X(Setattr, "mount_setattr") X(Symlink, "symlink") X(Touch, "open")                \
+  X(PivotRoot, "pivot_root") X(Umount, "umount2") X(Chdir, "chdir") X(Sethostname, "sethostname")     \
+  X(Setgroups, "setgroups") X(Setresgid, "setresgid") X(Setresuid, "setresuid") X(Dup, "dup")         \
+  X(CloseRange, "close_range") X(Execve, "execve") X(LoUp, "lo_up") X(NoNewPrivs, "no_new_privs")     \
+  X(Capbset, "capbset") X(Capset, "capset") X(Prlimit, "prlimit") X(Seccomp, "seccomp") X(Cwd, "cwd") \
+  X(Openat2, "openat2") X(Tty, "tty") X(Mknod, "mknod") X(Unshare, "unshare")
+
 enum Step : int32_t {
-  kStepSync = 0,
-  kStepSignals,
-  kStepSetsid,
-  kStepPrctl,
-  kStepMount,
-  kStepMkdir,
-  kStepSetattr,
-  kStepSymlink,
-  kStepTouch,
-  kStepPivotRoot,
-  kStepUmount,
-  kStepChdir,
-  kStepSethostname,
-  kStepSetgroups,
-  kStepSetresgid,
-  kStepSetresuid,
-  kStepDup,
-  kStepCloseRange,
-  kStepExecve,
-  kStepLoUp,
-  kStepNoNewPrivs,
-  kStepCapbset,
-  kStepCapset,
-  kStepPrlimit,
-  kStepSeccomp,
-  kStepCwd,
-  kStepOpenat2,
-  kStepTty,
-  kStepMknod,
-  kStepUnshare,
+#define BULKHEAD_STEP_ENUM(id, name) kStep##id,
+  BULKHEAD_CHILD_STEPS(BULKHEAD_STEP_ENUM)
+#undef BULKHEAD_STEP_ENUM
+  kStepCount
 };
 
 struct ChildError {

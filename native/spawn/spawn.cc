@@ -25,11 +25,11 @@ namespace bulkhead {
 namespace {
 
 const char* const kStepNames[] = {
-    "sync",     "signals",   "setsid",    "prctl",       "mount",     "mkdir",     "mount_setattr",
-    "symlink",  "open",      "pivot_root", "umount2",    "chdir",     "sethostname", "setgroups",
-    "setresgid", "setresuid", "dup",      "close_range", "execve",    "lo_up",     "no_new_privs",
-    "capbset",  "capset",    "prlimit",   "seccomp",     "cwd",       "openat2",   "tty",       "mknod",     "unshare",
+#define BULKHEAD_STEP_NAME(id, name) name,
+    BULKHEAD_CHILD_STEPS(BULKHEAD_STEP_NAME)
+#undef BULKHEAD_STEP_NAME
 };
+static_assert(sizeof kStepNames / sizeof *kStepNames == kStepCount, "one name per step");
 
 // The child runs on this stack while it shares our memory. Spawn returns only
 // after the child has exec'd or exited (the error pipe's EOF), so one stack per
@@ -90,6 +90,12 @@ void Reap(int pidfd, pid_t pid) {
 }
 
 }  // namespace
+
+Napi::Value ChildSteps(Napi::Env env) {
+  Napi::Array a = Napi::Array::New(env, kStepCount);
+  for (uint32_t i = 0; i < kStepCount; i++) a.Set(i, Napi::String::New(env, kStepNames[i]));
+  return a;
+}
 
 Napi::Value SetWindowSize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

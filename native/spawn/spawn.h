@@ -9,5 +9,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info);
 
 // setWindowSize(ptyMaster, rows, cols): TIOCSWINSZ.
 Napi::Value SetWindowSize(const Napi::CallbackInfo& info);
+// The names of the child's steps in wire order (plan.h's BULKHEAD_CHILD_STEPS).
+Napi::Value ChildSteps(Napi::Env env);
 
 }  // namespace bulkhead

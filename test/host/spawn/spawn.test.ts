@@ -162,6 +162,27 @@ function main(rootDir: string) {
     await t.rejects(async () => spawn('/bin/true', [], { ...base, cgroup: path.join(mount, 'bulkhead-missing') }), { name: 'IsolationError', code: 'ENOENT' });
   });
 
+  t.test('cgroup: a directory that is not on cgroup2 is a RangeError naming the option, not a bare EBADF from clone3', async (t) => {
+    const fdsBefore = fs.readdirSync('/proc/self/fd').length;
+    for (const legacyClone of [false, true]) {
+      t.throws(() => spawn('/bin/true', [], { ...base, cgroup: rootfs.dir, legacyClone }), { name: 'RangeError', code: 'ERR_INVALID_ARG_VALUE', option: 'cgroup', message: /option cgroup must be a directory on a cgroup2 filesystem/ });
+    }
+    if (v2) t.throws(() => spawn('/bin/true', [], { ...base, cgroup: path.join(v2, 'cgroup.procs') }), { name: 'RangeError', option: 'cgroup', message: /not a directory/ });
+    t.equal(fs.readdirSync('/proc/self/fd').length, fdsBefore, 'no fd was opened');
+  });
+
+  t.test('a nofile too low to place the stdio is refused, or explained when the kernel refuses it', async (t) => {
+    t.throws(() => spawn('/bin/true', [], { ...base, rlimits: { nofile: 0 } }), { name: 'RangeError', option: 'rlimits.nofile', message: /must be at least 3/ });
+    // The child copies its fds above the parent's highest one before placing them at 0, 1, 2.
+    const held = Array.from({ length: 20 }, () => fs.openSync('/dev/null', 'r'));
+    t.teardown(() => held.forEach((fd) => fs.closeSync(fd)));
+    // Either the child places its fds before setting the limit, or the failure says why.
+    const e = (await spawn('/bin/sh', ['-c', 'ulimit -n'], { ...base, rlimits: { nofile: 4 } }).catch((x) => x)) as IsolationError | { stdout: string };
+    if (e instanceof IsolationError) t.match(e, { step: 'dup', message: /rlimits\.nofile 4 is too low for the child to place its stdio/ });
+    else t.equal(e.stdout, '4\n', 'the program runs under nofile 4');
+    t.equal((await spawn('/bin/sh', ['-c', 'ulimit -n'], { ...base, rlimits: { nofile: 256 } })).stdout, '256\n');
+  });
+
   t.test('ref() keeps node alive until the exit; unref() lets it go, as child_process', async (t) => {
     const lib = path.resolve(__dirname, '..', '..', '..', 'lib', 'index.js');
     const script = (unref: boolean) =>

@@ -30,6 +30,6 @@ t.test('rlimits: ulimit names, unlimited, soft <= hard', async (t) => {
   ]);
   t.same(resolveRlimits(undefined), []);
   t.throws(() => resolveRlimits({ nofiles: 1 }), { name: 'RangeError', message: /unknown limit "nofiles"; did you mean "nofile"\? \(valid: cpu, fsize,/ });
-  t.throws(() => resolveRlimits({ nofile: -1 }), { name: 'RangeError', message: /rlimits.nofile.soft must be a non-negative integer or "unlimited", got -1/ });
+  t.throws(() => resolveRlimits({ nofile: -1 }), { name: 'RangeError', message: /rlimits.nofile.soft must be an integer from 0 to 2\^53-1 or "unlimited", got -1/ });
   t.throws(() => resolveRlimits({ nofile: { soft: 10, hard: 5 } }), { name: 'RangeError', message: /soft 10 above hard 5/ });
 });
