@@ -325,8 +325,14 @@ export class Subprocess<Out extends string | Buffer = string> extends EventEmitt
       this.watch.kill(num);
       return true;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-      throw err;
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ESRCH') return false;
+      throw new BulkheadError(`kill: pidfd_send_signal(${signal}) for pid ${this.pid} failed: ${e.code ?? e.message}`, {
+        code: e.code ?? 'EUNKNOWN',
+        ...(e.errno !== undefined ? { errno: e.errno } : {}),
+        syscall: 'pidfd_send_signal',
+        cause: e,
+      });
     }
   }
 
