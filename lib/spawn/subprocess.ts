@@ -304,7 +304,11 @@ export class Subprocess<Out extends string | Buffer = string> extends EventEmitt
         this.signalCode = e.signal;
         this.emit('exit', e.exitCode, e.signal);
       },
-      () => undefined,
+      () => {
+        // The watcher's report failed (a group that would not go): no timer may outlive it.
+        for (const t of this.timers) clearTimeout(t);
+        opts.signal?.removeEventListener('abort', onAbort);
+      },
     );
     // 'close' as child_process: after the exit and after every stdio stream closed.
     const streams = [...new Set([...this.stdio, this.pty])].filter((s): s is net.Socket => s !== null);
