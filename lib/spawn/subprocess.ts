@@ -137,7 +137,7 @@ class Sink {
     if (this.full) return false;
     if (this.length + piece.length > this.limit) {
       const room = this.limit - this.length;
-      if (room > 0) this.parts.push(piece.slice(0, room));
+      if (room > 0) this.parts.push(typeof piece === 'string' ? piece.slice(0, room) : piece.subarray(0, room));
       this.length = this.limit;
       this.full = true;
       return false;
