@@ -1,7 +1,7 @@
 // Resource limits by the names `ulimit` and `docker run --ulimit` use, with the
 // RLIMIT_* numbers of asm-generic/resource.h (getrlimit(2)).
-import { nearest } from '../util/nearest';
 import { describe, optionRangeError, optionTypeError } from '../errors';
+import { suggest } from '../util/suggest';
 
 export const RLIMITS: Record<string, number> = {
   cpu: 0,
@@ -46,7 +46,7 @@ export function resolveRlimits(rl: Record<string, RlimitValue> | undefined): Res
   return Object.entries(rl).map(([name, v]) => {
     const resource = Object.hasOwn(RLIMITS, name) ? RLIMITS[name] : undefined;
     if (resource === undefined) {
-      const near = nearest(name, Object.keys(RLIMITS));
+      const near = suggest(name, Object.keys(RLIMITS));
       throw Object.assign(new RangeError(`spawn: option rlimits has an unknown limit ${describe(name)}${near ? `; did you mean "${near}"?` : ''} (valid: ${Object.keys(RLIMITS).join(', ')})`), { code: 'ERR_INVALID_ARG_VALUE', option: `rlimits.${name}` });
     }
     const pair = typeof v === 'object' && v !== null ? v : { soft: v, hard: v };

@@ -167,6 +167,13 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
       return failed(command, new IsolationError(`ENOTDIR: rootfs ${o.rootfs} is not a directory`, { code: 'ENOTDIR', syscall: 'stat', step: 'rootfs', path: o.rootfs }));
     }
   }
+  let init: string | undefined;
+  try {
+    init = o.init ? initBinary() : undefined;
+  } catch (err) {
+    // A missing bulkhead-init is this installation's failure, reported through the promise.
+    return failed(command, err);
+  }
   const plan = computePlan({
     command,
     args,
@@ -178,7 +185,7 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     pathKind,
     capLast: capLast(),
     capAvailable: bounding(),
-    initBinary: o.init ? initBinary() : undefined,
+    initBinary: init,
     // compileCached inside keeps one program per profile and capability set.
     seccomp: (caps) => seccompProgram((o.seccomp ?? true) as Parameters<typeof seccompProgram>[0], caps) ?? undefined,
   });

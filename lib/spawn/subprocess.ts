@@ -137,7 +137,7 @@ class Sink {
     if (this.full) return false;
     if (this.length + piece.length > this.limit) {
       const room = this.limit - this.length;
-      if (room > 0) this.parts.push(piece.slice(0, room));
+      if (room > 0) this.parts.push(typeof piece === 'string' ? piece.slice(0, room) : piece.subarray(0, room));
       this.length = this.limit;
       this.full = true;
       return false;
@@ -304,7 +304,11 @@ export class Subprocess<Out extends string | Buffer = string> extends EventEmitt
         this.signalCode = e.signal;
         this.emit('exit', e.exitCode, e.signal);
       },
-      () => undefined,
+      () => {
+        // The watcher's report failed (a group that would not go): no timer may outlive it.
+        for (const t of this.timers) clearTimeout(t);
+        opts.signal?.removeEventListener('abort', onAbort);
+      },
     );
     // 'close' as child_process: after the exit and after every stdio stream closed.
     const streams = [...new Set([...this.stdio, this.pty])].filter((s): s is net.Socket => s !== null);
@@ -325,8 +329,14 @@ export class Subprocess<Out extends string | Buffer = string> extends EventEmitt
       this.watch.kill(num);
       return true;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-      throw err;
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ESRCH') return false;
+      throw new BulkheadError(`kill: pidfd_send_signal(${signal}) for pid ${this.pid} failed: ${e.code ?? e.message}`, {
+        code: e.code ?? 'EUNKNOWN',
+        ...(e.errno !== undefined ? { errno: e.errno } : {}),
+        syscall: 'pidfd_send_signal',
+        cause: e,
+      });
     }
   }
 

@@ -4,8 +4,9 @@
 import { fuzzSpawn } from '../helpers/spawn-fuzz';
 
 fuzzSpawn({
-  cases: Number(process.env.BULKHEAD_FUZZ_CASES ?? 600),
-  runs: Number(process.env.BULKHEAD_FUZZ_RUNS ?? 40),
+  cases: Number(process.env.BULKHEAD_FUZZ_CASES ?? 3000),
+  runs: Number(process.env.BULKHEAD_FUZZ_RUNS ?? 80),
   seed: Number(process.env.BULKHEAD_FUZZ_SEED ?? 1),
+  weights: { limits: 10 },
   limits: [{ memory: { max: '64m' } }, { pids: { max: 16 } }, { cpu: { max: 0.5 } }, { memory: { max: '64m', swapMax: 0 }, pids: { max: 8 } }],
 });

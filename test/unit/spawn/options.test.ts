@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import t from 'tap';
 
 type Tap = Pick<typeof t, 'equal' | 'match' | 'fail'>;
-import { DEFAULT_MAX_BUFFER, KEYS, stdioEntries, suggest, validateSpawn } from '../../../lib/spawn/options';
+import { DEFAULT_MAX_BUFFER, stdioEntries, validateSpawn } from '../../../lib/spawn/options';
 
 const bad = (t: Tap, options: unknown, option: string, name: 'TypeError' | 'RangeError' = 'RangeError') => {
   try {
@@ -78,18 +78,6 @@ t.test('the error text survives any value: BigInt, Symbol, circular, null protot
     }
   }
   t.throws(() => validateSpawn('/bin/true', [], { rlimits: { core: 5n } }), { name: 'RangeError', message: /rlimits\.core\.soft .* got 5n/ });
-});
-
-t.test('unknown options get a suggestion only when it is a real typo', async (t) => {
-  t.equal(suggest('input', ['init']), undefined, 'input is not init');
-  t.equal(suggest('inptu', KEYS), 'input');
-  t.equal(suggest('maxbuffer', KEYS), 'maxBuffer', 'case');
-  t.equal(suggest('pdi', ['pid', 'uts']), 'pid', 'a swap');
-  t.equal(suggest('pid', KEYS), undefined, 'pid is not uid');
-  t.equal(suggest('timout', KEYS), 'timeout');
-  t.equal(suggest('readonlyRootfss', KEYS), 'readonlyRootfs');
-  t.equal(suggest('envs', KEYS), 'env');
-  t.throws(() => validateSpawn('/bin/true', [], { killsignal: 'SIGKILL' }), { name: 'TypeError', message: 'spawn: unknown option "killsignal"; did you mean "killSignal"?' });
 });
 
 t.test('run options: encoding, maxBuffer, input, all, timeout, killSignal, forceKillAfterDelay, signal', async (t) => {
