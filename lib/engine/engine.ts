@@ -129,15 +129,16 @@ export class Engine extends EventEmitter {
       await this.reclaimGroup(path.join(this.cgroupParent, e.name));
       rep.cgroups.push(e.name);
     }
-    // Restart policies, as a daemon start applies them: always restarts even a
-    // manually stopped container; unless-stopped and on-failure only one that
-    // was running when the engine went away.
+    // Restart policies, as a daemon start applies them: always restarts every
+    // stopped container, even a manually stopped one; unless-stopped every one
+    // not stopped by hand; on-failure one that was running when the engine went
+    // away, while retries are left.
     for (const rec of this.store.all()) {
       const p = rec.HostConfig.RestartPolicy.Name;
       const ran = wasRunning.includes(rec);
       let go = false;
       if (p === 'always') go = ran || rec.State.Status === 'exited';
-      else if (p === 'unless-stopped') go = ran && !rec.ManuallyStopped;
+      else if (p === 'unless-stopped') go = (ran || rec.State.Status === 'exited') && !rec.ManuallyStopped;
       else if (p === 'on-failure') go = ran && !rec.ManuallyStopped && rec.State.ExitCode !== 0 && (rec.HostConfig.RestartPolicy.MaximumRetryCount === 0 || rec.RestartCount < rec.HostConfig.RestartPolicy.MaximumRetryCount);
       if (ran && !go && rec.HostConfig.AutoRemove) {
         this.containers.finishRemove(rec, true);
