@@ -136,10 +136,37 @@ export async function* readLogs(file: string, maxFile: number, opts: LogsOptions
           }
         }
       }
-      // Rotated away: what was left in the old file was read above; the new file starts at 0.
+      // Rotated away: drain the old file once more (the writer may have added to it
+      // before renaming it), then read every rotated file newer than it, which
+      // is all of them when the old one was already rotated out.
       const st = fs.statSync(file, { throwIfNoEntry: false });
       if (st && st.ino !== liveIno) {
-        if (liveFd !== null) fs.closeSync(liveFd);
+        if (liveFd !== null) {
+          for (const line of linesFrom(liveFd, livePos)) {
+            const e = parse(line);
+            if (e && select(e)) yield e;
+          }
+          fs.closeSync(liveFd);
+          liveFd = null;
+        }
+        const rotated = logFiles(file, maxFile).slice(0, -1);
+        const inos = rotated.map((f) => fs.statSync(f, { throwIfNoEntry: false })?.ino);
+        for (const f of rotated.slice(inos.indexOf(liveIno) + 1)) {
+          let fd: number;
+          try {
+            fd = fs.openSync(f, 'r');
+          } catch {
+            continue;
+          }
+          try {
+            for (const line of linesFrom(fd, { at: 0 })) {
+              const e = parse(line);
+              if (e && select(e)) yield e;
+            }
+          } finally {
+            fs.closeSync(fd);
+          }
+        }
         liveFd = fs.openSync(file, 'r');
         liveIno = fs.fstatSync(liveFd).ino;
         livePos.at = 0;
