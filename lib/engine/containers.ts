@@ -145,12 +145,18 @@ export class Containers {
   list(opts: { all?: boolean; filters?: ListFilters; limit?: number } = {}): ContainerSummary[] {
     const match = compileFilters(opts.filters);
     const out: ContainerRecord[] = [];
-    for (const r of this.store.all()) {
+    // Without all (and no status filter) only running containers: those the engine holds a process or a restart timer for.
+    const source = opts.all || opts.filters?.status?.length ? this.store.all() : this.runningRecords();
+    for (const r of source) {
       if (!opts.all && !r.State.Running && !(opts.filters?.status?.length)) continue;
       if (match(r)) out.push(r);
     }
     out.sort((a, b) => (a.Created < b.Created ? 1 : a.Created > b.Created ? -1 : 0));
     return (opts.limit && opts.limit > 0 ? out.slice(0, opts.limit) : out).map(summarize);
+  }
+
+  private *runningRecords(): Generator<ContainerRecord> {
+    for (const id of new Set([...this.live.keys(), ...this.restartTimers.keys()])) if (this.store.has(id)) yield this.store.find(id);
   }
 
   /** The ids of containers that mount the volume (for the volume store's in-use check). */
@@ -482,9 +488,10 @@ export class Containers {
       }
       if (rec.State.Status === 'removing') throw conflict(`removal of container ${rec.Id} is already in progress`);
       this.cancelRestart(rec);
-      rec.State.Status = 'removing';
-      this.store.save(rec);
       const live = this.live.get(rec.Id);
+      // "removing" is stored only when there is a process to kill first: recovery finishes such a removal.
+      rec.State.Status = 'removing';
+      if (live) this.store.save(rec);
       if (live) {
         live.ending = true;
         const done = this.exited(rec.Id);

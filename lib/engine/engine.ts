@@ -71,9 +71,10 @@ export class Engine extends EventEmitter {
     super();
     this.root = root;
     fs.mkdirSync(root, { recursive: true, mode: 0o711 });
-    removeStaleTemps(root);
     this.release = acquireFileLock(path.join(root, 'engine.lock'), `engine root ${root}`);
     try {
+      // Only now: a live engine's temp files are its own business.
+      removeStaleTemps(root);
       this.cgroupParent = opts.cgroupParent ?? defaultCgroupParent(root);
       fs.mkdirSync(this.cgroupParent, { recursive: true });
       this.store = new ContainerStore(root);

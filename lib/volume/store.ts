@@ -88,7 +88,7 @@ export class VolumeStore {
     fs.mkdirSync(d, { mode: 0o701 });
     try {
       fs.mkdirSync(vol.Mountpoint, { mode: 0o755 });
-      writeJsonAtomic(path.join(d, 'volume.json'), vol);
+      writeJsonAtomic(path.join(d, 'volume.json'), vol, { syncDir: true });
     } catch (err) {
       fs.rmSync(d, { recursive: true, force: true });
       throw err;

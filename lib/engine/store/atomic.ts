@@ -1,8 +1,10 @@
 // Atomic replacement of a small file: write a temp file beside it, fsync it,
-// rename(2) over the target (atomic within one filesystem), then fsync the
-// directory so that the rename itself survives a crash (fsync(2): "Calling
-// fsync() does not necessarily ensure that the entry in the directory
-// containing the file has also reached disk").
+// rename(2) over the target (atomic within one filesystem). A reader, or a
+// process started after a SIGKILL, sees the old or the new content, never a
+// mix. With syncDir the directory is fsynced too, so that the rename itself
+// survives a power loss (fsync(2): "Calling fsync() does not necessarily ensure
+// that the entry in the directory containing the file has also reached disk");
+// without it a power loss may bring back the previous version, whole.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -17,7 +19,8 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o600): void {
+export function writeFileAtomic(file: string, data: string | Buffer, opts: { mode?: number; syncDir?: boolean } = {}): void {
+  const mode = opts.mode ?? 0o600;
   const tmp = `${file}.${process.pid}${TMP_SUFFIX}`;
   const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC, mode);
   try {
@@ -35,10 +38,10 @@ export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o60
     fs.rmSync(tmp, { force: true });
     throw err;
   }
-  fsyncDir(path.dirname(file));
+  if (opts.syncDir) fsyncDir(path.dirname(file));
 }
 
-export const writeJsonAtomic = (file: string, value: unknown): void => writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+export const writeJsonAtomic = (file: string, value: unknown, opts: { syncDir?: boolean } = {}): void => writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', opts);
 
 /** Removes temp files a killed writer left in dir (never the target: rename is all or nothing). */
 export function removeStaleTemps(dir: string): void {

@@ -100,7 +100,8 @@ export class ContainerStore {
     fs.mkdirSync(dir, { mode: 0o710 });
     try {
       prepare(dir);
-      writeJsonAtomic(path.join(dir, RECORD), rec);
+      // The first record and the new directory are made durable: an id handed out stays valid.
+      writeJsonAtomic(path.join(dir, RECORD), rec, { syncDir: true });
       fsyncDir(this.dir);
     } catch (err) {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -130,7 +131,7 @@ export class ContainerStore {
   }
 
   /**
-   * Removes the record first (atomically: a record renamed away means removed), then the directory.
+   * Removes the record first (a directory without one is removed at the next load), then the directory.
    */
   delete(rec: ContainerRecord): void {
     const dir = this.containerDir(rec.Id);
@@ -139,7 +140,6 @@ export class ContainerStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    fsyncDir(dir);
     this.byId.delete(rec.Id);
     if (this.byName.get(rec.Name) === rec.Id) this.byName.delete(rec.Name);
     fs.rmSync(dir, { recursive: true, force: true });

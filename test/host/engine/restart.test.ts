@@ -103,6 +103,7 @@ function main(rootfs: string) {
     await e1.close({ timeout: 0 });
     const e2 = await Engine.open({ root });
     t.teardown(() => e2.close({ timeout: 0 }));
+    await t.rejects(Engine.open({ root }), { code: 'CONFLICT', message: /engine root .* is already locked by this process/ }, 'one engine per root');
     const st = (id: string) => e2.containers.inspect(id).State.Status;
     t.equal(st(always), 'running');
     t.equal(st(unless), 'running');
