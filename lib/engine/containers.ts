@@ -7,7 +7,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
 import { spawn } from '../spawn/index';
 import type { Mount } from '../spawn/options';
 import type { SpawnResult } from '../spawn/subprocess';
@@ -27,7 +26,8 @@ import { KeyedMutex } from './store/lock';
 import { processStartTime } from './store/proc';
 import { JsonFileWriter } from './logs/jsonfile';
 import { readLogs, type LogEntry, type LogsOptions } from './logs/read';
-import { LiveContainer, type AttachSink } from './lifecycle/live';
+import { LiveContainer } from './lifecycle/live';
+import { attachClient, type AttachIO, type AttachSession } from './attach/attach';
 import { commandOf, spawnOptionsOf } from './lifecycle/spawn-options';
 import { nextDelay, shouldRestart } from './restart/policy';
 import type { RootfsSource } from './rootfs';
@@ -557,45 +557,14 @@ export class Containers {
    * Attaches to a running container's stdio: its output from now on goes to
    * `stdout`/`stderr` (with a tty, all of it to stdout), and `stdin` (with
    * OpenStdin) goes to the container until the detach keys (default
-   * ctrl-p,ctrl-q) are read, the input ends, or the container exits.
+   * ctrl-p,ctrl-q) are read, or the container exits.
    */
-  attach(ref: string, io: { stdin?: Readable; stdout?: Writable; stderr?: Writable; detachKeys?: string }): { detach: () => void; done: Promise<'detached' | 'exited'> } {
+  attach(ref: string, io: AttachIO): AttachSession {
     const { rec, live } = this.running(ref);
-    const keys = parseDetachKeys(io.detachKeys ?? 'ctrl-p,ctrl-q');
-    const sink: AttachSink = { stdout: io.stdout ?? null, stderr: io.stderr ?? null };
-    live.clients.add(sink);
-    let resolve!: (v: 'detached' | 'exited') => void;
-    const done = new Promise<'detached' | 'exited'>((r) => (resolve = r));
-    const target = rec.Config.Tty ? live.sub.pty : live.sub.stdin;
-    let matched = 0;
-    const onData = (chunk: Buffer) => {
-      // Docker's escape proxy: the detach sequence is held back until it is complete or broken.
-      let out: number[] = [];
-      for (const b of chunk) {
-        if (b === keys[matched]) {
-          matched++;
-          if (matched === keys.length) {
-            if (out.length && target && !target.destroyed) target.write(Buffer.from(out));
-            return finish('detached');
-          }
-          continue;
-        }
-        if (matched > 0) out = out.concat(keys.slice(0, matched));
-        matched = 0;
-        out.push(b);
-      }
-      if (out.length && target && !target.destroyed) target.write(Buffer.from(out));
-    };
-    const onExit = () => finish('exited');
-    const finish = (why: 'detached' | 'exited') => {
-      io.stdin?.off('data', onData);
-      this.waiters.off(`exit:${rec.Id}`, onExit);
-      live.detach(sink);
-      resolve(why);
-    };
-    if (io.stdin && rec.Config.OpenStdin) io.stdin.on('data', onData);
-    this.waiters.once(`exit:${rec.Id}`, onExit);
-    return { detach: () => finish('detached'), done };
+    return attachClient(live, rec.Config.Tty ? live.sub.pty : live.sub.stdin, rec.Config.OpenStdin ?? false, io, (onExit) => {
+      this.waiters.once(`exit:${rec.Id}`, onExit);
+      return () => this.waiters.off(`exit:${rec.Id}`, onExit);
+    });
   }
 
   // ---- engine lifecycle ------------------------------------------------------
@@ -630,20 +599,4 @@ export class Containers {
       }
     });
   }
-}
-
-const KEY_NAMES: Record<string, number> = { '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, _: 31 };
-
-/** Docker's detach keys: "ctrl-p,ctrl-q", "a", "ctrl-@" ... (term.ToBytes). */
-export function parseDetachKeys(spec: string): number[] {
-  return spec.split(',').map((k) => {
-    const t = k.trim();
-    if (t.length === 1) return t.charCodeAt(0);
-    const m = /^ctrl-(.)$/i.exec(t);
-    if (!m) throw invalid(`Invalid detach keys (${spec}) provided`);
-    const c = m[1].toLowerCase();
-    if (c >= 'a' && c <= 'z') return c.charCodeAt(0) - 96;
-    if (c in KEY_NAMES) return KEY_NAMES[c];
-    throw invalid(`Invalid detach keys (${spec}) provided`);
-  });
 }

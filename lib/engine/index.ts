@@ -1,6 +1,8 @@
 // The engine's public surface (re-exported by lib/index.ts).
 export { Engine, DEFAULT_ROOT, type EngineOptions, type RecoveryReport } from './engine';
-export { Containers, parseDetachKeys, type WaitCondition, type WaitResult } from './containers';
+export { Containers, type WaitCondition, type WaitResult } from './containers';
+export { parseDetachKeys } from './attach/keys';
+export type { AttachIO, AttachSession } from './attach/attach';
 export { EngineError, type EngineErrorCode } from './errors';
 export type { ContainerConfig, HostConfig, RestartPolicy, LogConfig } from './container/config';
 export type { ContainerRecord, State, Status, MountPoint } from './container/record';

@@ -3,7 +3,7 @@ import t from 'tap';
 import { compileFilters } from '../../../lib/engine/container/filters';
 import { freshState, parseTimeNs, rfc3339Nano, type ContainerRecord } from '../../../lib/engine/container/record';
 import { nextDelay, shouldRestart } from '../../../lib/engine/restart/policy';
-import { parseDetachKeys } from '../../../lib/engine/containers';
+import { parseDetachKeys } from '../../../lib/engine/attach/keys';
 
 const rec = (over: Partial<ContainerRecord> & { labels?: Record<string, string>; status?: string; exit?: number }): ContainerRecord =>
   ({
