@@ -1,0 +1,202 @@
+// A container's configuration in Docker's own field names (the Engine API's
+// ContainerConfig and HostConfig), validated before anything is created. The
+// root filesystem comes from `Rootfs` (a directory) until images exist; `Image`
+// is reserved for the image store and goes through the RootfsSource seam.
+import * as os from 'node:os';
+import { invalid } from '../errors';
+
+export interface RestartPolicy {
+  Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  MaximumRetryCount?: number;
+}
+
+export interface LogConfig {
+  Type: 'json-file';
+  Config?: { 'max-size'?: string; 'max-file'?: string };
+}
+
+export interface HostConfig {
+  Binds?: string[];
+  RestartPolicy?: RestartPolicy;
+  AutoRemove?: boolean;
+  NetworkMode?: 'none' | 'host';
+  LogConfig?: LogConfig;
+  Memory?: number;
+  NanoCpus?: number;
+  PidsLimit?: number;
+  ReadonlyRootfs?: boolean;
+  Init?: boolean;
+  CapAdd?: string[];
+  CapDrop?: string[];
+}
+
+export interface ContainerConfig {
+  /** A root filesystem directory (until the image store exists). */
+  Rootfs?: string;
+  /** Reserved for images (lib/image): rejected until a RootfsSource for it is plugged in. */
+  Image?: string;
+  Cmd?: string[];
+  Entrypoint?: string[];
+  Env?: string[];
+  WorkingDir?: string;
+  User?: string;
+  Hostname?: string;
+  Labels?: Record<string, string>;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  StopSignal?: string;
+  StopTimeout?: number;
+  /** Anonymous volumes: { "/data": {} } gives /data a new volume of its own. */
+  Volumes?: Record<string, object>;
+  HostConfig?: HostConfig;
+}
+
+const CONFIG_KEYS = ['Rootfs', 'Image', 'Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Hostname', 'Labels', 'Tty', 'OpenStdin', 'StopSignal', 'StopTimeout', 'Volumes', 'HostConfig'];
+const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop'];
+
+const show = (v: unknown): string => {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+};
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function want(field: string, what: string, v: unknown): never {
+  throw invalid(`invalid ${field}: must be ${what}, got ${show(v)}`);
+}
+function strings(field: string, v: unknown): void {
+  if (v === undefined) return;
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) want(field, 'an array of strings', v);
+}
+function str(field: string, v: unknown): void {
+  if (v !== undefined && typeof v !== 'string') want(field, 'a string', v);
+}
+function bool(field: string, v: unknown): void {
+  if (v !== undefined && typeof v !== 'boolean') want(field, 'a boolean', v);
+}
+function int(field: string, v: unknown, min = 0): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min)) want(field, `an integer >= ${min}`, v);
+}
+
+/** Docker's "max-size" for json-file: a number with an optional k, m or g suffix. */
+export function parseLogSize(v: string): number {
+  const m = /^(\d+)([kmg]?)b?$/i.exec(v.trim());
+  if (!m) throw invalid(`invalid max-size: ${show(v)}: use a number with an optional k, m or g`);
+  return Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+}
+
+export function parseRestartPolicy(v: string): RestartPolicy {
+  const [name, count, extra] = v.split(':');
+  if (extra !== undefined) throw invalid(`invalid restart policy format: ${v}`);
+  if (name === 'on-failure') {
+    const n = count === undefined ? 0 : Number(count);
+    if (!Number.isInteger(n) || n < 0) throw invalid(`maximum retry count must be a positive integer: ${count}`);
+    return { Name: 'on-failure', MaximumRetryCount: n };
+  }
+  if (count !== undefined) throw invalid(`maximum retry count cannot be used with restart policy '${name}'`);
+  if (name === 'no' || name === 'always' || name === 'unless-stopped' || name === '') return { Name: name };
+  throw invalid(`invalid restart policy '${name}'`);
+}
+
+export function signalNumber(name: string): number | undefined {
+  const n = /^\d+$/.test(name) ? Number(name) : (os.constants.signals as Record<string, number>)[name.startsWith('SIG') ? name.toUpperCase() : `SIG${name.toUpperCase()}`];
+  return n !== undefined && n > 0 && n < 65 ? n : undefined;
+}
+
+/** Checks every field's type and value; throws EngineError INVALID_PARAMETER naming the first bad one. */
+export function validateConfig(config: unknown): ContainerConfig {
+  if (!isObj(config)) want('config', 'an object', config);
+  for (const k of Object.keys(config)) if (!CONFIG_KEYS.includes(k)) throw invalid(`invalid config: unknown field ${show(k)}`);
+  const c = config as ContainerConfig;
+  str('Rootfs', c.Rootfs);
+  str('Image', c.Image);
+  if (c.Image !== undefined && c.Rootfs === undefined) throw invalid('invalid Image: images are not supported yet; give Rootfs (a root filesystem directory)');
+  if (c.Rootfs === undefined) throw invalid('invalid config: Rootfs (a root filesystem directory) is required');
+  if (!c.Rootfs.startsWith('/')) want('Rootfs', 'an absolute path', c.Rootfs);
+  strings('Cmd', c.Cmd);
+  strings('Entrypoint', c.Entrypoint);
+  if ((c.Cmd?.length ?? 0) + (c.Entrypoint?.length ?? 0) === 0) throw invalid('No command specified');
+  strings('Env', c.Env);
+  for (const e of c.Env ?? []) if (!/^[^=\0]+=/.test(e) || e.includes('\0')) want('Env', 'entries of the form NAME=value', e);
+  str('WorkingDir', c.WorkingDir);
+  if (c.WorkingDir !== undefined && c.WorkingDir !== '' && !c.WorkingDir.startsWith('/')) throw invalid(`the working directory '${c.WorkingDir}' is invalid. It needs to be an absolute path`);
+  str('User', c.User);
+  if (c.User !== undefined && c.User !== '' && !/^(root|\d+)(:\d+)?$/.test(c.User)) want('User', 'root or a numeric uid[:gid]', c.User);
+  str('Hostname', c.Hostname);
+  if (c.Labels !== undefined) {
+    if (!isObj(c.Labels)) want('Labels', 'an object of strings', c.Labels);
+    for (const [k, v] of Object.entries(c.Labels)) if (typeof v !== 'string') want(`Labels.${k}`, 'a string', v);
+  }
+  bool('Tty', c.Tty);
+  bool('OpenStdin', c.OpenStdin);
+  str('StopSignal', c.StopSignal);
+  if (c.StopSignal !== undefined && signalNumber(c.StopSignal) === undefined) throw invalid(`Invalid signal: ${c.StopSignal}`);
+  int('StopTimeout', c.StopTimeout, -1);
+  if (c.Volumes !== undefined) {
+    if (!isObj(c.Volumes)) want('Volumes', 'an object { "/path": {} }', c.Volumes);
+    for (const p of Object.keys(c.Volumes)) if (!p.startsWith('/')) want(`Volumes`, 'absolute paths as keys', p);
+  }
+  const h = c.HostConfig as HostConfig | undefined;
+  if (h !== undefined) {
+    if (!isObj(h as unknown)) want('HostConfig', 'an object', h);
+    for (const k of Object.keys(h)) if (!HOST_KEYS.includes(k)) throw invalid(`invalid HostConfig: unknown field ${show(k)}`);
+    strings('HostConfig.Binds', h.Binds);
+    if (h.RestartPolicy !== undefined) {
+      if (!isObj(h.RestartPolicy)) want('HostConfig.RestartPolicy', 'an object { Name, MaximumRetryCount }', h.RestartPolicy);
+      const rp = h.RestartPolicy;
+      if (!['', 'no', 'always', 'unless-stopped', 'on-failure'].includes(rp.Name as string)) throw invalid(`invalid restart policy '${String(rp.Name)}'`);
+      int('HostConfig.RestartPolicy.MaximumRetryCount', rp.MaximumRetryCount);
+      if (rp.Name !== 'on-failure' && ((rp.MaximumRetryCount as number | undefined) ?? 0) > 0) throw invalid(`maximum retry count cannot be used with restart policy '${rp.Name}'`);
+    }
+    bool('HostConfig.AutoRemove', h.AutoRemove);
+    if (h.AutoRemove && h.RestartPolicy && !['', 'no'].includes(h.RestartPolicy.Name)) throw invalid('can\'t create \'AutoRemove\' container with restart policy');
+    if (h.NetworkMode !== undefined && h.NetworkMode !== 'none' && h.NetworkMode !== 'host') want('HostConfig.NetworkMode', '"none" or "host" (networks are not supported yet)', h.NetworkMode);
+    if (h.LogConfig !== undefined) {
+      if (!isObj(h.LogConfig) || h.LogConfig.Type !== 'json-file') want('HostConfig.LogConfig', '{ Type: "json-file", Config }', h.LogConfig);
+      const lc = (h.LogConfig.Config ?? {}) as Record<string, unknown>;
+      if (!isObj(lc)) want('HostConfig.LogConfig.Config', 'an object', lc);
+      for (const k of Object.keys(lc)) if (k !== 'max-size' && k !== 'max-file') throw invalid(`unknown log opt '${k}' for json-file log driver`);
+      if (lc['max-size'] !== undefined) parseLogSize(String(lc['max-size']));
+      if (lc['max-file'] !== undefined && !/^[1-9]\d*$/.test(String(lc['max-file']))) throw invalid(`invalid value for max-file: ${show(lc['max-file'])}`);
+      if (lc['max-file'] !== undefined && Number(lc['max-file']) > 1 && lc['max-size'] === undefined) throw invalid('max-file cannot be set without max-size');
+    }
+    int('HostConfig.Memory', h.Memory);
+    if (h.Memory !== undefined && h.Memory > 0 && h.Memory < 6 * 1024 * 1024) throw invalid('Minimum memory limit allowed is 6MB');
+    int('HostConfig.NanoCpus', h.NanoCpus);
+    int('HostConfig.PidsLimit', h.PidsLimit, -1);
+    bool('HostConfig.ReadonlyRootfs', h.ReadonlyRootfs);
+    bool('HostConfig.Init', h.Init);
+    strings('HostConfig.CapAdd', h.CapAdd);
+    strings('HostConfig.CapDrop', h.CapDrop);
+  }
+  return c;
+}
+
+/** The stored form: defaults made explicit, as docker inspect shows them. */
+export function normalizeConfig(c: ContainerConfig, id: string): { Config: ContainerConfig; HostConfig: Required<Pick<HostConfig, 'RestartPolicy' | 'AutoRemove' | 'NetworkMode' | 'LogConfig' | 'Binds'>> & HostConfig } {
+  const h = c.HostConfig ?? {};
+  const { HostConfig: _h, ...rest } = c;
+  return {
+    Config: {
+      ...rest,
+      Hostname: c.Hostname || id.slice(0, 12),
+      Env: c.Env ?? [],
+      Cmd: c.Cmd ?? [],
+      Labels: { ...(c.Labels ?? {}) },
+      Tty: c.Tty ?? false,
+      OpenStdin: c.OpenStdin ?? false,
+      WorkingDir: c.WorkingDir ?? '',
+      User: c.User ?? '',
+    },
+    HostConfig: {
+      ...h,
+      Binds: h.Binds ?? [],
+      RestartPolicy: { Name: h.RestartPolicy?.Name || 'no', MaximumRetryCount: h.RestartPolicy?.MaximumRetryCount ?? 0 },
+      AutoRemove: h.AutoRemove ?? false,
+      NetworkMode: h.NetworkMode ?? 'none',
+      LogConfig: { Type: 'json-file', Config: { ...(h.LogConfig?.Config ?? {}) } },
+    },
+  };
+}

@@ -1,0 +1,602 @@
+// The containers API: create, start, stop, kill, restart, pause, unpause,
+// remove, rename, wait, inspect, list, top, stats, logs, attach, prune.
+// Every change of a container runs under its in-process lock and is stored
+// atomically before the call returns; exits are handled synchronously (no
+// await between reading and writing a record).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EventEmitter } from 'node:events';
+import { spawn } from '../spawn/index';
+import type { Mount } from '../spawn/options';
+import type { SpawnResult } from '../spawn/subprocess';
+import { Cgroup } from '../cgroup/cgroup';
+import { EngineError, conflict, invalid, notFound } from './errors';
+import { newId } from './ids/id';
+import { canonicalName, generateName, validName } from './ids/names';
+import { normalizeConfig, parseLogSize, signalNumber, validateConfig, type ContainerConfig } from './container/config';
+import { freshState, nowNano, type ContainerRecord, type MountPoint, type StoredHostConfig } from './container/record';
+import { inspectRecord, summarize, type ContainerInspect, type ContainerSummary } from './container/inspect';
+import { compileFilters, type ListFilters } from './container/filters';
+import { mountRequests } from './container/mounts';
+import { collectContainerStats, type ContainerStats } from './container/stats';
+import { topOf, type TopResult } from './container/top';
+import { ContainerStore } from './store/store';
+import { KeyedMutex } from './store/lock';
+import { processStartTime } from './store/proc';
+import { JsonFileWriter } from './logs/jsonfile';
+import { readLogs, type LogEntry, type LogsOptions } from './logs/read';
+import { LiveContainer } from './lifecycle/live';
+import { attachClient, type AttachIO, type AttachSession } from './attach/attach';
+import { commandOf, spawnOptionsOf } from './lifecycle/spawn-options';
+import { nextDelay, shouldRestart } from './restart/policy';
+import type { RootfsSource } from './rootfs';
+import type { VolumeStore } from '../volume/store';
+import { fillFromRoot } from '../volume/copy';
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+export interface WaitResult {
+  StatusCode: number;
+  Error?: { Message: string };
+}
+
+export interface EngineContext {
+  store: ContainerStore;
+  volumes: VolumeStore;
+  rootfs: RootfsSource;
+  cgroupParent: string;
+  events: EventEmitter;
+}
+
+const DEFAULT_STOP_TIMEOUT = 10;
+
+function exitCodeOf(res: SpawnResult): number {
+  if (res.exitCode !== null) return res.exitCode;
+  return 128 + ((res.signal && os.constants.signals[res.signal]) || 9);
+}
+
+export class Containers {
+  private readonly mutex = new KeyedMutex();
+  private readonly live = new Map<string, LiveContainer>();
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private readonly delays = new Map<string, number>();
+  private readonly waiters = new EventEmitter();
+  private closing = false;
+
+  constructor(private readonly ctx: EngineContext) {
+    this.waiters.setMaxListeners(0);
+  }
+
+  private get store(): ContainerStore {
+    return this.ctx.store;
+  }
+
+  private emit(Action: string, rec: ContainerRecord, extra: Record<string, string> = {}): void {
+    this.ctx.events.emit('event', { Type: 'container', Action, Actor: { ID: rec.Id, Attributes: { name: rec.Name.slice(1), ...extra } }, time: Math.floor(Date.now() / 1000) });
+  }
+
+  // ---- create ----------------------------------------------------------------
+
+  /** Creates a container (not started). Returns its id and warnings, as POST /containers/create. */
+  create(config: ContainerConfig, opts: { name?: string } = {}): { Id: string; Warnings: string[] } {
+    if (this.closing) throw new EngineError('UNAVAILABLE', 'the engine is closing');
+    const c = validateConfig(config);
+    if (opts.name !== undefined && (typeof opts.name !== 'string' || !validName(opts.name))) {
+      throw invalid(`Invalid container name (${String(opts.name)}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    }
+    const id = newId();
+    const { Config, HostConfig } = normalizeConfig(c, id);
+    const requests = mountRequests(HostConfig.Binds, Object.keys(c.Volumes ?? {}));
+    this.ctx.rootfs.check(Config);
+    const name = opts.name !== undefined ? canonicalName(opts.name) : `/${generateName((n) => this.store.nameOwner(n) !== undefined)}`;
+    this.store.checkName(name);
+    for (const m of requests) {
+      if (m.Type === 'bind' && !fs.existsSync(m.Source as string)) throw invalid(`invalid mount config for type "bind": bind source path does not exist: ${m.Source}`);
+    }
+    // Volumes this create makes are undone if it fails, so nothing is left half-created.
+    const made: string[] = [];
+    const mounts: MountPoint[] = [];
+    try {
+      for (const m of requests) {
+        if (m.Type === 'bind') {
+          mounts.push({ Type: 'bind', Source: m.Source as string, Destination: m.Destination, Mode: m.Mode, RW: m.RW });
+          continue;
+        }
+        const anonymous = m.Source === undefined;
+        const existed = m.Source !== undefined && this.ctx.volumes.has(m.Source);
+        const vol = this.ctx.volumes.create(anonymous ? {} : { Name: m.Source }, anonymous);
+        if (!existed) made.push(vol.Name);
+        // A new volume is filled from the root's content at its path (Docker's copy-up).
+        if (!existed && Object.keys(vol.Options).length === 0 && Config.Rootfs) fillFromRoot(Config.Rootfs, m.Destination, vol.Mountpoint);
+        mounts.push({ Type: 'volume', Name: vol.Name, Source: vol.Mountpoint, Destination: m.Destination, Driver: 'local', Mode: m.Mode, RW: m.RW, ...(anonymous ? { Anonymous: true } : {}) });
+      }
+      const [cmd, args] = commandOf(Config);
+      const rec: ContainerRecord = {
+        Id: id,
+        Name: name,
+        Created: nowNano(),
+        Path: cmd,
+        Args: args,
+        Config,
+        HostConfig: HostConfig as StoredHostConfig,
+        State: freshState(),
+        RestartCount: 0,
+        Mounts: mounts,
+        LogPath: path.join(this.store.containerDir(id), `${id}-json.log`),
+        ManuallyStopped: false,
+        Runtime: null,
+      };
+      this.store.insert(rec, () => undefined);
+      this.emit('create', rec);
+      return { Id: id, Warnings: [] };
+    } catch (err) {
+      for (const v of made) this.ctx.volumes.remove(v, { force: true });
+      throw err;
+    }
+  }
+
+  // ---- queries ---------------------------------------------------------------
+
+  inspect(ref: string): ContainerInspect {
+    return inspectRecord(this.store.find(ref));
+  }
+
+  /** docker ps: running containers, or all with { all: true }; newest first. */
+  list(opts: { all?: boolean; filters?: ListFilters; limit?: number } = {}): ContainerSummary[] {
+    const match = compileFilters(opts.filters);
+    const out: ContainerRecord[] = [];
+    // Without all (and no status filter) only running containers: those the engine holds a process or a restart timer for.
+    const source = opts.all || opts.filters?.status?.length ? this.store.all() : this.runningRecords();
+    for (const r of source) {
+      if (!opts.all && !r.State.Running && !(opts.filters?.status?.length)) continue;
+      if (match(r)) out.push(r);
+    }
+    out.sort((a, b) => (a.Created < b.Created ? 1 : a.Created > b.Created ? -1 : 0));
+    return (opts.limit && opts.limit > 0 ? out.slice(0, opts.limit) : out).map(summarize);
+  }
+
+  private *runningRecords(): Generator<ContainerRecord> {
+    for (const id of new Set([...this.live.keys(), ...this.restartTimers.keys()])) if (this.store.has(id)) yield this.store.find(id);
+  }
+
+  /** The ids of containers that mount the volume (for the volume store's in-use check). */
+  usersOfVolume(name: string): string[] {
+    const out: string[] = [];
+    for (const r of this.store.all()) if (r.Mounts.some((m) => m.Type === 'volume' && m.Name === name)) out.push(r.Id);
+    return out;
+  }
+
+  private running(ref: string): { rec: ContainerRecord; live: LiveContainer } {
+    const rec = this.store.find(ref);
+    const live = this.live.get(rec.Id);
+    if (!live || !rec.State.Running || rec.State.Restarting) throw conflict(`Container ${rec.Id} is not running`);
+    return { rec, live };
+  }
+
+  top(ref: string): TopResult {
+    const { rec } = this.running(ref);
+    return topOf(rec.Runtime!.cgroup);
+  }
+
+  /** One sample (stream: false) or an async iterable of one sample a second while it runs. */
+  stats(ref: string): ContainerStats;
+  stats(ref: string, opts: { stream: true; intervalMs?: number }): AsyncIterable<ContainerStats>;
+  stats(ref: string, opts: { stream?: boolean; intervalMs?: number } = {}): ContainerStats | AsyncIterable<ContainerStats> {
+    const sample = (): ContainerStats | null => {
+      const rec = this.store.find(ref);
+      if (!rec.State.Running || !rec.Runtime) return null;
+      try {
+        return collectContainerStats(rec.Id, rec.Name, rec.Runtime.cgroup);
+      } catch {
+        return null;
+      }
+    };
+    if (!opts.stream) {
+      const { rec } = this.running(ref);
+      return collectContainerStats(rec.Id, rec.Name, rec.Runtime!.cgroup);
+    }
+    this.store.find(ref);
+    const interval = opts.intervalMs ?? 1000;
+    return (async function* () {
+      for (;;) {
+        const s = sample();
+        if (!s) return;
+        yield s;
+        await new Promise((r) => setTimeout(r, interval));
+      }
+    })();
+  }
+
+  logs(ref: string, opts: LogsOptions = {}): AsyncIterable<LogEntry> {
+    const rec = this.store.find(ref);
+    const maxFile = Number(rec.HostConfig.LogConfig.Config?.['max-file'] ?? 1);
+    return readLogs(rec.LogPath, maxFile, opts, () => this.live.has(rec.Id) || this.restartTimers.has(rec.Id));
+  }
+
+  // ---- start -----------------------------------------------------------------
+
+  start(ref: string): Promise<void> {
+    const rec = this.store.find(ref);
+    return this.mutex.run(rec.Id, async () => {
+      this.assertPresent(rec);
+      if (rec.State.Paused) throw conflict('cannot start a paused container, try unpause instead');
+      if (rec.State.Running && !rec.State.Restarting) throw new EngineError('CONFLICT', `container ${rec.Id} is already running`);
+      this.cancelRestart(rec);
+      rec.ManuallyStopped = false;
+      this.delays.delete(rec.Id);
+      await this.startLocked(rec);
+    });
+  }
+
+  private assertPresent(rec: ContainerRecord): void {
+    if (!this.store.has(rec.Id) || rec.State.Status === 'removing') throw notFound('container', rec.Id);
+  }
+
+  private mountsFor(rec: ContainerRecord): Mount[] {
+    const out: Mount[] = [];
+    for (const m of rec.Mounts) {
+      const tmpfs = m.Type === 'volume' && m.Name ? this.ctx.volumes.tmpfsOptions(m.Name) : null;
+      if (tmpfs) {
+        // A tmpfs volume is mounted in the container itself (spawn's tmpfs mount): one container at a time.
+        for (const [id, l] of this.live) {
+          const other = this.store.has(id) ? this.store.find(id) : undefined;
+          if (l && other && other.Id !== rec.Id && other.Mounts.some((o) => o.Name === m.Name)) {
+            throw conflict(`volume ${m.Name} (tmpfs) is in use by running container ${other.Id}: a tmpfs volume is mounted in one container at a time here`);
+          }
+        }
+        out.push({ type: 'tmpfs', target: m.Destination, ...(tmpfs.size ? { size: tmpfs.size } : {}), ...(tmpfs.mode !== undefined ? { mode: tmpfs.mode } : {}) });
+      } else out.push({ type: 'bind', source: m.Source, target: m.Destination, readonly: !m.RW });
+    }
+    return out;
+  }
+
+  /** Spawns the process and records it running. Throws (state unchanged but Error set) when it cannot run. */
+  private async startLocked(rec: ContainerRecord): Promise<void> {
+    const rootfs = this.ctx.rootfs.prepare(rec.Id, rec.Config);
+    const lc = rec.HostConfig.LogConfig.Config ?? {};
+    let writer: JsonFileWriter | undefined;
+    let sub;
+    try {
+      const opts = spawnOptionsOf(rec, rootfs, this.mountsFor(rec), this.ctx.cgroupParent);
+      writer = new JsonFileWriter(rec.LogPath, { maxSize: lc['max-size'] ? parseLogSize(lc['max-size']) : 0, maxFile: Number(lc['max-file'] ?? 1) });
+      sub = spawn(rec.Path, rec.Args, opts);
+    } catch (err) {
+      writer?.close();
+      this.ctx.rootfs.release(rec.Id);
+      throw err;
+    }
+    if (sub.pid === undefined) {
+      // It never ran: spawn's promise says why. Docker keeps the record, with the error and 127 (not found) or 126.
+      writer.close();
+      this.ctx.rootfs.release(rec.Id);
+      const err = (await sub.then(() => new Error('spawn failed'), (e: unknown) => e)) as Error & { code?: string };
+      rec.State.Error = err.message;
+      rec.State.ExitCode = err.code === 'ENOENT' ? 127 : err.code === 'EACCES' ? 126 : 128;
+      if (rec.State.Restarting) {
+        rec.State.Restarting = false;
+        rec.State.Running = false;
+        rec.State.Status = 'exited';
+      }
+      this.store.save(rec);
+      throw new EngineError('INVALID_PARAMETER', `failed to start container ${rec.Id}: ${err.message}`, { cause: err });
+    }
+    const live = new LiveContainer(sub, writer, rec.Config.Tty ?? false);
+    this.live.set(rec.Id, live);
+    const st = rec.State;
+    st.Status = 'running';
+    st.Running = true;
+    st.Paused = false;
+    st.Restarting = false;
+    st.OOMKilled = false;
+    st.Dead = false;
+    st.Pid = sub.pid;
+    st.ExitCode = 0;
+    st.Error = '';
+    st.StartedAt = nowNano();
+    rec.Runtime = { startTime: processStartTime(sub.pid) ?? 0, cgroup: sub.cgroup?.path ?? '' };
+    this.store.save(rec);
+    this.emit('start', rec);
+    sub.then(
+      (res) => this.onExit(rec, live, res),
+      (err) => this.onExit(rec, live, { exitCode: 128 + 9, signal: null, error: err } as unknown as SpawnResult),
+    );
+  }
+
+  private onExit(rec: ContainerRecord, live: LiveContainer, res: SpawnResult): void {
+    live.writer.close();
+    this.live.delete(rec.Id);
+    this.ctx.rootfs.release(rec.Id);
+    const code = exitCodeOf(res);
+    const st = rec.State;
+    st.Running = false;
+    st.Paused = false;
+    st.Pid = 0;
+    st.ExitCode = code;
+    st.OOMKilled = res.oomKilled ?? false;
+    st.FinishedAt = nowNano();
+    rec.Runtime = null;
+    const gone = !this.store.has(rec.Id);
+    const restart = !gone && !live.ending && !this.closing && st.Status !== 'removing' && shouldRestart(rec, code);
+    if (st.Status !== 'removing') st.Status = 'exited';
+    if (restart) {
+      const delay = nextDelay(this.delays.get(rec.Id) ?? 0, Date.now() - live.startedMs);
+      this.delays.set(rec.Id, delay);
+      st.Status = 'restarting';
+      st.Restarting = true;
+      st.Running = true;
+      this.restartTimers.set(
+        rec.Id,
+        setTimeout(() => {
+          this.restartTimers.delete(rec.Id);
+          void this.mutex
+            .run(rec.Id, async () => {
+              if (!this.store.has(rec.Id) || !rec.State.Restarting || this.closing) return;
+              rec.RestartCount++;
+              try {
+                await this.startLocked(rec);
+              } catch (err) {
+                rec.State = { ...rec.State, Status: 'exited', Running: false, Restarting: false, Error: (err as Error).message, ExitCode: 128 };
+                this.store.save(rec);
+              }
+              this.emit('restart', rec);
+            })
+            .catch(() => undefined);
+        }, delay),
+      );
+    }
+    if (!gone) this.store.save(rec);
+    this.emit('die', rec, { exitCode: String(code) });
+    this.waiters.emit(`exit:${rec.Id}`, { StatusCode: code });
+    if (!gone && !restart && !live.ending && rec.HostConfig.AutoRemove && st.Status !== 'removing') {
+      void this.remove(rec.Id, { volumes: true }).catch(() => undefined);
+    }
+  }
+
+  private cancelRestart(rec: ContainerRecord): void {
+    const t = this.restartTimers.get(rec.Id);
+    if (t) clearTimeout(t);
+    this.restartTimers.delete(rec.Id);
+    if (rec.State.Restarting) {
+      rec.State.Restarting = false;
+      rec.State.Running = false;
+      rec.State.Status = 'exited';
+    }
+  }
+
+  private exited(id: string): Promise<WaitResult> {
+    return new Promise((r) => this.waiters.once(`exit:${id}`, r));
+  }
+
+  // ---- stop, kill, restart ---------------------------------------------------
+
+  /** Sends StopSignal (default SIGTERM), then SIGKILL after the timeout in seconds (default StopTimeout or 10). */
+  stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const rec = this.store.find(ref);
+    return this.mutex.run(rec.Id, () => this.stopLocked(rec, opts, true));
+  }
+
+  private async stopLocked(rec: ContainerRecord, opts: { timeout?: number; signal?: string }, manual: boolean): Promise<void> {
+    if (manual) rec.ManuallyStopped = true;
+    if (rec.State.Restarting) {
+      this.cancelRestart(rec);
+      this.store.save(rec);
+      return;
+    }
+    const live = this.live.get(rec.Id);
+    if (!live) {
+      if (manual) this.store.save(rec);
+      return;
+    }
+    const sig = opts.signal ?? rec.Config.StopSignal ?? 'SIGTERM';
+    const num = signalNumber(sig);
+    if (num === undefined) throw invalid(`Invalid signal: ${sig}`);
+    const timeout = opts.timeout ?? rec.Config.StopTimeout ?? DEFAULT_STOP_TIMEOUT;
+    const done = this.exited(rec.Id);
+    if (manual) this.store.save(rec);
+    live.sub.kill(num);
+    // A frozen process cannot act on the signal: thaw it.
+    if (rec.State.Paused && rec.Runtime) await Cgroup.open(rec.Runtime.cgroup).thaw().catch(() => undefined);
+    if (timeout >= 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([done.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeout * 1000)))]);
+      clearTimeout(timer);
+      if (!timedOut) return;
+    } else {
+      await done;
+      return;
+    }
+    await this.killAll(rec, live);
+    await done;
+  }
+
+  /** SIGKILL to every process of the container's group (cgroup.kill: no pid can be recycled under it). */
+  private async killAll(rec: ContainerRecord, live: LiveContainer): Promise<void> {
+    live.sub.kill('SIGKILL');
+    if (rec.Runtime?.cgroup) await Cgroup.open(rec.Runtime.cgroup).kill().catch(() => undefined);
+  }
+
+  kill(ref: string, signal: string = 'SIGKILL'): Promise<void> {
+    const rec = this.store.find(ref);
+    return this.mutex.run(rec.Id, async () => {
+      const num = signalNumber(signal);
+      if (num === undefined) throw invalid(`Invalid signal: ${signal}`);
+      const live = this.live.get(rec.Id);
+      if (!live || rec.State.Restarting) throw conflict(`Container ${rec.Id} is not running`);
+      // Docker's kill marks the container manually stopped: its restart policy waits.
+      rec.ManuallyStopped = true;
+      this.store.save(rec);
+      const done = this.exited(rec.Id);
+      live.sub.kill(num);
+      if (rec.State.Paused && rec.Runtime) await Cgroup.open(rec.Runtime.cgroup).thaw().catch(() => undefined);
+      if (num === 9) await done;
+    });
+  }
+
+  restart(ref: string, opts: { timeout?: number } = {}): Promise<void> {
+    const rec = this.store.find(ref);
+    return this.mutex.run(rec.Id, async () => {
+      await this.stopLocked(rec, opts, true);
+      this.assertPresent(rec);
+      rec.ManuallyStopped = false;
+      this.delays.delete(rec.Id);
+      await this.startLocked(rec);
+      this.emit('restart', rec);
+    });
+  }
+
+  // ---- pause -----------------------------------------------------------------
+
+  pause(ref: string): Promise<void> {
+    const rec = this.store.find(ref);
+    return this.mutex.run(rec.Id, async () => {
+      const { live } = this.running(rec.Id);
+      if (rec.State.Paused) throw conflict(`Container ${rec.Id} is already paused`);
+      const dir = rec.Runtime!.cgroup;
+      if (!fs.existsSync(path.join(dir, 'cgroup.freeze'))) {
+        throw new EngineError('NOT_IMPLEMENTED', `Cannot pause container ${rec.Id}: its cgroup ${dir} has no cgroup.freeze (the cgroup v2 freezer needs Linux 5.2)`);
+      }
+      void live;
+      await Cgroup.open(dir).freeze();
+      rec.State.Paused = true;
+      rec.State.Status = 'paused';
+      this.store.save(rec);
+      this.emit('pause', rec);
+    });
+  }
+
+  unpause(ref: string): Promise<void> {
+    const rec = this.store.find(ref);
+    return this.mutex.run(rec.Id, async () => {
+      if (!rec.State.Paused) throw conflict(`Container ${rec.Id} is not paused`);
+      await Cgroup.open(rec.Runtime!.cgroup).thaw();
+      rec.State.Paused = false;
+      rec.State.Status = 'running';
+      this.store.save(rec);
+      this.emit('unpause', rec);
+    });
+  }
+
+  // ---- remove, rename, wait, prune -------------------------------------------
+
+  remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    const rec = this.store.find(ref);
+    return this.mutex.run(rec.Id, async () => {
+      if (!this.store.has(rec.Id)) throw notFound('container', ref);
+      if (rec.State.Paused && !opts.force) throw conflict(`You cannot remove a paused container ${rec.Id}. Unpause and then stop the container before attempting removal or force remove`);
+      if (rec.State.Running && !rec.State.Restarting && !opts.force) {
+        throw conflict(`You cannot remove a running container ${rec.Id}. Stop the container before attempting removal or force remove`);
+      }
+      if (rec.State.Status === 'removing') throw conflict(`removal of container ${rec.Id} is already in progress`);
+      this.cancelRestart(rec);
+      const live = this.live.get(rec.Id);
+      // "removing" is stored only when there is a process to kill first: recovery finishes such a removal.
+      rec.State.Status = 'removing';
+      if (live) this.store.save(rec);
+      if (live) {
+        live.ending = true;
+        const done = this.exited(rec.Id);
+        if (rec.State.Paused && rec.Runtime) await Cgroup.open(rec.Runtime.cgroup).thaw().catch(() => undefined);
+        await this.killAll(rec, live);
+        await done;
+      }
+      this.finishRemove(rec, opts.volumes ?? false);
+    });
+  }
+
+  /** The last step of a removal (also run by recovery for a removal cut short). */
+  finishRemove(rec: ContainerRecord, volumes: boolean): void {
+    this.ctx.rootfs.release(rec.Id);
+    this.store.delete(rec);
+    this.delays.delete(rec.Id);
+    if (volumes) {
+      for (const m of rec.Mounts) {
+        if (m.Anonymous && m.Name && this.usersOfVolume(m.Name).length === 0) this.ctx.volumes.remove(m.Name, { force: true });
+      }
+    }
+    this.emit('destroy', rec);
+    this.waiters.emit(`removed:${rec.Id}`, { StatusCode: rec.State.ExitCode });
+    this.waiters.emit(`exit:${rec.Id}`, { StatusCode: rec.State.ExitCode });
+  }
+
+  rename(ref: string, newName: string): Promise<void> {
+    const rec = this.store.find(ref);
+    return this.mutex.run(rec.Id, () => {
+      if (typeof newName !== 'string' || !validName(newName)) throw invalid(`Invalid container name (${String(newName)}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+      const name = canonicalName(newName);
+      if (name === rec.Name) throw conflict(`Renaming a container with the same name as its current name`);
+      this.store.rename(rec, name);
+      this.emit('rename', rec);
+    });
+  }
+
+  /** Docker's wait: 'not-running' (default) resolves at once for a stopped container, 'next-exit' at the next exit, 'removed' when it is removed. */
+  wait(ref: string, condition: WaitCondition = 'not-running'): Promise<WaitResult> {
+    if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw invalid(`invalid condition: "${condition}"`);
+    const rec = this.store.find(ref);
+    if (condition === 'removed') return new Promise((r) => this.waiters.once(`removed:${rec.Id}`, r));
+    if (condition === 'not-running' && (!rec.State.Running || rec.State.Restarting)) return Promise.resolve({ StatusCode: rec.State.ExitCode });
+    return this.exited(rec.Id);
+  }
+
+  /** Removes every stopped container (created, exited, dead), with label and until filters. */
+  async prune(opts: { filters?: { label?: string[]; until?: string[] } } = {}): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    const match = compileFilters(opts.filters?.label ? { label: opts.filters.label } : undefined);
+    const until = opts.filters?.until?.[0];
+    const deleted: string[] = [];
+    for (const r of [...this.store.all()]) {
+      if (r.State.Running || r.State.Status === 'removing' || !match(r)) continue;
+      if (until !== undefined && Date.parse(r.Created) >= (/^\d+$/.test(until) ? Number(until) * 1000 : Date.parse(until))) continue;
+      await this.remove(r.Id).then(() => deleted.push(r.Id), () => undefined);
+    }
+    return { ContainersDeleted: deleted, SpaceReclaimed: 0 };
+  }
+
+  // ---- attach ----------------------------------------------------------------
+
+  /**
+   * Attaches to a running container's stdio: its output from now on goes to
+   * `stdout`/`stderr` (with a tty, all of it to stdout), and `stdin` (with
+   * OpenStdin) goes to the container until the detach keys (default
+   * ctrl-p,ctrl-q) are read, or the container exits.
+   */
+  attach(ref: string, io: AttachIO): AttachSession {
+    const { rec, live } = this.running(ref);
+    return attachClient(live, rec.Config.Tty ? live.sub.pty : live.sub.stdin, rec.Config.OpenStdin ?? false, io, (onExit) => {
+      this.waiters.once(`exit:${rec.Id}`, onExit);
+      return () => this.waiters.off(`exit:${rec.Id}`, onExit);
+    });
+  }
+
+  // ---- engine lifecycle ------------------------------------------------------
+
+  /** Takes every running container down (no restart now, the policy applies at the next open), as a daemon shutdown. */
+  async shutdown(timeoutSec: number): Promise<void> {
+    this.closing = true;
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.restartTimers.clear();
+    await Promise.all(
+      [...this.live.keys()].map((id) => {
+        const rec = this.store.find(id);
+        return this.mutex.run(id, async () => {
+          const live = this.live.get(id);
+          if (!live) return;
+          live.ending = true;
+          await this.stopLocked(rec, { timeout: timeoutSec }, false);
+        });
+      }),
+    );
+    // Containers left "restarting" are stored as such: the next open restarts them.
+  }
+
+  /** Recovery's start of a container whose policy says so (after an engine restart). */
+  startRecovered(rec: ContainerRecord): Promise<void> {
+    return this.mutex.run(rec.Id, async () => {
+      try {
+        await this.startLocked(rec);
+      } catch (err) {
+        rec.State.Error = (err as Error).message;
+        this.store.save(rec);
+      }
+    });
+  }
+}

@@ -1,0 +1,15 @@
+// The engine's public surface (re-exported by lib/index.ts).
+export { Engine, DEFAULT_ROOT, type EngineOptions, type RecoveryReport } from './engine';
+export { Containers, type WaitCondition, type WaitResult } from './containers';
+export { parseDetachKeys } from './attach/keys';
+export type { AttachIO, AttachSession } from './attach/attach';
+export { EngineError, type EngineErrorCode } from './errors';
+export type { ContainerConfig, HostConfig, RestartPolicy, LogConfig } from './container/config';
+export type { ContainerRecord, State, Status, MountPoint } from './container/record';
+export type { ContainerInspect, ContainerSummary } from './container/inspect';
+export type { ListFilters } from './container/filters';
+export type { ContainerStats } from './container/stats';
+export type { TopResult } from './container/top';
+export type { LogEntry, LogsOptions } from './logs/read';
+export { formatLogEntry } from './logs/read';
+export { DirectoryRootfs, type RootfsSource } from './rootfs';

@@ -1,0 +1,61 @@
+// A container's stored config as spawn() options: the command, environment,
+// user, namespaces, mounts and cgroup limits. Pure: the caller gives the root
+// filesystem and the resolved mounts.
+import type { SpawnOptions, Mount } from '../../spawn/options';
+import { DEFAULT_PATH } from '../../spawn/options';
+import type { Limits } from '../../cgroup/controllers';
+import type { ContainerRecord } from '../container/record';
+
+export function commandOf(c: ContainerRecord['Config']): [string, string[]] {
+  const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
+  return [argv[0], argv.slice(1)];
+}
+
+export function limitsOf(h: ContainerRecord['HostConfig']): Limits {
+  const l: Limits = {};
+  if (h.Memory) l.memory = { max: h.Memory };
+  // NanoCpus: 1e9 is one CPU; cpu.max is quota/period in µs (cgroup-v2.rst, "cpu.max").
+  if (h.NanoCpus) l.cpu = { max: { quota: Math.round((h.NanoCpus / 1e9) * 100_000), period: 100_000 } };
+  if (h.PidsLimit !== undefined && h.PidsLimit > 0) l.pids = { max: h.PidsLimit };
+  return l;
+}
+
+export function spawnOptionsOf(r: ContainerRecord, rootfs: string, mounts: Mount[], cgroupParent: string): SpawnOptions {
+  const c = r.Config;
+  const h = r.HostConfig;
+  const env: Record<string, string> = { PATH: DEFAULT_PATH, HOSTNAME: c.Hostname ?? '' };
+  for (const e of c.Env ?? []) {
+    const i = e.indexOf('=');
+    env[e.slice(0, i)] = e.slice(i + 1);
+  }
+  let uid = 0;
+  let gid = 0;
+  if (c.User && c.User !== 'root') {
+    const [u, g] = c.User.split(':');
+    uid = Number(u);
+    gid = g !== undefined ? Number(g) : uid;
+  }
+  env.HOME ??= uid === 0 ? '/root' : '/';
+  return {
+    rootfs,
+    env,
+    hostname: c.Hostname,
+    cwd: c.WorkingDir || '/',
+    uid,
+    gid,
+    namespaces: { net: h.NetworkMode !== 'host' },
+    mounts,
+    stdio: [c.OpenStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    ...(c.Tty ? { tty: true } : {}),
+    cgroup: cgroupParent,
+    limits: limitsOf(h),
+    readonlyRootfs: h.ReadonlyRootfs ?? false,
+    init: h.Init ?? false,
+    ...(h.CapAdd ? { capAdd: h.CapAdd } : {}),
+    ...(h.CapDrop ? { capDrop: h.CapDrop } : {}),
+    buffer: false,
+    reject: false,
+    // The container dies with the engine's process (PR_SET_PDEATHSIG): Docker without live-restore.
+    dieWithParent: true,
+  };
+}

@@ -1,0 +1,27 @@
+// The one seam between containers and where their root filesystem comes from.
+// Today a directory given in the config (`Rootfs`); the image store will add
+// a source that prepares an overlay of an image's layers for `Image`.
+import * as fs from 'node:fs';
+import type { ContainerConfig } from './container/config';
+import { invalid } from './errors';
+
+export interface RootfsSource {
+  /** Checks at create time that the config's root filesystem can be had; returns its description. */
+  check(config: ContainerConfig): void;
+  /** The directory to pivot_root into for one start of container id. */
+  prepare(id: string, config: ContainerConfig): string;
+  /** Releases what prepare made (an overlay, say); called after each exit and at removal. */
+  release(id: string): void;
+}
+
+export class DirectoryRootfs implements RootfsSource {
+  check(config: ContainerConfig): void {
+    const st = fs.statSync(config.Rootfs as string, { throwIfNoEntry: false });
+    if (!st) throw invalid(`invalid Rootfs: ${config.Rootfs} does not exist`);
+    if (!st.isDirectory()) throw invalid(`invalid Rootfs: ${config.Rootfs} is not a directory`);
+  }
+  prepare(_id: string, config: ContainerConfig): string {
+    return config.Rootfs as string;
+  }
+  release(): void {}
+}

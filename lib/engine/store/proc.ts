@@ -1,0 +1,33 @@
+// Process identity that survives pid reuse: a pid plus its start time, field 22
+// of /proc/<pid>/stat (proc(5): "starttime: the time the process started after
+// system boot, in clock ticks"). A recycled pid has a later start time.
+import * as fs from 'node:fs';
+
+/** The start time of pid in clock ticks, or null when no such process exists. */
+export function processStartTime(pid: number): number | null {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // comm (field 2) is in parentheses and may contain spaces and ")": split after the last ")".
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // rest[0] is field 3 (state); field 22 is rest[19].
+  const v = Number(rest[19]);
+  return Number.isFinite(v) ? v : null;
+}
+
+/** True when pid is alive and is the same process that had startTime (zombies count as gone). */
+export function sameProcess(pid: number, startTime: number): boolean {
+  if (!(pid > 0)) return false;
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (rest[0] === 'Z' || rest[0] === 'X') return false;
+  return Number(rest[19]) === startTime;
+}

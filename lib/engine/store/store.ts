@@ -1,0 +1,147 @@
+// The container store: one directory per container under <root>/containers,
+// its record in container.json replaced atomically on every change, and an
+// in-memory index (by id, by name) so that lookups and lists never scan disk.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ContainerRecord } from '../container/record';
+import { removeStaleTemps, writeJsonAtomic, fsyncDir } from './atomic';
+import { conflict, invalid, notFound } from '../errors';
+import { ID_RE } from '../ids/id';
+
+export const RECORD = 'container.json';
+
+export class ContainerStore {
+  readonly dir: string;
+  private readonly byId = new Map<string, ContainerRecord>();
+  private readonly byName = new Map<string, string>();
+
+  constructor(root: string) {
+    this.dir = path.join(root, 'containers');
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o710 });
+  }
+
+  /**
+   * Loads every record. A directory without a record is a create that was cut
+   * short (the record is written last): it is removed, with what it held.
+   */
+  load(): { removed: string[] } {
+    const removed: string[] = [];
+    for (const id of fs.readdirSync(this.dir)) {
+      const dir = path.join(this.dir, id);
+      if (!ID_RE.test(id)) continue;
+      removeStaleTemps(dir);
+      let rec: ContainerRecord;
+      try {
+        rec = JSON.parse(fs.readFileSync(path.join(dir, RECORD), 'utf8')) as ContainerRecord;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        fs.rmSync(dir, { recursive: true, force: true });
+        removed.push(id);
+        continue;
+      }
+      this.byId.set(rec.Id, rec);
+      this.byName.set(rec.Name, rec.Id);
+    }
+    return { removed };
+  }
+
+  containerDir(id: string): string {
+    return path.join(this.dir, id);
+  }
+
+  all(): IterableIterator<ContainerRecord> {
+    return this.byId.values();
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** By full id, name (with or without "/") or unambiguous id prefix, as Docker's GetContainer. */
+  find(ref: string): ContainerRecord {
+    if (typeof ref !== 'string' || ref === '') throw invalid('No container name or ID specified');
+    const exact = this.byId.get(ref);
+    if (exact) return exact;
+    const named = this.byName.get(ref.startsWith('/') ? ref : `/${ref}`);
+    if (named) return this.byId.get(named)!;
+    if (/^[0-9a-f]+$/.test(ref)) {
+      let hit: ContainerRecord | undefined;
+      for (const [id, rec] of this.byId) {
+        if (id.startsWith(ref)) {
+          if (hit) throw invalid(`multiple IDs found with provided prefix: ${ref}`);
+          hit = rec;
+        }
+      }
+      if (hit) return hit;
+    }
+    throw notFound('container', ref);
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  nameOwner(name: string): string | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Refuses a name held by another container, with Docker's message. */
+  checkName(name: string, self?: string): void {
+    const owner = this.byName.get(name);
+    if (owner !== undefined && owner !== self) {
+      throw conflict(`Conflict. The container name "${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+  }
+
+  /** Creates the directory and writes the first record (last: a record means a complete create). */
+  insert(rec: ContainerRecord, prepare: (dir: string) => void): void {
+    this.checkName(rec.Name);
+    const dir = this.containerDir(rec.Id);
+    fs.mkdirSync(dir, { mode: 0o710 });
+    try {
+      prepare(dir);
+      // The first record and the new directory are made durable: an id handed out stays valid.
+      writeJsonAtomic(path.join(dir, RECORD), rec, { syncDir: true });
+      fsyncDir(this.dir);
+    } catch (err) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+    this.byId.set(rec.Id, rec);
+    this.byName.set(rec.Name, rec.Id);
+  }
+
+  /** Persists a changed record (same object), atomically. */
+  save(rec: ContainerRecord): void {
+    writeJsonAtomic(path.join(this.containerDir(rec.Id), RECORD), rec);
+  }
+
+  rename(rec: ContainerRecord, name: string): void {
+    this.checkName(name, rec.Id);
+    const old = rec.Name;
+    rec.Name = name;
+    try {
+      this.save(rec);
+    } catch (err) {
+      rec.Name = old;
+      throw err;
+    }
+    this.byName.delete(old);
+    this.byName.set(name, rec.Id);
+  }
+
+  /**
+   * Removes the record first (a directory without one is removed at the next load), then the directory.
+   */
+  delete(rec: ContainerRecord): void {
+    const dir = this.containerDir(rec.Id);
+    try {
+      fs.unlinkSync(path.join(dir, RECORD));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    this.byId.delete(rec.Id);
+    if (this.byName.get(rec.Name) === rec.Id) this.byName.delete(rec.Name);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

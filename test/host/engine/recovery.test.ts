@@ -1,0 +1,76 @@
+// Recovery from states a killed engine can leave, made by hand so each one is
+// certain to be met: a create cut short, a temp file, a dead owner's lock, a
+// removal cut short, a running record whose pid now names another process
+// (never signalled: only the container's own cgroup is killed), an orphan
+// cgroup with a live process, a volume directory without its record.
+import { spawn as spawnChild } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import t from 'tap';
+import { Engine } from '../../../lib/engine/index';
+import type { ContainerRecord } from '../../../lib/engine/container/record';
+import { processStartTime } from '../../../lib/engine/store/proc';
+import { withBusyboxRoot } from '../../helpers/tier';
+import { groupsUnder, tempRoot } from '../../helpers/engine';
+
+function main(rootfs: string) {
+  t.test('every leftover is reclaimed, and a recycled pid is never signalled', async (t) => {
+    const root = tempRoot(t);
+    const e1 = await Engine.open({ root });
+    const running = e1.containers.create({ Rootfs: rootfs, Cmd: ['sleep', '100'] }, { name: 'was-running' }).Id;
+    const removing = e1.containers.create({ Rootfs: rootfs, Cmd: ['true'] }, { name: 'was-removing' }).Id;
+    const exited = e1.containers.create({ Rootfs: rootfs, Cmd: ['sh', '-c', 'exit 4'] }, { name: 'was-exited' }).Id;
+    await e1.containers.start(exited);
+    await e1.containers.wait(exited);
+    const parent = e1.cgroupParent;
+    await e1.close({ timeout: 0 });
+
+    // A bystander whose pid the record will name, with the wrong start time: a recycled pid.
+    const bystander = spawnChild('sleep', ['100'], { stdio: 'ignore' });
+    t.teardown(() => bystander.kill('SIGKILL'));
+    const recFile = (id: string) => path.join(root, 'containers', id, 'container.json');
+    const edit = (id: string, f: (r: ContainerRecord) => void) => {
+      const r = JSON.parse(fs.readFileSync(recFile(id), 'utf8')) as ContainerRecord;
+      f(r);
+      fs.writeFileSync(recFile(id), JSON.stringify(r));
+    };
+    // An orphan group with a live process in it, as a start cut between spawn and its record leaves.
+    fs.mkdirSync(parent, { recursive: true });
+    const orphan = path.join(parent, 'bulkhead-999-1');
+    fs.mkdirSync(orphan);
+    const inOrphan = spawnChild('sleep', ['100'], { stdio: 'ignore' });
+    fs.writeFileSync(path.join(orphan, 'cgroup.procs'), String(inOrphan.pid));
+    const orphanGone = new Promise((r) => inOrphan.once('exit', (_c, s) => r(s)));
+    edit(running, (r) => {
+      r.State = { ...r.State, Status: 'running', Running: true, Pid: bystander.pid!, StartedAt: new Date().toISOString() };
+      r.Runtime = { startTime: (processStartTime(bystander.pid!) ?? 0) + 12345, cgroup: path.join(parent, 'bulkhead-999-2') };
+    });
+    edit(removing, (r) => (r.State.Status = 'removing'));
+    const half = path.join(root, 'containers', 'ab'.repeat(32));
+    fs.mkdirSync(half);
+    fs.writeFileSync(path.join(half, 'x-json.log'), '');
+    fs.writeFileSync(`${recFile(exited)}.4242.tmp`, '{"half":');
+    fs.mkdirSync(path.join(root, 'volumes', 'halfvol', '_data'), { recursive: true });
+    const dead = spawnChild('true');
+    await new Promise((r) => dead.once('exit', r));
+    fs.writeFileSync(path.join(root, 'engine.lock'), JSON.stringify({ pid: dead.pid, start: 1 }));
+
+    const e2 = await Engine.open({ root });
+    t.teardown(() => e2.close({ timeout: 0 }));
+    t.same(e2.recovery.exited, [running]);
+    t.same(e2.recovery.removed, [removing]);
+    t.same(e2.recovery.cgroups, ['bulkhead-999-1']);
+    t.match(e2.containers.inspect(running).State, { Status: 'exited', ExitCode: 137, Running: false, Pid: 0 });
+    t.equal(bystander.exitCode, null, 'the process now holding the recorded pid was not signalled');
+    t.equal(await orphanGone, 'SIGKILL', 'the orphan group\'s process was killed');
+    t.same(groupsUnder(parent), [], 'and its group removed');
+    t.throws(() => e2.containers.inspect(removing), /No such container/);
+    t.equal(e2.containers.inspect(exited).State.ExitCode, 4, 'an exited container keeps its status');
+    t.notOk(fs.existsSync(half), 'a create cut short is removed');
+    t.notOk(fs.existsSync(`${recFile(exited)}.4242.tmp`), 'temp files removed');
+    t.notOk(fs.existsSync(path.join(root, 'volumes', 'halfvol')), 'a volume without its record is removed');
+    t.equal(JSON.parse(fs.readFileSync(path.join(root, 'engine.lock'), 'utf8')).pid, process.pid, 'the dead owner\'s lock reclaimed');
+  });
+}
+
+withBusyboxRoot(main);

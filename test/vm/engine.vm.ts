@@ -1,0 +1,49 @@
+// The engine on a pure cgroup v2 kernel (UML): memory and pids limits from
+// HostConfig, State.OOMKilled after the kernel's OOM kill, stats with memory
+// and pids sections, pause through the freezer.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import t from 'tap';
+import { Engine } from '../../lib/engine/index';
+import { makeBusyboxRootfs } from '../helpers/rootfs';
+
+t.test('engine: limits, OOMKilled, stats, pause on cgroup v2', async (t) => {
+  const rootfs = makeBusyboxRootfs();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-engine-vm-'));
+  const e = await Engine.open({ root });
+  t.teardown(async () => {
+    await e.close({ timeout: 0 });
+    fs.rmSync(root, { recursive: true, force: true });
+    rootfs.cleanup();
+  });
+  const MiB = 1024 * 1024;
+
+  const hog = e.containers.create({ Rootfs: rootfs.dir, Cmd: ['sh', '-c', 'x=aaaaaaaa; while :; do x="$x$x"; done'], HostConfig: { Memory: 24 * MiB } });
+  await e.containers.start(hog.Id);
+  const r = await e.containers.wait(hog.Id);
+  const s = e.containers.inspect(hog.Id).State;
+  t.equal(r.StatusCode, 137, 'killed');
+  t.equal(s.OOMKilled, true, 'State.OOMKilled');
+
+  const sleeper = e.containers.create({ Rootfs: rootfs.dir, Cmd: ['sleep', '100'], HostConfig: { Memory: 64 * MiB, PidsLimit: 20 } });
+  await e.containers.start(sleeper.Id);
+  const st = e.containers.stats(sleeper.Id);
+  t.ok(st.memory_stats && st.memory_stats.usage > 0, 'memory usage present');
+  t.equal(st.memory_stats?.limit, 64 * MiB, 'memory limit from memory.max');
+  t.equal(st.pids_stats?.limit, 20, 'pids limit from pids.max');
+  t.ok(st.cpu_stats, 'cpu stats');
+  await e.containers.pause(sleeper.Id);
+  t.equal(e.containers.inspect(sleeper.Id).State.Status, 'paused');
+  await e.containers.unpause(sleeper.Id);
+  t.equal(e.containers.inspect(sleeper.Id).State.Status, 'running');
+  await e.containers.remove(sleeper.Id, { force: true });
+  t.equal(e.containers.inspect(hog.Id).State.OOMKilled, true);
+
+  const forky = e.containers.create({ Rootfs: rootfs.dir, Cmd: ['sh', '-c', 'for i in $(seq 1 30); do sleep 5 & done; wait'], HostConfig: { PidsLimit: 10 } });
+  await e.containers.start(forky.Id);
+  await e.containers.wait(forky.Id);
+  let err = '';
+  for await (const l of e.containers.logs(forky.Id, { stdout: false })) err += l.log;
+  t.match(err, /fork|Resource temporarily unavailable|can't/i, 'pids.max stops the fork bomb');
+});
