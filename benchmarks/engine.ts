@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from '../lib/spawn/index';
 import { Engine } from '../lib/engine/index';
-import { makeBusyboxRootfs } from '../test/helpers/rootfs';
+import { makeBusyboxRootfs } from '../support/rootfs';
 import { median, p95 } from './stats';
 
 const arg = (flag: string, dflt: number): number => {

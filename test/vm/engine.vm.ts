@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
 import { Engine } from '../../lib/engine/index';
-import { makeBusyboxRootfs } from '../helpers/rootfs';
+import { makeBusyboxRootfs } from '../../support/rootfs';
 
 t.test('engine: limits, OOMKilled, stats, pause on cgroup v2', async (t) => {
   const rootfs = makeBusyboxRootfs();

@@ -2,7 +2,7 @@
 // user, namespaces, mounts and cgroup limits. Pure: the caller gives the root
 // filesystem and the resolved mounts.
 import type { SpawnOptions, Mount } from '../../spawn/options';
-import { DEFAULT_PATH } from '../../spawn/options';
+import { DEFAULT_PATH } from '../../util/default-path';
 import type { Limits } from '../../cgroup/controllers';
 import type { ContainerRecord } from '../container/record';
 
