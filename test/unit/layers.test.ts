@@ -1,7 +1,7 @@
 // The layers of /work/shared/ARCHITECTURE.md, checked on the compiled imports:
 // an arrow may point down or sideways, never up. util (and lib/errors.ts) at the
 // bottom, then native, then cgroup/seccomp/security/caps, then the runtime
-// (spawn), then the engine (info for now), then the cli, then lib/index.ts,
+// (spawn), then image/network/volume, then the engine (and info), then the cli, then lib/index.ts,
 // the package's entry. benchmarks/ sit on top and may use lib/ and support/
 // but never test/; support/ (UML boot, busybox rootfs) uses neither. Only
 // lib/native loads the addon.
@@ -21,13 +21,16 @@ const LAYERS: Array<[string, number]> = [
   ['lib/security/', 2],
   ['lib/caps/', 2],
   ['lib/spawn/', 3],
-  ['lib/engine/', 4],
-  ['lib/info/', 4],
-  ['lib/cli/', 5],
-  ['lib/index.js', 6],
-  ['support/', 7],
-  ['benchmarks/', 8],
-  ['test/', 9],
+  ['lib/image/', 4],
+  ['lib/network/', 4],
+  ['lib/volume/', 4],
+  ['lib/engine/', 5],
+  ['lib/info/', 5],
+  ['lib/cli/', 6],
+  ['lib/index.js', 7],
+  ['support/', 8],
+  ['benchmarks/', 9],
+  ['test/', 10],
 ];
 
 export interface Edge {
