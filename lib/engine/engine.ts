@@ -20,13 +20,13 @@ import { EventEmitter } from 'node:events';
 import { Cgroup } from '../cgroup/cgroup';
 import { discoverCgroupCached } from '../cgroup/discover';
 import { Containers } from './containers';
-import { acquireFileLock } from './store/lock';
+import { acquireFileLock } from '../util/lock';
 import { ContainerStore } from './store/store';
-import { removeStaleTemps } from './store/atomic';
+import { removeStaleTemps } from '../util/atomic';
 import { nowNano, type ContainerRecord } from './container/record';
 import { DirectoryRootfs, type RootfsSource } from './rootfs';
 import { VolumeStore } from '../volume/store';
-import { EngineError } from './errors';
+import { EngineError } from '../util/engine-error';
 
 export const DEFAULT_ROOT = '/var/lib/bulkhead';
 

@@ -3,7 +3,7 @@ export { Engine, DEFAULT_ROOT, type EngineOptions, type RecoveryReport } from '.
 export { Containers, type WaitCondition, type WaitResult } from './containers';
 export { parseDetachKeys } from './attach/keys';
 export type { AttachIO, AttachSession } from './attach/attach';
-export { EngineError, type EngineErrorCode } from './errors';
+export { EngineError, type EngineErrorCode } from '../util/engine-error';
 export type { ContainerConfig, HostConfig, RestartPolicy, LogConfig } from './container/config';
 export type { ContainerRecord, State, Status, MountPoint } from './container/record';
 export type { ContainerInspect, ContainerSummary } from './container/inspect';

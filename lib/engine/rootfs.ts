@@ -3,7 +3,7 @@
 // a source that prepares an overlay of an image's layers for `Image`.
 import * as fs from 'node:fs';
 import type { ContainerConfig } from './container/config';
-import { invalid } from './errors';
+import { invalid } from '../util/engine-error';
 
 export interface RootfsSource {
   /** Checks at create time that the config's root filesystem can be had; returns its description. */

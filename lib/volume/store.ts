@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { removeStaleTemps, writeJsonAtomic } from '../engine/store/atomic';
+import { removeStaleTemps, writeJsonAtomic } from '../util/atomic';
 import { conflict, invalid, notFound } from './errors';
 import { parseDriverOpts } from './options';
 

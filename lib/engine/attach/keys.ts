@@ -1,6 +1,6 @@
 // Docker's detach keys (term.ToBytes): a comma-separated list of single
 // characters and ctrl-<key> combinations, "ctrl-p,ctrl-q" by default.
-import { invalid } from '../errors';
+import { invalid } from '../../util/engine-error';
 
 const KEY_NAMES: Record<string, number> = { '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, _: 31 };
 

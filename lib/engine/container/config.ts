@@ -3,7 +3,7 @@
 // root filesystem comes from `Rootfs` (a directory) until images exist; `Image`
 // is reserved for the image store and goes through the RootfsSource seam.
 import * as os from 'node:os';
-import { invalid } from '../errors';
+import { invalid } from '../../util/engine-error';
 
 export interface RestartPolicy {
   Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure';

@@ -2,7 +2,7 @@
 // are alternatives (OR) except label, whose values must all match; keys combine
 // with AND. Unknown keys and bad values are refused.
 import type { ContainerRecord, Status } from './record';
-import { invalid } from '../errors';
+import { invalid } from '../../util/engine-error';
 
 export type ListFilters = Partial<Record<'status' | 'label' | 'name' | 'id' | 'ancestor' | 'exited', string[]>>;
 

@@ -1,7 +1,7 @@
 // HostConfig.Binds ("name:/path[:ro]", "/host/path:/path[:ro]") and
 // Config.Volumes (anonymous volumes) into mount points, as docker run -v reads them.
 import * as path from 'node:path';
-import { invalid } from '../errors';
+import { invalid } from '../../util/engine-error';
 import { VOLUME_NAME_RE } from '../../volume/store';
 import type { MountPoint } from './record';
 

@@ -4,8 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerRecord } from '../container/record';
-import { removeStaleTemps, writeJsonAtomic, fsyncDir } from './atomic';
-import { conflict, invalid, notFound } from '../errors';
+import { removeStaleTemps, writeJsonAtomic, fsyncDir } from '../../util/atomic';
+import { conflict, invalid, notFound } from '../../util/engine-error';
 import { ID_RE } from '../ids/id';
 
 export const RECORD = 'container.json';

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import t from 'tap';
 import { Engine } from '../../../lib/engine/index';
 import type { ContainerRecord } from '../../../lib/engine/container/record';
-import { sameProcess } from '../../../lib/engine/store/proc';
+import { sameProcess } from '../../../lib/util/proc';
 import { withBusyboxRoot } from '../../helpers/tier';
 import { groupsUnder, tempRoot } from '../../helpers/engine';
 

@@ -1,7 +1,7 @@
 // Config validation: every wrong type is INVALID_PARAMETER naming the field; defaults as docker inspect shows them.
 import t from 'tap';
 import { normalizeConfig, parseLogSize, parseRestartPolicy, validateConfig } from '../../../lib/engine/container/config';
-import { EngineError } from '../../../lib/engine/errors';
+import { EngineError } from '../../../lib/util/engine-error';
 import { parseBind, mountRequests } from '../../../lib/engine/container/mounts';
 
 const base = { Rootfs: '/r', Cmd: ['true'] };

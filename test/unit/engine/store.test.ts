@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
-import { writeJsonAtomic, removeStaleTemps } from '../../../lib/engine/store/atomic';
-import { acquireFileLock, KeyedMutex } from '../../../lib/engine/store/lock';
-import { processStartTime, sameProcess } from '../../../lib/engine/store/proc';
-import { EngineError } from '../../../lib/engine/errors';
+import { writeJsonAtomic, removeStaleTemps } from '../../../lib/util/atomic';
+import { acquireFileLock, KeyedMutex } from '../../../lib/util/lock';
+import { processStartTime, sameProcess } from '../../../lib/util/proc';
+import { EngineError } from '../../../lib/util/engine-error';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-store-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));

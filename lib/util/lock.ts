@@ -5,7 +5,7 @@
 // promise chain serializes operations on one object.
 import * as fs from 'node:fs';
 import { processStartTime, sameProcess } from './proc';
-import { EngineError } from '../errors';
+import { EngineError } from './engine-error';
 
 interface Owner {
   pid: number;
