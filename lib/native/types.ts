@@ -34,6 +34,8 @@ export interface FsOp {
   optional?: boolean;
   /** Bind the resolved target onto itself. */
   selfBind?: boolean;
+  /** Resolve source inside root as well (a bind of the container's own file). */
+  sourceInRoot?: boolean;
   /** Resolve target inside this directory (openat2 RESOLVE_IN_ROOT). */
   root?: string;
   parent?: string;
@@ -48,6 +50,7 @@ export interface NativePlan {
   flags: number;
   cgroupFd?: number;
   cgroupProcs?: string;
+  /** An fd each, or NULL_STDIO: the container's own /dev/null, opened by the child after pivot_root. */
   stdio: [number, number, number];
   fds?: number[];
   ops: FsOp[];

@@ -8,7 +8,7 @@ import { RLIMITS } from '../security/rlimits';
 import type { PathKind } from './plan';
 import { seccompProgram } from '../seccomp/index';
 import { validateSpawn, type SpawnOptions, type StdioOption } from './options';
-import { computePlan } from './plan';
+import { computePlan, NULL_STDIO } from './plan';
 import { Subprocess, type ExitInfo } from './subprocess';
 import { Cgroup } from '../cgroup/cgroup';
 
@@ -50,7 +50,7 @@ const capLast = (): number => {
 };
 
 let devNullFd: number | undefined;
-/** One /dev/null for every 'ignore' (O_CLOEXEC like all of node's fds; the child gets dup3 copies). */
+/** One /dev/null for every 'ignore' without a mount namespace (O_CLOEXEC like all of node's fds; the child gets dup3 copies). */
 const devNull = (): number => (devNullFd ??= fs.openSync('/dev/null', 'r+'));
 
 let boundingCache: ReadonlySet<string> | undefined;
@@ -155,7 +155,7 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     stdio.forEach((s, i) => {
       if (s === 'inherit') childFds.push(i);
       else if (typeof s === 'number') childFds.push(s);
-      else if (s === 'ignore') childFds.push(devNull());
+      else if (s === 'ignore') childFds.push(ns.mount ? NULL_STDIO : devNull());
       else {
         const [r, w] = native().pipe();
         parentEnds[i] = i === 0 ? w : r;

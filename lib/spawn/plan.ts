@@ -13,6 +13,9 @@ import { containedTarget, DEFAULT_PATH, type IdMapping, type Namespaces, type Sp
 export const SANDBOX_STAGE = '/tmp';
 export const SANDBOX_ROOT = '/tmp/.bulkhead-root';
 
+/** stdio 'ignore' inside a mount namespace: the child opens the container's own /dev/null after pivot_root. */
+export const NULL_STDIO = -2;
+
 /** Device nodes a container gets (Docker's minimal set), with their major and minor numbers (devices.txt). */
 export const DEVICES: Array<[string, number, number]> = [
   ['null', 1, 3],
@@ -104,6 +107,10 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
       // mknod is refused in a user namespace: bind the host's node instead, as Docker does there.
       add({ op: 'touch', target: `/dev/${d}`, mode: 0o666 });
       add({ op: 'mount', source: `/dev/${d}`, target: `/dev/${d}`, flags: F.MS_BIND });
+      // Read-only, so that a chmod or chown inside (mnt_want_write: EROFS) cannot
+      // reach the host's inode; reads and writes of a device node do not need a
+      // writable mount (open(2) takes no write access on special files).
+      add({ op: 'setattr', target: `/dev/${d}`, attrSet: F.MOUNT_ATTR_RDONLY | F.MOUNT_ATTR_NOSUID | F.MOUNT_ATTR_NOEXEC });
     } else {
       add({ op: 'mknod', target: `/dev/${d}`, mode: S_IFCHR | 0o666, dev: makedev(major, minor) });
     }
@@ -162,7 +169,9 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
   }
   for (const p of o.maskedPaths ?? MASKED_PATHS) {
     const k = kind(p);
-    if (k === 'file') add({ op: 'mount', source: '/dev/null', target: p, flags: F.MS_BIND, optional: true });
+    // The container's own /dev/null (made above), never the host's: a chmod of a
+    // masked path then changes no host inode (runc does the same).
+    if (k === 'file') add({ op: 'mount', source: '/dev/null', sourceInRoot: true, target: p, flags: F.MS_BIND, optional: true });
     else if (k === 'dir') add({ op: 'mount', source: 'tmpfs', target: p, fstype: 'tmpfs', flags: F.MS_RDONLY | F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC, data: 'size=0', optional: true });
   }
   // Last, so that everything above could still create its mount points.

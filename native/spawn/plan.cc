@@ -82,7 +82,7 @@ bool ParseOp(Napi::Env env, Napi::Value v, FsOp* op) {
       !Str(env, o, "fstype", &op->fstype, &op->has_fstype) || !Str(env, o, "data", &op->data, &op->has_data) ||
       !Num(env, o, "flags", &flags) || !Num(env, o, "attrSet", &set) || !Num(env, o, "attrClr", &clr) ||
       !Num(env, o, "mode", &mode) || !Num(env, o, "dev", &dev) || !Bool(env, o, "recursive", &op->recursive) ||
-      !Bool(env, o, "optional", &op->optional) || !Bool(env, o, "selfBind", &op->self_bind) || !Str(env, o, "root", &op->root) ||
+      !Bool(env, o, "optional", &op->optional) || !Bool(env, o, "selfBind", &op->self_bind) || !Bool(env, o, "sourceInRoot", &op->source_in_root) || !Str(env, o, "root", &op->root) ||
       !Str(env, o, "parent", &op->parent) || !Str(env, o, "name", &op->name)) {
     return false;
   }

@@ -21,6 +21,7 @@ struct FsOp {
   bool recursive = false;
   bool optional = false;       // a missing target (ENOENT) is not an error
   bool self_bind = false;      // bind the resolved target onto itself (source ignored)
+  bool source_in_root = false; // resolve source inside root too (the container's own file)
   std::string root;            // when set, target is resolved inside it (openat2 RESOLVE_IN_ROOT)
   std::string parent, name;    // mkdir/touch inside root: the parent to resolve and the entry to create
   unsigned mode = 0755;
