@@ -75,7 +75,8 @@
         "-fno-sanitize=all",
         "-fno-profile-arcs",
         "-fno-instrument-functions",
-        "-fno-asynchronous-unwind-tables"
+        "-fno-asynchronous-unwind-tables",
+        "-fno-jump-tables"
       ],
       "cflags!": [
         "-fno-exceptions"
@@ -98,6 +99,7 @@
         "-ffreestanding",
         "-fno-stack-protector",
         "-fno-asynchronous-unwind-tables",
+        "-fno-jump-tables",
         "-fno-pie"
       ],
       "cflags!": [
