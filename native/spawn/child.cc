@@ -281,6 +281,13 @@ int ChildMain(void* arg) {
     Raw(SYS_rt_sigaction, sig, reinterpret_cast<long>(&dfl), 0, 8);
   }
 
+  // Armed at once, so that the window in which the parent's death goes unseen
+  // is a few instructions; armed again after the id changes below, which clear it.
+  if (p->die_with_parent) {
+    r = Raw(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+    if (r < 0) Die(c, kStepPrctl, r);
+  }
+
   // Wait for the parent: uid/gid maps for a user namespace, or the cgroup move
   // after a legacy clone. EOF without the byte means the parent gave up.
   if (c->sync_fd >= 0) {
@@ -389,12 +396,13 @@ int ChildMain(void* arg) {
   }
 
   // The parent-death signal is cleared by any change of the effective or fs
-  // ids and of the permitted set (commit_creds in kernel/cred.c, prctl(2)), so it
-  // is armed after the last one; capset below only lowers the permitted set.
-  // The parent may have died before this point: it would never fire then, so
-  // look once more, through a pidfd of the spawning process, which polls
-  // readable when that process has exited (pidfd_open(2)). getppid() cannot
-  // tell: it is 0 inside a new pid namespace.
+  // ids and of the permitted set (commit_creds in kernel/cred.c, prctl(2)): a
+  // uid of 65534, or root of a new user namespace, lost it above. Armed again
+  // after the last change (capset below only lowers the permitted set). The
+  // parent may have died before the first arming or between the change and
+  // now, when the signal never comes: look once more, through a pidfd of the
+  // spawning process, which polls readable once that process has exited
+  // (pidfd_open(2)). getppid() cannot tell: it is 0 in a new pid namespace.
   if (p->die_with_parent) {
     r = Raw(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
     if (r < 0) Die(c, kStepPrctl, r);

@@ -79,8 +79,10 @@ struct CloneJob {
   bool done;
 };
 
-std::mutex clone_mu;
-std::condition_variable clone_cv;
+// Never destroyed: glibc's pthread_cond_destroy at exit would wait for the
+// thread that waits on it forever.
+std::mutex& clone_mu = *new std::mutex;
+std::condition_variable& clone_cv = *new std::condition_variable;
 CloneJob* clone_job = nullptr;
 bool clone_thread_started = false;
 

@@ -1,6 +1,7 @@
 #include "watch.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -70,6 +71,9 @@ void ProcessWatch::Orphan() {
   // addon is linked -z nodelete, so its code outlives the Worker's unload.
   std::thread([fd] {
     siginfo_t si{};
+    // uv_poll_init made the pidfd non-blocking, and waitid on a non-blocking
+    // pidfd returns EAGAIN instead of waiting (pidfd_open(2)).
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd), &si, WEXITED) < 0 && errno == EINTR) {
     }
     close(fd);
