@@ -18,7 +18,7 @@ export interface CapabilitySets {
 
 /** One filesystem step of the child, run in order before pivot_root. */
 export interface FsOp {
-  op: 'mount' | 'mkdir' | 'setattr' | 'symlink' | 'touch' | 'umount' | 'mknod';
+  op: 'mount' | 'mkdir' | 'setattr' | 'symlink' | 'touch' | 'umount' | 'mknod' | 'bindEntries';
   source?: string;
   target: string;
   fstype?: string;
@@ -34,6 +34,8 @@ export interface FsOp {
   optional?: boolean;
   /** Bind the resolved target onto itself. */
   selfBind?: boolean;
+  /** bindEntries: each of these entries of source is bound onto the same name under target. */
+  names?: string[];
   /** Resolve source inside root as well (a bind of the container's own file). */
   sourceInRoot?: boolean;
   /** Resolve target inside this directory (openat2 RESOLVE_IN_ROOT). */

@@ -5,7 +5,7 @@ import { IsolationError } from '../errors';
 import { initBinary, native } from '../native/load';
 import { CAPABILITY_NAMES, capabilityNames } from '../caps/names';
 import { RLIMITS } from '../security/rlimits';
-import type { PathKind } from './plan';
+import type { PathKind, ProcGlobals } from './plan';
 import { seccompProgram } from '../seccomp/index';
 import { validateSpawn, type SpawnOptions, type StdioOption } from './options';
 import { computePlan, NULL_STDIO } from './plan';
@@ -47,6 +47,16 @@ const capLast = (): number => {
     }
   }
   return capLastCache;
+};
+
+let procCache: ProcGlobals | undefined;
+/** The global entries of this kernel's /proc (not a pid, not a symlink), read once. */
+const procGlobals = (): ProcGlobals => {
+  if (procCache === undefined) {
+    const entries = fs.readdirSync('/proc', { withFileTypes: true }).filter((d) => !/^\d+$/.test(d.name) && !d.isSymbolicLink());
+    procCache = { names: entries.map((d) => d.name), stage: entries.find((d) => d.isDirectory())?.name };
+  }
+  return procCache;
 };
 
 let devNullFd: number | undefined;
@@ -131,6 +141,7 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     capLast: capLast(),
     capAvailable: bounding(),
     initBinary: o.init ? initBinary() : undefined,
+    procGlobals: ns.mount ? procGlobals() : undefined,
     // compileCached inside keeps one program per profile and capability set.
     seccomp: (caps) => seccompProgram((o.seccomp ?? true) as Parameters<typeof seccompProgram>[0], caps) ?? undefined,
   });

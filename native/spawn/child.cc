@@ -86,6 +86,20 @@ const char* FdPath(char* buf, long fd) {
   return buf;
 }
 
+// "/proc/self/fd/<fd>/<name>" into buf, or false when it does not fit.
+bool JoinFdPath(char* buf, unsigned long size, long fd, const char* name) {
+  FdPath(buf, fd);
+  unsigned long n = 0;
+  while (buf[n]) n++;
+  buf[n++] = '/';
+  for (const char* q = name; *q; q++) {
+    if (n + 1 >= size) return false;
+    buf[n++] = *q;
+  }
+  buf[n] = 0;
+  return true;
+}
+
 bool SameText(const char* a, const char* b) {
   while (*a && *a == *b) a++, b++;
   return *a == *b;
@@ -128,6 +142,11 @@ void RunOp(const ChildContext* c, RootFd* rootfd, const ChildOp& op, int32_t i) 
     }
     dirfd = fd;
     entry = op.name;
+  } else if (op.root != nullptr && op.kind == FsOp::kBindEntries) {
+    fd = OpenInRoot(rootfd, op.root, op.target, O_PATH | O_DIRECTORY);
+    if (fd < 0) Die(c, kStepOpenat2, fd, i);
+    src = OpenInRoot(rootfd, op.root, source, O_PATH | O_DIRECTORY);
+    if (src < 0) Die(c, kStepOpenat2, src, i);
   } else if (op.root != nullptr) {
     fd = OpenInRoot(rootfd, op.root, op.target, O_PATH);
     if (fd < 0) {
@@ -177,6 +196,19 @@ void RunOp(const ChildContext* c, RootFd* rootfd, const ChildOp& op, int32_t i) 
       r = Raw(SYS_umount2, P(target), MNT_DETACH);
       if (r < 0 && r != -EINVAL && r != -ENOENT) Die(c, kStepUmount, r, i);
       break;
+    case FsOp::kBindEntries: {
+      // Each entry of one directory bound onto the same name in another, named
+      // through the two resolved fds (one component each). A bind keeps the
+      // source mount's flags, read-only included (clone_mnt in fs/namespace.c).
+      // Used to lay the global entries of a read-only proc over the writable one.
+      char from[320], to[320];
+      for (long k = 0; k < op.nnames; k++) {
+        if (!JoinFdPath(from, sizeof from, src, op.names[k]) || !JoinFdPath(to, sizeof to, fd, op.names[k])) Die(c, kStepMount, -ENAMETOOLONG, i);
+        r = Raw(SYS_mount, P(from), P(to), 0, MS_BIND, 0);
+        if (r < 0 && !(r == -ENOENT && op.optional)) Die(c, kStepMount, r, i);
+      }
+      break;
+    }
     case FsOp::kSetattr: {
       // One call changes a whole tree of mounts (mount_setattr(2), Linux 5.12).
       MountAttr attr;

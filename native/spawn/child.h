@@ -19,6 +19,8 @@ struct ChildOp {
   uint64_t attr_set, attr_clr, dev;
   unsigned mode;
   bool recursive, optional, self_bind, source_in_root;
+  const char* const* names;  // bindEntries
+  long nnames;
 };
 
 // The plan flattened into views of the parent's Plan, which outlives the child's

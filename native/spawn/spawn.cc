@@ -190,11 +190,17 @@ Napi::Value SetWindowSize(const Napi::CallbackInfo& info) {
 
 // Flattens plan into the views the child reads (see ChildPlan); ops and files
 // hold the arrays and must outlive the child's use of them.
-static void Flatten(const Plan& plan, ChildPlan* cp, std::vector<ChildOp>* ops, std::vector<const char*>* files) {
+static void Flatten(const Plan& plan, ChildPlan* cp, std::vector<ChildOp>* ops, std::vector<const char*>* files,
+                    std::vector<std::vector<const char*>>* names) {
   auto opt = [](const std::string& s, bool present) { return present ? s.c_str() : nullptr; };
   for (const std::string& f : plan.files) files->push_back(f.c_str());
-  for (const FsOp& op : plan.ops) {
+  names->resize(plan.ops.size());
+  for (size_t i = 0; i < plan.ops.size(); i++) {
+    const FsOp& op = plan.ops[i];
+    for (const std::string& n : op.names) (*names)[i].push_back(n.c_str());
     ChildOp o{};
+    o.names = (*names)[i].data();
+    o.nnames = static_cast<long>((*names)[i].size());
     o.kind = op.kind;
     o.source = opt(op.source, op.has_source);
     o.target = op.target.c_str();
@@ -262,7 +268,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   ChildPlan cplan;
   std::vector<ChildOp> cops;
   std::vector<const char*> cfiles;
-  Flatten(plan, &cplan, &cops, &cfiles);
+  std::vector<std::vector<const char*>> cnames;
+  Flatten(plan, &cplan, &cops, &cfiles, &cnames);
 
   int parent_pidfd = -1;
   if (plan.die_with_parent) {
