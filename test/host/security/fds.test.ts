@@ -38,6 +38,21 @@ function main(rootDir: string) {
     t.equal(await attempt(0, { stdio: [dir, 'pipe', 'pipe'] }), 'escaped', 'control: passed on purpose as stdin, the directory does lead to the host binary');
   });
 
+  t.test('nor through a #! line of a file in the image', async (t) => {
+    const dir = fs.openSync(path.dirname(hostBusybox), 'r');
+    t.teardown(() => fs.closeSync(dir));
+    const script = (fd: number) => {
+      fs.writeFileSync(path.join(rootDir, 'evil'), `#!/proc/self/fd/${fd}/${path.basename(hostBusybox)} sh\necho escaped\n`, { mode: 0o755 });
+    };
+    t.teardown(() => fs.rmSync(path.join(rootDir, 'evil'), { force: true }));
+    script(dir);
+    const e = await spawn('/evil', [], base).catch((x: unknown) => x);
+    t.match(e instanceof IsolationError ? `${e.step} ${e.code}` : 'ran', /^execve E(NOENT|NOTDIR)$/, 'the interpreter path finds no fd');
+    script(0);
+    const r = await spawn('/evil', [], { ...base, stdio: [dir, 'pipe', 'pipe'] });
+    t.equal(r.stdout, 'escaped\n', 'control: through stdin the #! line runs the host\'s busybox');
+  });
+
   t.test('no fd the child held (the cgroup directory, the error pipe, ...) leads out', async (t) => {
     const v2 = v2Dir();
     const group = v2 ? fs.mkdtempSync(path.join(v2, 'bulkhead-fds-')) : undefined;

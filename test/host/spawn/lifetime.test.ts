@@ -80,6 +80,7 @@ function main(rootDir: string) {
 
   t.test('dieWithParent: a SIGKILL of node ends its containers as root, as uid 65534 and in a user namespace', async (t) => {
     const { pids, left } = await killHolder(true);
+    t.teardown(() => left.forEach((p) => process.kill(p, 'SIGKILL')));
     t.equal(pids.length, 3);
     t.same(left, [], 'no container survived');
     const control = await killHolder(false);
