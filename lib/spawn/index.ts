@@ -5,6 +5,7 @@ import { IsolationError } from '../errors';
 import { initBinary, native } from '../native/load';
 import { CAPABILITY_NAMES, capabilityNames } from '../caps/names';
 import { RLIMITS } from '../security/rlimits';
+import { PROC_GLOBALS } from '../security/paths';
 import type { PathKind, ProcGlobals } from './plan';
 import { seccompProgram } from '../seccomp/index';
 import { validateSpawn, type SpawnOptions, type StdioOption } from './options';
@@ -141,7 +142,7 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     capLast: capLast(),
     capAvailable: bounding(),
     initBinary: o.init ? initBinary() : undefined,
-    procGlobals: ns.mount ? procGlobals() : undefined,
+    procGlobals: ns.mount && o.readonlyPaths?.includes(PROC_GLOBALS) ? procGlobals() : undefined,
     // compileCached inside keeps one program per profile and capability set.
     seccomp: (caps) => seccompProgram((o.seccomp ?? true) as Parameters<typeof seccompProgram>[0], caps) ?? undefined,
   });
