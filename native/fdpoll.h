@@ -30,15 +30,20 @@ class FdPoll {
   }
 
   void Stop() {
+    int fd = Release();
+    if (fd >= 0) close(fd);
+  }
+
+  // Stops the watch and closes the handle, but hands the fd to the caller.
+  int Release() {
     if (poll_ != nullptr) {
       uv_poll_stop(poll_);
       uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
       poll_ = nullptr;
     }
-    if (fd_ >= 0) {
-      close(fd_);
-      fd_ = -1;
-    }
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
   }
 
   void Ref() {

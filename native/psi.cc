@@ -44,13 +44,24 @@ PressureTrigger::PressureTrigger(const Napi::CallbackInfo& info) : Napi::ObjectW
     return;
   }
   Napi::ObjectWrap<PressureTrigger>::Ref();
+  // A Worker's environment may end first: the poll must leave its loop then.
+  env_ = env;
+  if (napi_add_env_cleanup_hook(env, EnvCleanup, this) == napi_ok) hooked_ = true;
 }
 
 PressureTrigger::~PressureTrigger() { Stop(); }
 
+void PressureTrigger::EnvCleanup(void* self) {
+  auto* p = static_cast<PressureTrigger*>(self);
+  p->hooked_ = false;  // hooks are removed by running them
+  p->poll_.Stop();
+}
+
 void PressureTrigger::Stop() {
   if (poll_.active()) Napi::ObjectWrap<PressureTrigger>::Unref();
   poll_.Stop();
+  if (hooked_) napi_remove_env_cleanup_hook(env_, EnvCleanup, this);
+  hooked_ = false;
 }
 
 void PressureTrigger::OnPoll(uv_poll_t* handle, int status, int events) {

@@ -22,8 +22,11 @@ class PressureTrigger : public Napi::ObjectWrap<PressureTrigger> {
   Napi::Value JsUnref(const Napi::CallbackInfo& info);
   static void OnPoll(uv_poll_t* handle, int status, int events);
   void Stop();
+  static void EnvCleanup(void* self);
 
   FdPoll poll_;  // the armed *.pressure file
+  napi_env env_ = nullptr;
+  bool hooked_ = false;  // EnvCleanup registered
   Napi::FunctionReference on_event_;
 };
 

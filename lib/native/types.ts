@@ -18,7 +18,7 @@ export interface CapabilitySets {
 
 /** One filesystem step of the child, run in order before pivot_root. */
 export interface FsOp {
-  op: 'mount' | 'mkdir' | 'setattr' | 'symlink' | 'touch' | 'umount' | 'mknod';
+  op: 'mount' | 'mkdir' | 'setattr' | 'symlink' | 'touch' | 'umount' | 'mknod' | 'bindEntries';
   source?: string;
   target: string;
   fstype?: string;
@@ -34,6 +34,10 @@ export interface FsOp {
   optional?: boolean;
   /** Bind the resolved target onto itself. */
   selfBind?: boolean;
+  /** bindEntries: each of these entries of source is bound onto the same name under target. */
+  names?: string[];
+  /** Resolve source inside root as well (a bind of the container's own file). */
+  sourceInRoot?: boolean;
   /** Resolve target inside this directory (openat2 RESOLVE_IN_ROOT). */
   root?: string;
   parent?: string;
@@ -48,6 +52,7 @@ export interface NativePlan {
   flags: number;
   cgroupFd?: number;
   cgroupProcs?: string;
+  /** An fd each, or NULL_STDIO: the container's own /dev/null, opened by the child after pivot_root. */
   stdio: [number, number, number];
   fds?: number[];
   ops: FsOp[];

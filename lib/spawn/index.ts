@@ -5,10 +5,11 @@ import { BulkheadError, IsolationError, optionRangeError } from '../errors';
 import { initBinary, native } from '../native/load';
 import { CAPABILITY_NAMES, capabilityNames } from '../caps/names';
 import { RLIMITS } from '../security/rlimits';
-import type { PathKind } from './plan';
+import { PROC_GLOBALS } from '../security/paths';
+import type { PathKind, ProcGlobals } from './plan';
 import { seccompProgram } from '../seccomp/index';
 import { DEFAULT_FORCE_KILL_MS, stdioEntries, validateSpawn, type SpawnOptions } from './options';
-import { computePlan } from './plan';
+import { computePlan, NULL_STDIO } from './plan';
 import { Subprocess, type ExitInfo, type RunOptions } from './subprocess';
 import { Cgroup } from '../cgroup/cgroup';
 
@@ -50,8 +51,18 @@ const capLast = (): number => {
   return capLastCache;
 };
 
+let procCache: ProcGlobals | undefined;
+/** The global entries of this kernel's /proc (not a pid, not a symlink), read once. */
+const procGlobals = (): ProcGlobals => {
+  if (procCache === undefined) {
+    const entries = fs.readdirSync('/proc', { withFileTypes: true }).filter((d) => !/^\d+$/.test(d.name) && !d.isSymbolicLink());
+    procCache = { names: entries.map((d) => d.name), stage: entries.find((d) => d.isDirectory())?.name };
+  }
+  return procCache;
+};
+
 let devNullFd: number | undefined;
-/** One /dev/null for every 'ignore' (O_CLOEXEC like all of node's fds; the child gets dup3 copies). */
+/** One /dev/null for every 'ignore' without a mount namespace (O_CLOEXEC like all of node's fds; the child gets dup3 copies). */
 const devNull = (): number => (devNullFd ??= fs.openSync('/dev/null', 'r+'));
 
 let boundingCache: ReadonlySet<string> | undefined;
@@ -186,6 +197,7 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     capLast: capLast(),
     capAvailable: bounding(),
     initBinary: init,
+    procGlobals: ns.mount && o.readonlyPaths?.includes(PROC_GLOBALS) ? procGlobals() : undefined,
     // compileCached inside keeps one program per profile and capability set.
     seccomp: (caps) => seccompProgram((o.seccomp ?? true) as Parameters<typeof seccompProgram>[0], caps) ?? undefined,
   });
@@ -217,7 +229,7 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
       if (o.tty && i < 3) childFds.push(devNull());
       else if (s === 'inherit') childFds.push(i);
       else if (typeof s === 'number') childFds.push(s);
-      else if (s === 'ignore') childFds.push(devNull());
+      else if (s === 'ignore') childFds.push(ns.mount ? NULL_STDIO : devNull());
       else {
         const [r, w] = native().pipe();
         parentEnds[i] = i === 0 ? w : r;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { FsOp, NativePlan } from '../native/types';
 import * as F from './flags';
 import { capNumbers, resolveCaps } from '../security/caps';
-import { MASKED_PATHS, READONLY_PATHS } from '../security/paths';
+import { MASKED_PATHS, PROC_GLOBALS, READONLY_PATHS } from '../security/paths';
 import { resolveRlimits } from '../security/rlimits';
 import { DEFAULT_PATH } from '../util/default-path';
 import { toBytes } from '../util/size';
@@ -14,6 +14,9 @@ import { containedTarget, type IdMapping, type Namespaces, type SpawnOptions } f
 /** Where the host-view sandbox assembles its root: a tmpfs over /tmp in the child's own mount namespace. */
 export const SANDBOX_STAGE = '/tmp';
 export const SANDBOX_ROOT = '/tmp/.bulkhead-root';
+
+/** stdio 'ignore' inside a mount namespace: the child opens the container's own /dev/null after pivot_root. */
+export const NULL_STDIO = -2;
 
 /** Device nodes a container gets (Docker's minimal set), with their major and minor numbers (devices.txt). */
 export const DEVICES: Array<[string, number, number]> = [
@@ -65,6 +68,16 @@ function tmpfsSize(size: string | number | undefined): string {
 /** How each masked path is hidden; decided once from the host's own /proc and /sys (same kernel). */
 export type PathKind = (p: string) => 'file' | 'dir' | 'missing';
 
+/**
+ * The global entries of /proc (neither a pid nor a symlink into one), and one
+ * directory among them to stage a second proc instance on. Read once from the
+ * host's /proc: the same kernel shows the container the same entries.
+ */
+export interface ProcGlobals {
+  names: string[];
+  stage: string | undefined;
+}
+
 /** Steps whose target lies inside root are resolved there by the child (openat2 RESOLVE_IN_ROOT). */
 function inRoot(root: string, op: FsOp): FsOp {
   const out: FsOp = { ...op, root };
@@ -77,7 +90,7 @@ function inRoot(root: string, op: FsOp): FsOp {
 }
 
 /** The filesystem steps: private propagation, the root, /proc, /dev, /sys, the user's mounts, then masks. */
-export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) => boolean, kind: PathKind = () => 'missing', initBinary?: string): { ops: FsOp[]; root: string } {
+export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) => boolean, kind: PathKind = () => 'missing', initBinary?: string, proc?: ProcGlobals): { ops: FsOp[]; root: string } {
   const ops: FsOp[] = [];
   // Mount events must not propagate back to the host (mount_namespaces(7)).
   ops.push({ op: 'mount', target: '/', flags: F.MS_REC | F.MS_PRIVATE });
@@ -99,7 +112,24 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
   }
   const add = (op: FsOp) => ops.push(inRoot(root, op));
   add({ op: 'mkdir', target: '/proc', mode: 0o555 });
-  add({ op: 'mount', source: 'proc', target: '/proc', fstype: 'proc', flags: F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC });
+  // procfs keeps one mode and owner per global entry (proc_notify_change in
+  // fs/proc/generic.c), shared by every proc mount of the machine: a chmod or
+  // chown of /proc/buddyinfo by the container's root (its owner) would persist
+  // on the host. A read-only mount refuses both (mnt_want_write: EROFS). By
+  // default all of /proc is mounted read-only, at no cost; PROC_GLOBALS covers
+  // only the global entries, with those of a second, read-only instance (staged
+  // on one of them, it ends under its own entry and shows nowhere else).
+  const readonly = o.readonlyPaths ?? READONLY_PATHS;
+  const procRo = readonly.includes('/proc');
+  add({ op: 'mount', source: 'proc', target: '/proc', fstype: 'proc', flags: F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC | (procRo ? F.MS_RDONLY : 0) });
+  const covered = new Set<string>(['/proc', PROC_GLOBALS]);
+  if (!procRo && readonly.includes(PROC_GLOBALS) && proc?.stage !== undefined) {
+    const stage = proc.stage;
+    add({ op: 'mount', source: 'proc', target: `/proc/${stage}`, fstype: 'proc', flags: F.MS_RDONLY | F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC });
+    const names = [...proc.names.filter((n) => n !== stage), stage];
+    add({ op: 'bindEntries', source: `/proc/${stage}`, target: '/proc', names, optional: true });
+    for (const n of names) covered.add(`/proc/${n}`);
+  }
   add({ op: 'mkdir', target: '/dev', mode: 0o755 });
   add({ op: 'mount', source: 'tmpfs', target: '/dev', fstype: 'tmpfs', flags: F.MS_NOSUID, data: 'mode=755,size=65536k' });
   for (const [d, major, minor] of DEVICES) {
@@ -107,6 +137,10 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
       // mknod is refused in a user namespace: bind the host's node instead, as Docker does there.
       add({ op: 'touch', target: `/dev/${d}`, mode: 0o666 });
       add({ op: 'mount', source: `/dev/${d}`, target: `/dev/${d}`, flags: F.MS_BIND });
+      // Read-only, so that a chmod or chown inside (mnt_want_write: EROFS) cannot
+      // reach the host's inode; reads and writes of a device node do not need a
+      // writable mount (open(2) takes no write access on special files).
+      add({ op: 'setattr', target: `/dev/${d}`, attrSet: F.MOUNT_ATTR_RDONLY | F.MOUNT_ATTR_NOSUID | F.MOUNT_ATTR_NOEXEC });
     } else {
       add({ op: 'mknod', target: `/dev/${d}`, mode: S_IFCHR | 0o666, dev: makedev(major, minor) });
     }
@@ -159,13 +193,17 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
       add({ op: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: `mode=${mode}${tmpfsSize(m.size)}` });
     }
   });
-  for (const p of o.readonlyPaths ?? READONLY_PATHS) {
+  for (const p of readonly) {
+    // Already read-only: all of /proc, or an entry from the second instance.
+    if (covered.has(p) || (procRo && p.startsWith('/proc/'))) continue;
     add({ op: 'mount', target: p, flags: F.MS_BIND | F.MS_REC, selfBind: true, optional: true });
     add({ op: 'setattr', target: p, attrSet: F.MOUNT_ATTR_RDONLY | F.MOUNT_ATTR_NOSUID | F.MOUNT_ATTR_NODEV | F.MOUNT_ATTR_NOEXEC, recursive: true, optional: true });
   }
   for (const p of o.maskedPaths ?? MASKED_PATHS) {
     const k = kind(p);
-    if (k === 'file') add({ op: 'mount', source: '/dev/null', target: p, flags: F.MS_BIND, optional: true });
+    // The container's own /dev/null (made above), never the host's: a chmod of a
+    // masked path then changes no host inode (runc does the same).
+    if (k === 'file') add({ op: 'mount', source: '/dev/null', sourceInRoot: true, target: p, flags: F.MS_BIND, optional: true });
     else if (k === 'dir') add({ op: 'mount', source: 'tmpfs', target: p, fstype: 'tmpfs', flags: F.MS_RDONLY | F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC, data: 'size=0', optional: true });
   }
   // Last, so that everything above could still create its mount points.
@@ -189,6 +227,8 @@ export interface PlanInput {
   capAvailable?: ReadonlySet<string>;
   /** The host path of bulkhead-init, for init: true. */
   initBinary?: string;
+  /** The global entries of /proc, for PROC_GLOBALS in readonlyPaths. */
+  procGlobals?: ProcGlobals;
   /** The compiled seccomp program for this plan's capabilities, if any. */
   seccomp?: (caps: string[]) => Buffer | undefined;
 }
@@ -229,7 +269,7 @@ export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
   const program = o.seccomp === false ? undefined : input.seccomp?.(caps);
   if (program) plan.seccomp = program;
   if (ns.mount) {
-    const { ops, root } = fsOps(o, ns, input.isFile, input.pathKind, init ? input.initBinary : undefined);
+    const { ops, root } = fsOps(o, ns, input.isFile, input.pathKind, init ? input.initBinary : undefined, input.procGlobals);
     plan.ops = ops;
     plan.rootfs = root;
   }

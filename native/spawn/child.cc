@@ -14,7 +14,6 @@
 
 #include "../sys.h"
 #include "fdpass.h"
-
 #include "raw.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -69,7 +68,6 @@ struct KernelSigaction {  // the kernel's struct sigaction for rt_sigaction(2)
 }
 
 inline long P(const char* s) { return reinterpret_cast<long>(s); }
-inline const char* Opt(const std::string& s, bool present) { return present ? s.c_str() : nullptr; }
 
 // Writes "/proc/self/fd/<fd>" into buf: the path through which mount(2) acts on
 // an fd that openat2 resolved.
@@ -88,63 +86,87 @@ const char* FdPath(char* buf, long fd) {
   return buf;
 }
 
+// "/proc/self/fd/<fd>/<name>" into buf, or false when it does not fit.
+bool JoinFdPath(char* buf, unsigned long size, long fd, const char* name) {
+  FdPath(buf, fd);
+  unsigned long n = 0;
+  while (buf[n]) n++;
+  buf[n++] = '/';
+  for (const char* q = name; *q; q++) {
+    if (n + 1 >= size) return false;
+    buf[n++] = *q;
+  }
+  buf[n] = 0;
+  return true;
+}
+
+bool SameText(const char* a, const char* b) {
+  while (*a && *a == *b) a++, b++;
+  return *a == *b;
+}
+
 // Resolves path inside root the way the container will see it: symlinks, even
 // absolute ones and "..", cannot leave root (openat2(2), RESOLVE_IN_ROOT), which
 // keeps a hostile rootfs from aiming a mount at the host (CVE-2021-30465).
 // One O_PATH fd of the root that the steps resolve in, opened once: most steps
 // share it, and every system call counts on the hot path.
 struct RootFd {
-  const std::string* name = nullptr;
+  const char* name = nullptr;
   long fd = -1;
 };
 
-bool SameText(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); i++) if (a[i] != b[i]) return false;
-  return true;
-}
-
-long OpenInRoot(RootFd* root, const std::string& name, const std::string& path, long flags) {
-  if (root->name == nullptr || !SameText(*root->name, name)) {
+long OpenInRoot(RootFd* root, const char* name, const char* path, long flags) {
+  if (root->name == nullptr || !SameText(root->name, name)) {
     if (root->fd >= 0) Raw(SYS_close, root->fd);
-    root->fd = Raw(SYS_openat, AT_FDCWD, P(name.c_str()), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    root->name = root->fd >= 0 ? &name : nullptr;
+    root->fd = Raw(SYS_openat, AT_FDCWD, P(name), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    root->name = root->fd >= 0 ? name : nullptr;
     if (root->fd < 0) return root->fd;
   }
   OpenHow how{static_cast<uint64_t>(flags | O_CLOEXEC), 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-  return Raw(SYS_openat2, root->fd, P(path.c_str()), reinterpret_cast<long>(&how), sizeof how);
+  return Raw(SYS_openat2, root->fd, P(path), reinterpret_cast<long>(&how), sizeof how);
 }
 
-void RunOp(const ChildContext* c, RootFd* rootfd, const FsOp& op, int32_t i) {
+void RunOp(const ChildContext* c, RootFd* rootfd, const ChildOp& op, int32_t i) {
   long r = 0;
-  const bool in_root = !op.root.empty();
-  char fdpath[40];
-  long fd = -1;
-  const char* target = op.target.c_str();
+  char fdpath[40], srcpath[40];
+  long fd = -1, src = -1;
+  const char* target = op.target;
+  const char* source = op.source;
   long dirfd = AT_FDCWD;
   const char* entry = target;
-  if (in_root && (op.kind == FsOp::kMkdir || op.kind == FsOp::kTouch || op.kind == FsOp::kSymlink || op.kind == FsOp::kMknod)) {
+  if (op.root != nullptr && (op.kind == FsOp::kMkdir || op.kind == FsOp::kTouch || op.kind == FsOp::kSymlink || op.kind == FsOp::kMknod)) {
     fd = OpenInRoot(rootfd, op.root, op.parent, O_PATH | O_DIRECTORY);
     if (fd < 0) {
       if (op.optional && fd == -ENOENT) return;
       Die(c, kStepOpenat2, fd, i);
     }
     dirfd = fd;
-    entry = op.name.c_str();
-  } else if (in_root) {
+    entry = op.name;
+  } else if (op.root != nullptr && op.kind == FsOp::kBindEntries) {
+    fd = OpenInRoot(rootfd, op.root, op.target, O_PATH | O_DIRECTORY);
+    if (fd < 0) Die(c, kStepOpenat2, fd, i);
+    src = OpenInRoot(rootfd, op.root, source, O_PATH | O_DIRECTORY);
+    if (src < 0) Die(c, kStepOpenat2, src, i);
+  } else if (op.root != nullptr) {
     fd = OpenInRoot(rootfd, op.root, op.target, O_PATH);
     if (fd < 0) {
       if (op.optional && fd == -ENOENT) return;
       Die(c, kStepOpenat2, fd, i);
     }
     target = FdPath(fdpath, fd);
+    // A bind whose source is the container's own file (its /dev/null for a
+    // masked path) is resolved in the same root, never at the host's path.
+    if (op.source_in_root && source != nullptr) {
+      src = OpenInRoot(rootfd, op.root, source, O_PATH);
+      if (src < 0) Die(c, kStepOpenat2, src, i);
+      source = FdPath(srcpath, src);
+    }
   }
   switch (op.kind) {
     case FsOp::kMount:
       // A self bind names its source through the same resolved fd, so that it
       // is the container's file and not the host's at the same path.
-      r = Raw(SYS_mount, P(op.self_bind ? target : Opt(op.source, op.has_source)), P(target), P(Opt(op.fstype, op.has_fstype)),
-              static_cast<long>(op.flags), P(Opt(op.data, op.has_data)));
+      r = Raw(SYS_mount, P(op.self_bind ? target : source), P(target), P(op.fstype), static_cast<long>(op.flags), P(op.data));
       if (r < 0 && !(op.optional && r == -ENOENT)) Die(c, kStepMount, r, i);
       break;
     case FsOp::kMkdir:
@@ -165,7 +187,7 @@ void RunOp(const ChildContext* c, RootFd* rootfd, const FsOp& op, int32_t i) {
       if (r < 0 && r != -EEXIST) Die(c, kStepMknod, r, i);
       break;
     case FsOp::kSymlink:
-      r = Raw(SYS_symlinkat, P(op.source.c_str()), dirfd, P(entry));
+      r = Raw(SYS_symlinkat, P(op.source), dirfd, P(entry));
       if (r < 0 && r != -EEXIST) Die(c, kStepSymlink, r, i);
       break;
     case FsOp::kUmount:
@@ -174,15 +196,33 @@ void RunOp(const ChildContext* c, RootFd* rootfd, const FsOp& op, int32_t i) {
       r = Raw(SYS_umount2, P(target), MNT_DETACH);
       if (r < 0 && r != -EINVAL && r != -ENOENT) Die(c, kStepUmount, r, i);
       break;
+    case FsOp::kBindEntries: {
+      // Each entry of one directory bound onto the same name in another, named
+      // through the two resolved fds (one component each). A bind keeps the
+      // source mount's flags, read-only included (clone_mnt in fs/namespace.c).
+      // Used to lay the global entries of a read-only proc over the writable one.
+      char from[320], to[320];
+      for (long k = 0; k < op.nnames; k++) {
+        if (!JoinFdPath(from, sizeof from, src, op.names[k]) || !JoinFdPath(to, sizeof to, fd, op.names[k])) Die(c, kStepMount, -ENAMETOOLONG, i);
+        r = Raw(SYS_mount, P(from), P(to), 0, MS_BIND, 0);
+        if (r < 0 && !(r == -ENOENT && op.optional)) Die(c, kStepMount, r, i);
+      }
+      break;
+    }
     case FsOp::kSetattr: {
       // One call changes a whole tree of mounts (mount_setattr(2), Linux 5.12).
-      MountAttr attr{op.attr_set, op.attr_clr, 0, 0};
+      MountAttr attr;
+      attr.attr_set = op.attr_set;
+      attr.attr_clr = op.attr_clr;
+      attr.propagation = 0;
+      attr.userns_fd = 0;
       r = Raw(SYS_mount_setattr, AT_FDCWD, P(target), op.recursive ? AT_RECURSIVE : 0,
               reinterpret_cast<long>(&attr), sizeof attr);
       if (r < 0) Die(c, kStepSetattr, r, i);
       break;
     }
   }
+  if (src >= 0) Raw(SYS_close, src);
   if (fd >= 0) Raw(SYS_close, fd);
 }
 
@@ -190,7 +230,10 @@ void RunOp(const ChildContext* c, RootFd* rootfd, const FsOp& op, int32_t i) {
 void LoopbackUp(const ChildContext* c) {
   long s = Raw(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0) Die(c, kStepLoUp, s);
-  struct ifreq ifr {};
+  // Zeroed by hand: a struct initialiser may become a memset call.
+  struct ifreq ifr;
+  volatile char* z = reinterpret_cast<volatile char*>(&ifr);
+  for (unsigned k = 0; k < sizeof ifr; k++) z[k] = 0;
   ifr.ifr_name[0] = 'l';
   ifr.ifr_name[1] = 'o';
   long r = Raw(SYS_ioctl, s, SIOCGIFFLAGS, reinterpret_cast<long>(&ifr));
@@ -205,7 +248,7 @@ void LoopbackUp(const ChildContext* c) {
 // its instance), sends the master to the parent over the console socket with
 // SCM_RIGHTS (unix(7)) and returns the slave, or dies.
 long OpenPty(const ChildContext* c) {
-  const Plan* p = c->plan;
+  const ChildPlan* p = c->plan;
   long master = Raw(SYS_openat, AT_FDCWD, P("/dev/ptmx"), O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0) Die(c, kStepTty, master);
   int unlock = 0;
@@ -215,9 +258,11 @@ long OpenPty(const ChildContext* c) {
   long slave = Raw(SYS_ioctl, master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0) Die(c, kStepTty, slave);
   if (p->rows > 0 && p->cols > 0) {
-    struct winsize ws {};
+    struct winsize ws;
     ws.ws_row = p->rows;
     ws.ws_col = p->cols;
+    ws.ws_xpixel = 0;
+    ws.ws_ypixel = 0;
     Raw(SYS_ioctl, slave, TIOCSWINSZ, reinterpret_cast<long>(&ws));
   }
   FdMessage m;
@@ -229,22 +274,47 @@ long OpenPty(const ChildContext* c) {
   return slave;
 }
 
+void SetCaps(const ChildContext* c, uint64_t effective, uint64_t permitted, int32_t step) {
+  __user_cap_header_struct hdr;
+  hdr.version = _LINUX_CAPABILITY_VERSION_3;
+  hdr.pid = 0;
+  __user_cap_data_struct data[2];
+  data[0].effective = static_cast<uint32_t>(effective);
+  data[1].effective = static_cast<uint32_t>(effective >> 32);
+  data[0].permitted = static_cast<uint32_t>(permitted);
+  data[1].permitted = static_cast<uint32_t>(permitted >> 32);
+  data[0].inheritable = data[1].inheritable = 0;
+  long r = Raw(SYS_capset, reinterpret_cast<long>(&hdr), reinterpret_cast<long>(data));
+  if (r < 0 && step >= 0) Die(c, step, r);
+}
+
 }  // namespace
 
 int ChildMain(void* arg) {
   const ChildContext* c = static_cast<const ChildContext*>(arg);
-  const Plan* p = c->plan;
+  const ChildPlan* p = c->plan;
   long r;
+
+  // Our copies of the parent's ends: the parent closing its sync end must be an
+  // EOF here, and only the parent may keep the console's other end.
+  if (c->sync_wfd >= 0) Raw(SYS_close, c->sync_wfd);
+  if (c->console_peer >= 0) Raw(SYS_close, c->console_peer);
 
   // The parent blocked every signal before clone. Handlers installed by node
   // would run node's code on shared memory, so reset all to the default;
   // ignored signals (node ignores SIGPIPE) would also stay ignored across execve.
-  KernelSigaction dfl{};  // SIG_DFL, empty mask
+  KernelSigaction dfl;
+  dfl.handler = nullptr;  // SIG_DFL
+  dfl.flags = 0;
+  dfl.restorer = nullptr;
+  dfl.mask = 0;
   for (long sig = 1; sig < 65; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
     Raw(SYS_rt_sigaction, sig, reinterpret_cast<long>(&dfl), 0, 8);
   }
 
+  // Armed at once, so that the window in which the parent's death goes unseen
+  // is a few instructions; armed again after the id changes below, which clear it.
   if (p->die_with_parent) {
     r = Raw(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
     if (r < 0) Die(c, kStepPrctl, r);
@@ -255,7 +325,7 @@ int ChildMain(void* arg) {
   if (c->sync_fd >= 0) {
     char go = 0;
     r = Raw(SYS_read, c->sync_fd, reinterpret_cast<long>(&go), 1);
-    if (r != 1) Raw(SYS_exit_group, 127);
+    if (r != 1) Die(c, kStepSync, r < 0 ? r : -EPIPE);
     Raw(SYS_close, c->sync_fd);
   }
 
@@ -284,15 +354,15 @@ int ChildMain(void* arg) {
   // Modes in the plan are meant as given: no umask of node's on /dev/null (umask(2)).
   long old_umask = Raw(SYS_umask, 0);
   RootFd rootfd;
-  for (size_t i = 0; i < p->ops.size(); i++) RunOp(c, &rootfd, p->ops[i], static_cast<int32_t>(i));
+  for (long i = 0; i < p->nops; i++) RunOp(c, &rootfd, p->ops[i], static_cast<int32_t>(i));
   // Not carried past pivot_root: it names the new root from the old mount tree.
   if (rootfd.fd >= 0) Raw(SYS_close, rootfd.fd);
   Raw(SYS_umask, old_umask);
 
-  if (!p->rootfs.empty()) {
+  if (p->rootfs != nullptr) {
     // pivot_root(".", ".") stacks the old root on top of the new one; detaching
     // it leaves only the new root (pivot_root(2), NOTES).
-    r = Raw(SYS_chdir, P(p->rootfs.c_str()));
+    r = Raw(SYS_chdir, P(p->rootfs));
     if (r < 0) Die(c, kStepChdir, r);
     r = Raw(SYS_pivot_root, P("."), P("."));
     if (r < 0) Die(c, kStepPivotRoot, r);
@@ -312,15 +382,27 @@ int ChildMain(void* arg) {
     if (r < 0) Die(c, kStepTty, r);
   }
 
-  if (p->set_hostname) {
-    r = Raw(SYS_sethostname, P(p->hostname.c_str()), static_cast<long>(p->hostname.size()));
+  // 'ignore' is the container's own /dev/null, opened now that / is the new
+  // root: a chmod through /proc/self/fd/0 then changes no host inode.
+  int stdio[3];
+  for (int i = 0; i < 3; i++) {
+    stdio[i] = p->stdio[i];
+    if (stdio[i] == kNullStdio && tty < 0) {
+      r = Raw(SYS_openat, AT_FDCWD, P("/dev/null"), O_RDWR | O_CLOEXEC);
+      if (r < 0) Die(c, kStepDup, r, i);
+      stdio[i] = static_cast<int>(r);
+    }
+  }
+
+  if (p->hostname != nullptr) {
+    r = Raw(SYS_sethostname, P(p->hostname), p->hostname_len);
     if (r < 0) Die(c, kStepSethostname, r);
   }
 
-  for (const Rlimit& rl : p->rlimits) {
-    uint64_t lim[2] = {rl.soft, rl.hard};
-    r = Raw(SYS_prlimit64, 0, rl.resource, reinterpret_cast<long>(lim), 0);
-    if (r < 0) Die(c, kStepPrlimit, r, rl.resource);
+  for (long i = 0; i < p->nrlimits; i++) {
+    uint64_t lim[2] = {p->rlimits[i].soft, p->rlimits[i].hard};
+    r = Raw(SYS_prlimit64, 0, p->rlimits[i].resource, reinterpret_cast<long>(lim), 0);
+    if (r < 0) Die(c, kStepPrlimit, r, p->rlimits[i].resource);
   }
 
   if (p->set_caps) {
@@ -337,7 +419,7 @@ int ChildMain(void* arg) {
   }
 
   if (p->set_ids) {
-    r = Raw(SYS_setgroups, static_cast<long>(p->groups.size()), reinterpret_cast<long>(p->groups.data()));
+    r = Raw(SYS_setgroups, p->ngroups, reinterpret_cast<long>(p->groups));
     if (r < 0) Die(c, kStepSetgroups, r);
     r = Raw(SYS_setresgid, p->gid, p->gid, p->gid);
     if (r < 0) Die(c, kStepSetresgid, r);
@@ -345,15 +427,38 @@ int ChildMain(void* arg) {
     if (r < 0) Die(c, kStepSetresuid, r);
   }
 
-  if (!p->cwd.empty()) {
-    r = Raw(SYS_chdir, P(p->cwd.c_str()));
+  // The parent-death signal is cleared by any change of the effective or fs
+  // ids and of the permitted set (commit_creds in kernel/cred.c, prctl(2)): a
+  // uid of 65534, or root of a new user namespace, lost it above. Armed again
+  // after the last change (capset below only lowers the permitted set). The
+  // parent may have died before the first arming or between the change and
+  // now, when the signal never comes: look once more, through a pidfd of the
+  // spawning process, which polls readable once that process has exited
+  // (pidfd_open(2)). getppid() cannot tell: it is 0 in a new pid namespace.
+  if (p->die_with_parent) {
+    r = Raw(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+    if (r < 0) Die(c, kStepPrctl, r);
+    struct {
+      int fd;
+      short events, revents;
+    } pfd = {c->parent_pidfd, 1 /* POLLIN */, 0};
+    struct {
+      long sec, nsec;
+    } now = {0, 0};
+    r = Raw(SYS_ppoll, reinterpret_cast<long>(&pfd), 1, reinterpret_cast<long>(&now), 0, 8);
+    if (r != 0) Raw(SYS_exit_group, 137);  // readable (gone) or an error: refuse to run unwatched
+  }
+
+  if (p->cwd != nullptr) {
+    r = Raw(SYS_chdir, P(p->cwd));
     if (r < 0) Die(c, kStepChdir, r);
     // The cwd must lie under the new root: a path through a leaked fd such as
     // /proc/self/fd/N names a directory outside it, which getcwd(2) reports as
-    // "(unreachable)/..." (CVE-2024-21626).
-    char cwd[256];
+    // "(unreachable)/..." (CVE-2024-21626). A buffer of PATH_MAX holds every
+    // path getcwd returns; ERANGE or anything not absolute refuses.
+    char cwd[4096];
     r = Raw(SYS_getcwd, reinterpret_cast<long>(cwd), sizeof cwd);
-    if ((r < 0 && r != -ERANGE) || (r > 0 && cwd[0] != '/')) Die(c, kStepCwd, r < 0 ? r : -ENOENT);
+    if (r < 0 || cwd[0] != '/') Die(c, kStepCwd, r < 0 ? r : -ENOENT);
   }
 
   if (p->set_caps) {
@@ -365,15 +470,16 @@ int ChildMain(void* arg) {
 
   // Without no_new_privs, loading a filter takes CAP_SYS_ADMIN (seccomp(2)), so
   // it goes in while the capabilities are still there.
-  struct sock_fprog prog {
-    static_cast<unsigned short>(p->seccomp.size() / 8),
-        reinterpret_cast<struct sock_filter*>(const_cast<uint8_t*>(p->seccomp.data()))
-  };
-  if (!p->seccomp.empty() && !p->no_new_privs) {
+  struct sock_fprog prog;
+  prog.len = p->seccomp_len;
+  prog.filter = static_cast<struct sock_filter*>(const_cast<void*>(p->seccomp));
+  if (p->seccomp_len > 0 && !p->no_new_privs) {
     // A change to a non-zero uid cleared the effective set even with KEEPCAPS;
     // the permitted set is still whole, so raise it again for this one call.
-    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct data[2]{};
+    __user_cap_header_struct hdr;
+    hdr.version = _LINUX_CAPABILITY_VERSION_3;
+    hdr.pid = 0;
+    __user_cap_data_struct data[2];
     if (Raw(SYS_capget, reinterpret_cast<long>(&hdr), reinterpret_cast<long>(data)) == 0) {
       data[0].effective = data[0].permitted;
       data[1].effective = data[1].permitted;
@@ -384,19 +490,14 @@ int ChildMain(void* arg) {
   }
 
   if (p->set_caps) {
-    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct data[2]{};
     uint64_t eff = p->cap_effective & p->cap_bounding;
-    data[0].effective = data[0].permitted = static_cast<uint32_t>(eff);
-    data[1].effective = data[1].permitted = static_cast<uint32_t>(eff >> 32);
-    r = Raw(SYS_capset, reinterpret_cast<long>(&hdr), reinterpret_cast<long>(data));
-    if (r < 0) Die(c, kStepCapset, r);
+    SetCaps(c, eff, eff, kStepCapset);
   }
 
   if (p->no_new_privs) {
     r = Raw(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     if (r < 0) Die(c, kStepNoNewPrivs, r);
-    if (!p->seccomp.empty()) {
+    if (p->seccomp_len > 0) {
       r = Raw(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, reinterpret_cast<long>(&prog));
       if (r < 0) Die(c, kStepSeccomp, r);
     }
@@ -404,11 +505,11 @@ int ChildMain(void* arg) {
 
   // Stdio and passed fds: first lift every source above all targets, so that
   // placing one never overwrites another's source, then place them.
-  int n = 3 + static_cast<int>(p->fds.size());
+  int n = 3 + static_cast<int>(p->nfds);
   int lifted[3 + 64];
   if (n > 3 + 64) Die(c, kStepDup, -EMFILE);
   for (int i = 0; i < n; i++) {
-    int src = i < 3 ? (tty >= 0 ? static_cast<int>(tty) : p->stdio[i]) : p->fds[i - 3];
+    int src = i < 3 ? (tty >= 0 ? static_cast<int>(tty) : stdio[i]) : p->fds[i - 3];
     r = Raw(SYS_fcntl, src, F_DUPFD_CLOEXEC, c->high_fd);
     if (r < 0) Die(c, kStepDup, r, i);
     lifted[i] = static_cast<int>(r);
@@ -417,9 +518,18 @@ int ChildMain(void* arg) {
     r = Raw(SYS_dup3, lifted[i], i, 0);  // the copy at i has FD_CLOEXEC cleared
     if (r < 0) Die(c, kStepDup, r, i);
   }
-  // Every other fd closes at execve (close_range(2), Linux 5.11); the error
-  // pipe is among them, which is how the parent learns that execve worked.
-  r = Raw(SYS_close_range, n, ~0U, CLOSE_RANGE_CLOEXEC);
+  // Every other fd is closed now, not at execve: execve resolves the program
+  // path (and a #! interpreter) while close-on-exec fds are still open, and a
+  // path like /proc/self/fd/N/../../bin/x through a directory fd leads out of
+  // the new root (CVE-2024-21626; runc 1.1.12 closes them as well). Only the
+  // error pipe stays, close-on-exec: a pipe is no directory, so no path walks
+  // through it, and its EOF is how the parent learns that execve worked.
+  // (close_range(2), Linux 5.9; err_fd >= high_fd >= n.)
+  if (c->err_fd > n) {
+    r = Raw(SYS_close_range, n, c->err_fd - 1, 0);
+    if (r < 0) Die(c, kStepCloseRange, r);
+  }
+  r = Raw(SYS_close_range, c->err_fd + 1, ~0U, 0);
   if (r < 0) Die(c, kStepCloseRange, r);
 
   uint64_t empty = 0;
@@ -428,9 +538,8 @@ int ChildMain(void* arg) {
   // permitted; report EACCES over ENOENT when both were seen.
   long last = -ENOENT;
   bool denied = false;
-  for (size_t i = 0; i < p->files.size(); i++) {
-    r = Raw(SYS_execve, P(p->files[i].c_str()), reinterpret_cast<long>(p->argv.data()),
-            reinterpret_cast<long>(p->envp.data()));
+  for (long i = 0; i < p->nfiles; i++) {
+    r = Raw(SYS_execve, P(p->files[i]), reinterpret_cast<long>(p->argv), reinterpret_cast<long>(p->envp));
     if (r == -EACCES) denied = true;
     else if (r != -ENOENT && r != -ENOTDIR) Die(c, kStepExecve, r, static_cast<int32_t>(i));
     last = r;

@@ -76,13 +76,20 @@ bool ParseOp(Napi::Env env, Napi::Value v, FsOp* op) {
   else if (kind == "touch") op->kind = FsOp::kTouch;
   else if (kind == "umount") op->kind = FsOp::kUmount;
   else if (kind == "mknod") op->kind = FsOp::kMknod;
-  else return Fail(env, "ops[].op", "mount, mkdir, setattr, symlink, touch, umount or mknod");
+  else if (kind == "bindEntries") op->kind = FsOp::kBindEntries;
+  else return Fail(env, "ops[].op", "mount, mkdir, setattr, symlink, touch, umount, mknod or bindEntries");
+  if (op->kind == FsOp::kBindEntries) {
+    if (!StrList(env, o, "names", &op->names)) return false;
+    for (const std::string& n : op->names) {
+      if (n.empty() || n.find('/') != std::string::npos || n == "." || n == "..") return Fail(env, "ops[].names[]", "single path components");
+    }
+  }
   double flags = 0, set = 0, clr = 0, mode = 0755, dev = 0;
   if (!Str(env, o, "source", &op->source, &op->has_source) || !Str(env, o, "target", &op->target) ||
       !Str(env, o, "fstype", &op->fstype, &op->has_fstype) || !Str(env, o, "data", &op->data, &op->has_data) ||
       !Num(env, o, "flags", &flags) || !Num(env, o, "attrSet", &set) || !Num(env, o, "attrClr", &clr) ||
       !Num(env, o, "mode", &mode) || !Num(env, o, "dev", &dev) || !Bool(env, o, "recursive", &op->recursive) ||
-      !Bool(env, o, "optional", &op->optional) || !Bool(env, o, "selfBind", &op->self_bind) || !Str(env, o, "root", &op->root) ||
+      !Bool(env, o, "optional", &op->optional) || !Bool(env, o, "selfBind", &op->self_bind) || !Bool(env, o, "sourceInRoot", &op->source_in_root) || !Str(env, o, "root", &op->root) ||
       !Str(env, o, "parent", &op->parent) || !Str(env, o, "name", &op->name)) {
     return false;
   }

@@ -12,7 +12,7 @@
 namespace bulkhead {
 
 struct FsOp {
-  enum Kind { kMount, kMkdir, kSetattr, kSymlink, kTouch, kUmount, kMknod } kind = kMount;
+  enum Kind { kMount, kMkdir, kSetattr, kSymlink, kTouch, kUmount, kMknod, kBindEntries } kind = kMount;
   std::string source, target, fstype, data;
   bool has_source = false, has_fstype = false, has_data = false;
   unsigned long flags = 0;     // mount(2) flags
@@ -21,10 +21,12 @@ struct FsOp {
   bool recursive = false;
   bool optional = false;       // a missing target (ENOENT) is not an error
   bool self_bind = false;      // bind the resolved target onto itself (source ignored)
+  bool source_in_root = false; // resolve source inside root too (the container's own file)
   std::string root;            // when set, target is resolved inside it (openat2 RESOLVE_IN_ROOT)
   std::string parent, name;    // mkdir/touch inside root: the parent to resolve and the entry to create
   unsigned mode = 0755;
   uint64_t dev = 0;            // mknod: the device number (makedev)
+  std::vector<std::string> names;  // bindEntries: entries of source bound onto the same names under target
 };
 
 struct Rlimit {

@@ -13,7 +13,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "../errors.h"
 #include "../sys.h"
@@ -33,17 +37,91 @@ static_assert(sizeof kStepNames / sizeof *kStepNames == kStepCount, "one name pe
 
 // The child runs on this stack while it shares our memory. Spawn returns only
 // after the child has exec'd or exited (the error pipe's EOF), so one stack per
-// thread serves every spawn.
-thread_local void* child_stack = nullptr;
+// calling thread serves every spawn; a Worker's stack goes with its thread.
 constexpr size_t kStackSize = 256 * 1024;
+struct ThreadStack {
+  void* base = nullptr;
+  ~ThreadStack() {
+    if (base != nullptr) munmap(base, kStackSize);
+  }
+};
+thread_local ThreadStack child_stack;
 
 void* ChildStack() {
-  if (child_stack == nullptr) {
+  if (child_stack.base == nullptr) {
     void* p = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (p == MAP_FAILED) return nullptr;
-    child_stack = p;
+    child_stack.base = p;
   }
-  return child_stack;
+  return child_stack.base;
+}
+
+// A pidfd of this process, for children to check that it still lives after
+// they armed PR_SET_PDEATHSIG. Opened once; the kernel makes it close-on-exec.
+int SelfPidfd() {
+  static int fd = PidfdOpen(getpid());
+  return fd;
+}
+
+// PR_SET_PDEATHSIG fires when the *thread* that cloned the child exits
+// (prctl(2)), so a child cloned on a Worker's thread would die with the Worker.
+// Off the main thread, the clone itself runs on this thread, which lives as
+// long as the process and keeps every signal blocked (so the child starts with
+// all blocked, as on the main thread).
+struct CloneJob {
+  CloneArgs* args;           // clone3, or
+  bool legacy;              // clone(2)
+  ChildContext* ctx;
+  void* stack;
+  int legacy_flags;
+  int* pidfd;
+  long result;
+  bool done;
+};
+
+// Never destroyed: glibc's pthread_cond_destroy at exit would wait for the
+// thread that waits on it forever.
+std::mutex& clone_mu = *new std::mutex;
+std::condition_variable& clone_cv = *new std::condition_variable;
+CloneJob* clone_job = nullptr;
+bool clone_thread_started = false;
+
+long RunClone(CloneJob* j) {
+  if (!j->legacy) return Clone3Run(j->args, sizeof *j->args, ChildMain, j->ctx);
+  long pid = clone(ChildMain, static_cast<char*>(j->stack) + kStackSize, j->legacy_flags, j->ctx, j->pidfd);
+  return pid < 0 ? -errno : pid;
+}
+
+void CloneThread() {
+  std::unique_lock<std::mutex> lock(clone_mu);
+  for (;;) {
+    clone_cv.wait(lock, [] { return clone_job != nullptr && !clone_job->done; });
+    clone_job->result = RunClone(clone_job);
+    clone_job->done = true;
+    clone_cv.notify_all();
+  }
+}
+
+bool OnMainThread() { return syscall(SYS_gettid) == getpid(); }
+
+// Runs the clone on the caller's thread (the main thread: it lives as long as
+// the process) or on the process-lifetime thread; the caller has blocked every
+// signal. Returns the pid or -errno.
+long CloneChild(CloneJob* j) {
+  if (OnMainThread()) return RunClone(j);
+  std::unique_lock<std::mutex> lock(clone_mu);
+  if (!clone_thread_started) {
+    // The new thread inherits our mask, which blocks everything now.
+    std::thread(CloneThread).detach();
+    clone_thread_started = true;
+  }
+  clone_cv.wait(lock, [] { return clone_job == nullptr; });
+  clone_job = j;
+  clone_cv.notify_all();
+  clone_cv.wait(lock, [j] { return j->done; });
+  clone_job = nullptr;
+  clone_cv.notify_all();
+  return j->result;
 }
 
 // Moves fd to a number >= floor, keeping O_CLOEXEC.
@@ -76,9 +154,14 @@ Napi::Value ChildFailure(Napi::Env env, const ChildError& e) {
   return env.Undefined();
 }
 
-// Reaps a child that failed or that we gave up on; it is exiting or killed.
-void Reap(int pidfd, pid_t pid) {
+// Reaps a child that failed or that we gave up on; it is exiting, or is
+// killed here first when it may still be waiting for us.
+void Reap(int pidfd, pid_t pid, bool kill_first = false) {
   siginfo_t si{};
+  if (kill_first) {
+    if (pidfd >= 0) PidfdSendSignal(pidfd, SIGKILL);
+    else kill(pid, SIGKILL);
+  }
   if (pidfd >= 0) {
     while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si, WEXITED) < 0 && errno == EINTR) {
     }
@@ -111,6 +194,75 @@ Napi::Value SetWindowSize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// Flattens plan into the views the child reads (see ChildPlan); ops and files
+// hold the arrays and must outlive the child's use of them.
+static void Flatten(const Plan& plan, ChildPlan* cp, std::vector<ChildOp>* ops, std::vector<const char*>* files,
+                    std::vector<std::vector<const char*>>* names) {
+  auto opt = [](const std::string& s, bool present) { return present ? s.c_str() : nullptr; };
+  for (const std::string& f : plan.files) files->push_back(f.c_str());
+  names->resize(plan.ops.size());
+  for (size_t i = 0; i < plan.ops.size(); i++) {
+    const FsOp& op = plan.ops[i];
+    for (const std::string& n : op.names) (*names)[i].push_back(n.c_str());
+    ChildOp o{};
+    o.names = (*names)[i].data();
+    o.nnames = static_cast<long>((*names)[i].size());
+    o.kind = op.kind;
+    o.source = opt(op.source, op.has_source);
+    o.target = op.target.c_str();
+    o.fstype = opt(op.fstype, op.has_fstype);
+    o.data = opt(op.data, op.has_data);
+    o.root = op.root.empty() ? nullptr : op.root.c_str();
+    o.parent = op.parent.c_str();
+    o.name = op.name.c_str();
+    o.flags = op.flags;
+    o.attr_set = op.attr_set;
+    o.attr_clr = op.attr_clr;
+    o.dev = op.dev;
+    o.mode = op.mode;
+    o.recursive = op.recursive;
+    o.optional = op.optional;
+    o.self_bind = op.self_bind;
+    o.source_in_root = op.source_in_root;
+    ops->push_back(o);
+  }
+  *cp = ChildPlan{};
+  cp->files = files->data();
+  cp->nfiles = static_cast<long>(files->size());
+  cp->argv = plan.argv.data();
+  cp->envp = plan.envp.data();
+  cp->flags = plan.flags;
+  for (int i = 0; i < 3; i++) cp->stdio[i] = plan.stdio[i];
+  cp->fds = plan.fds.data();
+  cp->nfds = static_cast<long>(plan.fds.size());
+  cp->ops = ops->data();
+  cp->nops = static_cast<long>(ops->size());
+  cp->rootfs = plan.rootfs.empty() ? nullptr : plan.rootfs.c_str();
+  cp->hostname = plan.set_hostname ? plan.hostname.c_str() : nullptr;
+  cp->hostname_len = static_cast<long>(plan.hostname.size());
+  cp->set_ids = plan.set_ids;
+  cp->uid = plan.uid;
+  cp->gid = plan.gid;
+  cp->groups = plan.groups.data();
+  cp->ngroups = static_cast<long>(plan.groups.size());
+  cp->cwd = plan.cwd.empty() ? nullptr : plan.cwd.c_str();
+  cp->lo_up = plan.lo_up;
+  cp->die_with_parent = plan.die_with_parent;
+  cp->no_new_privs = plan.no_new_privs;
+  cp->setsid = plan.setsid;
+  cp->set_caps = plan.set_caps;
+  cp->tty = plan.tty;
+  cp->cap_bounding = plan.cap_bounding;
+  cp->cap_effective = plan.cap_effective;
+  cp->cap_last = plan.cap_last;
+  cp->rlimits = plan.rlimits.data();
+  cp->nrlimits = static_cast<long>(plan.rlimits.size());
+  cp->seccomp = plan.seccomp.empty() ? nullptr : plan.seccomp.data();
+  cp->seccomp_len = static_cast<unsigned short>(plan.seccomp.size() / 8);
+  cp->rows = plan.rows;
+  cp->cols = plan.cols;
+}
+
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() != 1 || !info[0].IsObject()) {
@@ -119,12 +271,32 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   }
   Plan plan;
   if (!ParsePlan(env, info[0].As<Napi::Object>(), &plan)) return env.Undefined();
+  ChildPlan cplan;
+  std::vector<ChildOp> cops;
+  std::vector<const char*> cfiles;
+  std::vector<std::vector<const char*>> cnames;
+  Flatten(plan, &cplan, &cops, &cfiles, &cnames);
+
+  int parent_pidfd = -1;
+  if (plan.die_with_parent) {
+    parent_pidfd = SelfPidfd();
+    if (parent_pidfd < 0) return ThrowErrno(env, errno, "pidfd_open", "dieWithParent");
+  }
+  void* stack = ChildStack();
+  if (stack == nullptr) return ThrowErrno(env, ENOMEM, "mmap");
 
   int high = 3 + static_cast<int>(plan.fds.size());
   for (int fd : plan.stdio) high = std::max(high, fd + 1);
   for (int fd : plan.fds) high = std::max(high, fd + 1);
 
-  int errp[2], syncp[2] = {-1, -1};
+  // Every fd made below, so that each way out closes all that are still open.
+  int errp[2] = {-1, -1}, syncp[2] = {-1, -1}, console[2] = {-1, -1};
+  auto close_all = [&]() {
+    for (int* fd : {&errp[0], &errp[1], &syncp[0], &syncp[1], &console[0], &console[1]}) {
+      if (*fd >= 0) close(*fd);
+      *fd = -1;
+    }
+  };
   if (pipe2(errp, O_CLOEXEC) < 0) return ThrowErrno(env, errno, "pipe2");
   errp[0] = Lift(errp[0], high);
   errp[1] = Lift(errp[1], high);
@@ -133,8 +305,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   if (need_sync) {
     if (pipe2(syncp, O_CLOEXEC) < 0) {
       int e = errno;
-      close(errp[0]);
-      close(errp[1]);
+      close_all();
       return ThrowErrno(env, e, "pipe2");
     }
     syncp[0] = Lift(syncp[0], high);
@@ -142,26 +313,24 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   }
   if (errp[0] < 0 || errp[1] < 0 || (need_sync && (syncp[0] < 0 || syncp[1] < 0))) {
     int e = errno;
-    for (int fd : {errp[0], errp[1], syncp[0], syncp[1]}) if (fd >= 0) close(fd);
+    close_all();
     return ThrowErrno(env, e, "fcntl");
   }
-  int console[2] = {-1, -1};
   if (plan.tty) {
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0) {
       int e = errno;
-      for (int fd : {errp[0], errp[1], syncp[0], syncp[1]}) if (fd >= 0) close(fd);
+      close_all();
       return ThrowErrno(env, e, "socketpair");
     }
     console[1] = Lift(console[1], high);
+    if (console[1] < 0) {
+      int e = errno;
+      close_all();
+      return ThrowErrno(env, e, "fcntl");
+    }
   }
   bool late_cgroupns = plan.legacy_clone && !plan.cgroup_procs.empty() && (plan.flags & CLONE_NEWCGROUP) != 0;
-  ChildContext ctx{&plan, errp[1], need_sync ? syncp[0] : -1, high, late_cgroupns, console[1]};
-
-  void* stack = ChildStack();
-  if (stack == nullptr) {
-    for (int fd : {errp[0], errp[1], syncp[0], syncp[1]}) if (fd >= 0) close(fd);
-    return ThrowErrno(env, ENOMEM, "mmap");
-  }
+  ChildContext ctx{&cplan, errp[1], syncp[0], syncp[1], high, late_cgroupns, console[1], console[0], parent_pidfd};
 
   // No signal may run node's handlers in the child before it resets them.
   // sigprocmask, not pthread_sigmask: glibc's sigprocmask sets the calling
@@ -177,32 +346,37 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   // tables: it only reads the plan and runs on its own stack. A time namespace
   // refuses CLONE_VM (clone(2), EINVAL), so that case copies.
   uint64_t vm = (BULKHEAD_RAW_SYSCALLS && !(plan.flags & CLONE_NEWTIME)) ? CLONE_VM : 0;
+  CloneArgs args{};
+  CloneJob job{};
+  job.ctx = &ctx;
+  job.stack = stack;
+  job.pidfd = &pidfd;
   if (!plan.legacy_clone) {
-    CloneArgs args{};
     args.flags = CLONE_PIDFD | vm | plan.flags | (plan.cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
     args.pidfd = reinterpret_cast<uintptr_t>(&pidfd);
     args.exit_signal = SIGCHLD;
     args.stack = reinterpret_cast<uintptr_t>(stack);
     args.stack_size = kStackSize;
     if (plan.cgroup_fd >= 0) args.cgroup = static_cast<uint64_t>(plan.cgroup_fd);
-    pid = Clone3Run(&args, sizeof args, ChildMain, &ctx);
+    job.args = &args;
   } else {
     // clone(2) for kernels without clone3: no CLONE_INTO_CGROUP, so the parent
     // writes the pid to cgroup.procs while the child waits on the sync pipe.
     uint64_t ns = late_cgroupns ? (plan.flags & ~static_cast<uint64_t>(CLONE_NEWCGROUP)) : plan.flags;
-    int flags = static_cast<int>(CLONE_PIDFD | vm | ns) | SIGCHLD;
-    pid = clone(ChildMain, static_cast<char*>(stack) + kStackSize, flags, &ctx, &pidfd);
-    if (pid < 0) pid = -errno;
+    job.legacy_flags = static_cast<int>(CLONE_PIDFD | vm | ns) | SIGCHLD;
+    job.legacy = true;
   }
+  pid = CloneChild(&job);
   int clone_err = pid < 0 ? static_cast<int>(-pid) : 0;
   sigprocmask(SIG_SETMASK, &old, nullptr);
   close(errp[1]);
-  if (need_sync) close(syncp[0]);
+  errp[1] = -1;
+  if (syncp[0] >= 0) close(syncp[0]);
+  syncp[0] = -1;
   if (console[1] >= 0) close(console[1]);
+  console[1] = -1;
   if (clone_err) {
-    if (console[0] >= 0) close(console[0]);
-    close(errp[0]);
-    if (need_sync) close(syncp[1]);
+    close_all();
     return ThrowErrno(env, clone_err, plan.legacy_clone ? "clone" : "clone3");
   }
 
@@ -215,21 +389,21 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     if (userns && !plan.uid_map.empty() && !WriteFile(proc + "/uid_map", plan.uid_map)) failed = "uid_map", failed_path = proc + "/uid_map";
     else if (userns && !plan.gid_map.empty() && !WriteFile(proc + "/gid_map", plan.gid_map)) failed = "gid_map", failed_path = proc + "/gid_map";
     else if (plan.legacy_clone && !plan.cgroup_procs.empty() && !WriteFile(plan.cgroup_procs, std::to_string(pid))) failed = "cgroup.procs", failed_path = plan.cgroup_procs;
+    char go = 1;
+    if (failed == nullptr && write(syncp[1], &go, 1) != 1) failed = "sync", failed_path = "";
     if (failed != nullptr) {
       int e = errno;
-      close(syncp[1]);  // EOF: the child exits without running anything
-      close(errp[0]);
-      if (console[0] >= 0) close(console[0]);
-      Reap(pidfd, static_cast<pid_t>(pid));
-      Napi::Error err = ErrnoError(env, e, "write", failed_path.c_str());
+      // The child may still wait on the sync pipe; whatever it does, it ends
+      // here, and only then may its stack (ours) be reused.
+      close_all();
+      Reap(pidfd, static_cast<pid_t>(pid), true);
+      Napi::Error err = ErrnoError(env, e, "write", failed_path.empty() ? nullptr : failed_path.c_str());
       err.Set("step", Napi::String::New(env, failed));
       err.ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    char go = 1;
-    ssize_t w = write(syncp[1], &go, 1);
-    (void)w;
     close(syncp[1]);
+    syncp[1] = -1;
   }
 
   // Blocks until execve (EOF) or a report; like uv_spawn, this is short.

@@ -1,6 +1,7 @@
 #include "watch.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <thread>
 
 #include "../errors.h"
 #include "../sys.h"
@@ -35,11 +37,48 @@ ProcessWatch::ProcessWatch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pr
   }
   // The watcher keeps itself alive while the process runs.
   Napi::ObjectWrap<ProcessWatch>::Ref();
+  // A Worker's environment can end while the process runs; then the poll must
+  // leave its loop before that loop goes (napi_add_env_cleanup_hook).
+  env_ = env;
+  if (napi_add_env_cleanup_hook(env, EnvCleanup, this) == napi_ok) hooked_ = true;
 }
 
-ProcessWatch::~ProcessWatch() { Stop(); }
+ProcessWatch::~ProcessWatch() {
+  if (poll_.active()) Orphan();
+  else Stop();
+}
 
-void ProcessWatch::Stop() { poll_.Stop(); }
+void ProcessWatch::Stop() {
+  poll_.Stop();
+  if (hooked_) napi_remove_env_cleanup_hook(env_, EnvCleanup, this);
+  hooked_ = false;
+}
+
+void ProcessWatch::EnvCleanup(void* self) {
+  auto* w = static_cast<ProcessWatch*>(self);
+  w->hooked_ = false;  // hooks are removed by running them
+  w->Orphan();
+}
+
+void ProcessWatch::Orphan() {
+  int fd = poll_.Release();
+  if (hooked_) napi_remove_env_cleanup_hook(env_, EnvCleanup, this);
+  hooked_ = false;
+  if (fd < 0) return;
+  // The process is this process's child and lives on (its parent-death signal
+  // follows the process, not the Worker); it must still be reaped when it
+  // exits, or it stays a zombie. A detached thread waits on the pidfd; the
+  // addon is linked -z nodelete, so its code outlives the Worker's unload.
+  std::thread([fd] {
+    siginfo_t si{};
+    // uv_poll_init made the pidfd non-blocking, and waitid on a non-blocking
+    // pidfd returns EAGAIN instead of waiting (pidfd_open(2)).
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd), &si, WEXITED) < 0 && errno == EINTR) {
+    }
+    close(fd);
+  }).detach();
+}
 
 void ProcessWatch::OnPoll(uv_poll_t* handle, int status, int events) {
   static_cast<ProcessWatch*>(handle->data)->Exited();

@@ -23,9 +23,15 @@ class ProcessWatch : public Napi::ObjectWrap<ProcessWatch> {
   static void OnPoll(uv_poll_t* handle, int status, int events);
   void Exited();
   void Stop();
+  // The environment (a Worker) ends while the process still runs: stop watching
+  // and leave the reaping to a thread of the process (see watch.cc).
+  void Orphan();
+  static void EnvCleanup(void* self);
 
   FdPoll poll_;  // the pidfd
   int pid_ = 0;
+  napi_env env_ = nullptr;
+  bool hooked_ = false;  // EnvCleanup registered
   Napi::FunctionReference on_exit_;
 };
 

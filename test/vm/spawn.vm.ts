@@ -32,3 +32,29 @@ t.test('spawn into a new v2 group, in a busybox root', async (t) => {
     t.equal(r.signal, 'SIGKILL');
   }
 });
+
+t.test('no fd the child held (the group directory of CLONE_INTO_CGROUP, the error pipe) leads out at execve', async (t) => {
+  const rootfs = makeBusyboxRootfs();
+  const group = fs.mkdtempSync('/sys/fs/cgroup/bulkhead-fds-');
+  t.teardown(() => {
+    fs.rmdirSync(group);
+    rootfs.cleanup();
+  });
+  const hostBusybox = fs.realpathSync('/bin/busybox');
+  const attempt = async (fd: number, opts: Parameters<typeof spawn>[2] = {}): Promise<string> => {
+    try {
+      const r = await spawn(`/proc/self/fd/${fd}${'/..'.repeat(12)}${hostBusybox}`, ['echo', 'escaped'], { rootfs: rootfs.dir, env: { PATH: '/bin' }, reject: false, ...opts });
+      return (r.stdout ?? '').trim() || `exit ${r.exitCode}`;
+    } catch (e) {
+      return `${(e as { step?: string }).step} ${(e as { code?: string }).code}`;
+    }
+  };
+  for (const legacyClone of [false, true]) {
+    const seen = new Set<string>();
+    for (let fd = 3; fd < 24; fd++) seen.add(await attempt(fd, { cgroup: group, legacyClone }));
+    t.notOk(seen.has('escaped'), `${legacyClone ? 'clone' : 'clone3'}: fds 3-23 refused (${[...seen].join(', ')})`);
+  }
+  const fd = fs.openSync(group, 'r');
+  t.teardown(() => fs.closeSync(fd));
+  t.equal(await attempt(0, { stdio: [fd, 'pipe', 'pipe'] }), 'escaped', 'control: the group directory passed as stdin reaches the host');
+});

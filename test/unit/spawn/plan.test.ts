@@ -95,3 +95,32 @@ t.test('validation names the option and the value', async (t) => {
   t.throws(() => validateSpawn('sh', [], { namespaces: { user: true }, uidMappings: [{ containerId: 0, hostId: 0, size: 0 }] }), { name: 'RangeError', message: /uidMappings\[0\]\.size must be at least 1/ });
   t.same(validateSpawn('sh', [], { namespaces: { net: false } }), { ...DEFAULT_NAMESPACES, net: false });
 });
+
+t.test('masks and device nodes are the container\'s own: no chmod inside reaches a host inode', async (t) => {
+  const kind = (p: string) => (p === '/proc/keys' ? 'file' : 'missing') as 'file' | 'missing';
+  const p = computePlan({ ...input({ rootfs: '/r' }), pathKind: kind });
+  const mask = p.ops.find((o) => o.target === '/proc/keys');
+  t.same(mask && { source: mask.source, sourceInRoot: mask.sourceInRoot, root: mask.root }, { source: '/dev/null', sourceInRoot: true, root: '/r' }, 'a masked file is covered with the container\'s /dev/null, resolved in its root');
+  t.ok(p.ops.findIndex((o) => o.target === '/dev/null' && o.op === 'mknod') < p.ops.indexOf(mask as never), 'made before it is used');
+  const u = computePlan(input({ rootfs: '/r', namespaces: { user: true } }));
+  const null_ = u.ops.filter((o) => o.target === '/dev/null').map((o) => o.op);
+  t.same(null_, ['touch', 'mount', 'setattr'], 'in a user namespace the host\'s node is bound, then made read-only');
+  t.equal(u.ops.find((o) => o.target === '/dev/null' && o.op === 'setattr')?.attrSet! & F.MOUNT_ATTR_RDONLY, F.MOUNT_ATTR_RDONLY);
+});
+
+t.test('/proc: read-only by default; PROC_GLOBALS covers the global entries from a read-only instance', async (t) => {
+  const proc = { names: ['buddyinfo', 'driver', 'sys', 'bus'], stage: 'driver' };
+  const d = computePlan({ ...input({ rootfs: '/r' }), procGlobals: proc });
+  const procMount = d.ops.find((o) => o.op === 'mount' && o.target === '/proc');
+  t.equal((procMount?.flags ?? 0) & F.MS_RDONLY, F.MS_RDONLY, 'the proc mount itself is read-only');
+  t.notOk(d.ops.some((o) => o.op === 'bindEntries' || o.target === '/proc/sys'), 'nothing else is needed for Docker\'s read-only paths');
+  const g = computePlan({ ...input({ rootfs: '/r', readonlyPaths: ['/proc/sys', '/proc/*', '/proc/sysrq-trigger'] }), procGlobals: proc });
+  t.equal((g.ops.find((o) => o.op === 'mount' && o.target === '/proc')?.flags ?? 0) & F.MS_RDONLY, 0, 'writable /proc');
+  const stage = g.ops.find((o) => o.target === '/proc/driver' && o.op === 'mount');
+  t.equal((stage?.flags ?? 0) & F.MS_RDONLY, F.MS_RDONLY, 'a read-only instance staged on one entry');
+  t.same(g.ops.find((o) => o.op === 'bindEntries')?.names, ['buddyinfo', 'sys', 'bus', 'driver'], 'every entry, the stage last (over the instance itself)');
+  t.notOk(g.ops.some((o) => o.target === '/proc/sys' && o.selfBind), '/proc/sys is among them');
+  t.ok(g.ops.some((o) => o.target === '/proc/sysrq-trigger' && o.selfBind), 'a path that is no global entry here keeps its own read-only bind');
+  const docker = computePlan({ ...input({ rootfs: '/r', readonlyPaths: ['/proc/sys'] }), procGlobals: proc });
+  t.notOk(docker.ops.some((o) => o.op === 'bindEntries'), 'an explicit list without it: no cover');
+});
