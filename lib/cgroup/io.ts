@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export type CgroupOp = 'read' | 'write' | 'mkdir' | 'rmdir' | 'open';
+export type CgroupOp = 'read' | 'write' | 'mkdir' | 'rmdir' | 'open' | 'bpf';
 
 export interface CgroupErrorFields {
   /** errno code (EINVAL, EBUSY, ...), or ETIMEDOUT for a wait that ran out. */

@@ -98,6 +98,10 @@ export interface NativeBinding {
   pipe(): [number, number];
   spawn(plan: NativePlan): { pid: number; pidfd: number; ptyMaster?: number };
   setWindowSize(fd: number, rows: number, cols: number): void;
+  bpfProgLoad(options: { type: number; insns: Buffer; license: string }): number;
+  bpfProgAttach(cgroupFd: number, progFd: number, attachType: number, flags: number): void;
+  bpfProgDetach(cgroupFd: number, progFd: number, attachType: number): void;
+  bpfProgQuery(cgroupFd: number, attachType: number): { attachFlags: number; progIds: number[] };
   PressureTrigger: new (path: string, trigger: string, onEvent: (what: 'pressure' | 'closed') => void) => PressureTrigger;
   ProcessWatch: new (
     pidfd: number,

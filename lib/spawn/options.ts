@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { nearest } from '../cli/args';
 import { planLimits, type Limits } from '../cgroup/controllers';
+import { normalizeAccess } from '../cgroup/devices/rules';
 import { seccompProfileFor } from '../seccomp/index';
 
 export interface Namespaces {
@@ -28,6 +29,16 @@ export type Mount =
 
 export type StdioOption = 'pipe' | 'inherit' | 'ignore' | number;
 
+/** A host device node made in the container and allowed in its device program (docker run --device). */
+export interface DeviceMapping {
+  /** The host's node, e.g. /dev/loop7 (symlinks followed, as Docker does). */
+  path: string;
+  /** Where the node appears in the container (default: path); its directory must exist there. */
+  containerPath?: string;
+  /** What the container may do with it: some of r, w, m (default 'rwm'). */
+  permissions?: string;
+}
+
 export interface SpawnOptions {
   /** Root filesystem to pivot_root into; omitted: the host's filesystem, read-only, with private /proc, /dev, /tmp, /run. */
   rootfs?: string;
@@ -43,14 +54,22 @@ export interface SpawnOptions {
   gidMappings?: IdMapping[];
   mounts?: Mount[];
   stdio?: StdioOption | StdioOption[];
-  /** A cgroup v2 directory the process starts in (CLONE_INTO_CGROUP); with limits, the parent of its own group. */
+  /** A cgroup v2 directory under which the container's own group is made (default: this process's group). */
   cgroup?: string;
   /**
-   * cgroup v2 limits: the process gets a group of its own (under `cgroup`, or this
-   * process's group), starts inside it and the group is removed after the exit; the
-   * result then carries `usage` and `oomKilled`. `{}` gives a group with no limits.
+   * cgroup v2 limits, written to the container's own group (every container has one,
+   * under `cgroup` or this process's group; it starts inside it and the group is
+   * removed after the exit); the result then carries `usage` and `oomKilled`.
    */
   limits?: Limits;
+  /**
+   * The device allow list: every container gets a group of its own with a device
+   * program that allows mknod of any node but read and write only of Docker's
+   * defaults (null, zero, full, random, urandom, tty, console, ptmx, pts, tun) and
+   * these devices. 'unrestricted' attaches no program (docker run --privileged's
+   * device side).
+   */
+  devices?: DeviceMapping[] | 'unrestricted';
   /** Collect piped stdout/stderr into the result (default true). */
   buffer?: boolean;
   /** Reject when the program exits non-zero or by a signal (default true). */
@@ -99,6 +118,7 @@ const KEYS: Array<keyof SpawnOptions> = [
   'rootfs', 'namespaces', 'hostname', 'env', 'cwd', 'uid', 'gid', 'groups', 'uidMappings', 'gidMappings',
   'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop',
   'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
+  'devices',
 ];
 
 const show = (v: unknown): string => {
@@ -281,6 +301,18 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
   if (o.tty && !ns.mount) rangeError('tty', 'needs namespaces.mount (the pty comes from the container\'s devpts)', o.tty);
   // Every limit is checked now: a bad one throws before any group exists.
   if (o.limits !== undefined) planLimits(o.limits);
+  if (o.devices !== undefined && o.devices !== 'unrestricted') {
+    if (!Array.isArray(o.devices)) typeError('devices', 'an array of { path, containerPath?, permissions? } or "unrestricted"', o.devices);
+    o.devices.forEach((d, i) => {
+      const n = `devices[${i}]`;
+      if (!isObj(d)) typeError(n, 'an object { path, containerPath?, permissions? }', d);
+      for (const k of Object.keys(d)) if (k !== 'path' && k !== 'containerPath' && k !== 'permissions') throw new TypeError(`spawn: unknown option "${n}.${k}"`);
+      absolute(`${n}.path`, d.path);
+      if (d.containerPath !== undefined) containedTarget(`${n}.containerPath`, d.containerPath);
+      if (d.permissions !== undefined && normalizeAccess(d.permissions) === null) rangeError(`${n}.permissions`, 'must be some of "r", "w", "m" (like "rwm")', d.permissions);
+    });
+    if (o.devices.length > 0 && !ns.mount) rangeError('devices', 'needs namespaces.mount (the nodes are made in the container\'s /dev)', o.devices);
+  }
   if (o.init && !ns.mount) rangeError('init', 'needs namespaces.mount (the init is bound into the container)', o.init);
   return ns;
 }

@@ -66,7 +66,7 @@ t.test('environment, user, volumes, tmpfs, security options, ulimits', async (t)
   t.same(c.options.namespaces, { net: false });
   t.match(c.options.hostname, /^[0-9a-f]{12}$/);
   t.throws(() => cfg('-u', 'root', '--', 'true'), { message: /--user must be UID or UID:GID \(numeric\), got "root"/ });
-  t.throws(() => cfg('--security-opt', 'apparmor=x', '--', 'true'), { message: /--security-opt supports seccomp= and no-new-privileges/ });
+  t.throws(() => cfg('--security-opt', 'apparmor=x', '--', 'true'), { message: /--security-opt supports seccomp=, no-new-privileges and devices=unrestricted/ });
   t.throws(() => cfg('--ulimit', 'nofile', '--', 'true'), { message: /--ulimit must be NAME=SOFT\[:HARD\]/ });
 });
 
