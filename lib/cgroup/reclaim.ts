@@ -98,3 +98,19 @@ export function reclaimOnce(parent: string): void {
     // Best effort on the spawn path: `bulkhead info --cleanup` reports what it cannot remove.
   }
 }
+
+/**
+ * reclaimGroups() over where Bulkhead makes groups by default: this process's own
+ * group and the fallback parent (`bulkhead` under the v2 root). For `bulkhead info --cleanup`.
+ */
+export function reclaimDefaultParents(host: { mountpoint: string | null; currentDir: string | null }, fallback: string): ReclaimResult {
+  const out: ReclaimResult = { removed: [], busy: [] };
+  if (host.mountpoint === null) return out;
+  const parents = new Set([host.currentDir ?? host.mountpoint, path.join(host.mountpoint, fallback)]);
+  for (const p of parents) {
+    const r = reclaimGroups(p);
+    out.removed.push(...r.removed);
+    out.busy.push(...r.busy);
+  }
+  return out;
+}
