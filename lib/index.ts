@@ -2,6 +2,8 @@
 export { collectInfo, type Info, type Missing } from './info/collect';
 export { NativeLoadError } from './native/load';
 export { IsolationError } from './errors';
-export { spawn, ExitError, Subprocess, type SpawnResult, type SpawnOptions, type Mount, type Namespaces, type IdMapping, type StdioOption } from './spawn/index';
+export { spawn, ExitError, Subprocess, type SpawnResult, type SpawnOptions, type Mount, type Namespaces, type IdMapping, type StdioOption, type DeviceMapping } from './spawn/index';
 export { Cgroup, CgroupError, CgroupWatcher, ControllerUnavailableError, discoverCgroup, parseSize, type CgroupHost, type Limits, type MemoryLimits, type CpuLimits, type CpusetLimits, type PidsLimits, type IoLimits, type IoDeviceLimits, type HugetlbLimits, type CgroupStats, type CreateOptions, type KillOptions, type CgroupWatcherEvents, PressureWatch, type PressureEvent, type PressureTriggerOptions } from './cgroup/index';
 export type { CgroupUsage } from './spawn/index';
+export { DeviceProgramError, DEFAULT_DEVICE_RULES, type DeviceRule } from './cgroup/devices/index';
+export { reclaimGroups, type ReclaimResult } from './cgroup/reclaim';

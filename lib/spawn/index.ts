@@ -18,7 +18,7 @@ import { groupName, reclaimOnce } from '../cgroup/reclaim';
 import type { DeviceNode } from './plan';
 
 export { ExitError, Subprocess, type CgroupUsage, type SpawnResult } from './subprocess';
-export type { IdMapping, Mount, Namespaces, SpawnOptions, StdioOption } from './options';
+export type { DeviceMapping, IdMapping, Mount, Namespaces, SpawnOptions, StdioOption } from './options';
 
 const isFile = (p: string): boolean => {
   try {

@@ -91,6 +91,8 @@ function main(rootDir: string, losetup: string, mount: string) {
     t.equal(denied.out, '');
     t.match(denied.err, /Operation not permitted/);
     t.notOk(execFileSync('dmesg', { encoding: 'utf8' }).includes(token));
+    const legacy = await run(script, { legacyClone: true });
+    t.match(legacy.err, /Operation not permitted/, 'clone + cgroup.procs: in force before the program runs too');
     const open = await run(script, { devices: 'unrestricted' });
     t.equal(open.out, 'written\n');
     t.ok(execFileSync('dmesg', { encoding: 'utf8' }).includes(token), 'control: the line is in the host kernel log');
