@@ -178,6 +178,9 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
   // (devices: 'unrestricted') is there nothing to make; with a device list that
   // cannot be enforced the spawn fails closed.
   let group: Cgroup | undefined;
+  if (o.limits === undefined && devices.rules !== null && discoverCgroupCached().mountpoint === null) {
+    return failed(command, new IsolationError("ENOTSUP: no cgroup v2 hierarchy is mounted, so the device allow list cannot be enforced; pass devices: 'unrestricted' to run without one", { code: 'ENOTSUP', syscall: 'open', step: 'devices', path: '/proc/self/mountinfo' }));
+  }
   if (o.limits !== undefined || devices.rules !== null || discoverCgroupCached().mountpoint !== null) {
     try {
       group = Cgroup.create(groupName(), o.limits, o.cgroup !== undefined ? { parent: o.cgroup } : {});

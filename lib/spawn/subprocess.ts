@@ -60,7 +60,7 @@ export class ExitError extends Error implements SpawnResult {
 }
 
 export class Subprocess extends EventEmitter implements PromiseLike<SpawnResult> {
-  /** With limits: the process's own group, live (stats(), watch(), freeze()); removed after the exit. */
+  /** The container's own group (every container has one where a v2 hierarchy is mounted), live (stats(), watch(), freeze(), kill()); removed after the exit. */
   cgroup: Cgroup | null = null;
   /** With tty: the pty master, one duplex stream for the terminal's input and output. */
   readonly pty: net.Socket | null = null;
