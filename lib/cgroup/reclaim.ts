@@ -17,9 +17,16 @@ export function startTime(pid: number | 'self'): string | null {
   } catch {
     return null;
   }
-  // comm (field 2) is in parentheses and may hold spaces and ")": split after the last ")".
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[19] ?? null;
+  return parseStartTime(stat);
+}
+
+/** Field 22 (starttime) of a /proc/<pid>/stat line, or null when it has none. */
+export function parseStartTime(stat: string): string | null {
+  // comm (field 2) is in parentheses and may hold spaces and ")": fields resume after the last ")".
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return null;
+  const v = stat.slice(close + 2).split(' ')[19];
+  return v !== undefined && /^\d+$/.test(v) ? v : null;
 }
 
 let selfTag: string | undefined;
