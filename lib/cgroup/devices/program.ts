@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { native } from '../../native/load';
 import { CgroupError } from '../io';
 import { compileDeviceRules } from './compile';
-import { formatRule, type DeviceRule } from './rules';
+import { DEFAULT_DEVICE_RULES, formatRule, type DeviceRule } from './rules';
 
 /** enum bpf_prog_type, enum bpf_attach_type and attach flags (include/uapi/linux/bpf.h). */
 export const BPF_PROG_TYPE_CGROUP_DEVICE = 15;
@@ -40,12 +40,15 @@ export class DeviceProgramError extends CgroupError {
 
 const CACHE_MAX = 32;
 const cache = new Map<string, number>();
+let defaultFd: number | undefined;
 
 /** The canonical key of a rule set: rules as devices.allow lines, in order. */
 export const rulesKey = (rules: readonly DeviceRule[]): string => rules.map(formatRule).join('\n');
 
 /** The fd of the loaded program for these rules, loading it on first use. */
 export function deviceProgramFd(rules: readonly DeviceRule[]): number {
+  // The default list is one frozen array: its fd is found without building the key.
+  if (rules === DEFAULT_DEVICE_RULES && defaultFd !== undefined) return defaultFd;
   const key = rulesKey(rules);
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
@@ -64,9 +67,11 @@ export function deviceProgramFd(rules: readonly DeviceRule[]): number {
   if (cache.size >= CACHE_MAX) {
     const [oldKey, oldFd] = cache.entries().next().value as [string, number];
     cache.delete(oldKey);
+    if (oldFd === defaultFd) defaultFd = undefined;
     fs.closeSync(oldFd);
   }
   cache.set(key, fd);
+  if (rules === DEFAULT_DEVICE_RULES) defaultFd = fd;
   return fd;
 }
 
