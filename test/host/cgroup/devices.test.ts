@@ -9,7 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
 import { discoverCgroup } from '../../../lib/cgroup/discover';
-import { DEVICE_ATTACH_FLAGS, queryDevicePrograms, splitDev } from '../../../lib/cgroup/devices/index';
+import { DEFAULT_DEVICE_RULES, DEVICE_ATTACH_FLAGS, deviceProgramFd, queryDevicePrograms, splitDev } from '../../../lib/cgroup/devices/index';
+import { BPF_CGROUP_DEVICE, BPF_PROG_TYPE_CGROUP_DEVICE } from '../../../lib/cgroup/devices/program';
+import { native } from '../../../lib/native/load';
 import { spawn, type SpawnOptions } from '../../../lib/index';
 import { requirementMissing, withBusyboxRoot } from '../../helpers/tier';
 
@@ -167,6 +169,39 @@ function main(rootDir: string, losetup: string, mount: string) {
     const embedded = await spawn('/bin/sh', ['-c', script], { reject: false });
     t.equal(embedded.stdout, '0::/\n0\n', 'the embedded default');
     t.equal((await run(script, { devices: 'unrestricted' })).out, '0::/\n0\n', 'with no device list too');
+  });
+
+  t.test('the bpf(2) seam: a refused load comes back with the verifier log; attach, query, detach', async (t) => {
+    // r0 = *(u32 *)(r1 + 12): past the end of struct bpf_cgroup_dev_ctx (12 bytes); exit.
+    const bad = Buffer.from([0x61, 0x10, 12, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);
+    const err = (() => {
+      try {
+        native().bpfProgLoad({ type: BPF_PROG_TYPE_CGROUP_DEVICE, insns: bad, license: 'Apache-2.0' });
+      } catch (e) {
+        return e as NodeJS.ErrnoException & { log?: string };
+      }
+      return null;
+    })();
+    t.ok(err, 'the verifier refuses it');
+    t.equal(err?.syscall, 'bpf(BPF_PROG_LOAD)');
+    t.match(err?.code, /^E(ACCES|INVAL)$/);
+    t.match(err?.log, /invalid bpf_context access/, 'with the verifier log');
+    t.throws(() => native().bpfProgLoad({ type: BPF_PROG_TYPE_CGROUP_DEVICE, insns: Buffer.alloc(12), license: 'x' }), RangeError, 'not whole instructions');
+
+    const dir = fs.mkdtempSync(path.join(mount, 'bulkhead-test-bpf-'));
+    const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    t.teardown(() => {
+      fs.closeSync(fd);
+      fs.rmdirSync(dir);
+    });
+    const prog = deviceProgramFd(DEFAULT_DEVICE_RULES);
+    t.equal(deviceProgramFd([...DEFAULT_DEVICE_RULES]), prog, 'one program per rule set, loaded once');
+    t.same(queryDevicePrograms(fd).progIds, []);
+    native().bpfProgAttach(fd, prog, BPF_CGROUP_DEVICE, DEVICE_ATTACH_FLAGS);
+    t.equal(queryDevicePrograms(fd).progIds.length, 1);
+    native().bpfProgDetach(fd, prog, BPF_CGROUP_DEVICE);
+    t.same(queryDevicePrograms(fd).progIds, [], 'detached');
+    t.throws(() => native().bpfProgDetach(fd, prog, BPF_CGROUP_DEVICE), { code: 'ENOENT', syscall: 'bpf(BPF_PROG_DETACH)' });
   });
 
   t.test('bad devices fail before anything is created', async (t) => {
