@@ -1,7 +1,7 @@
 import t from 'tap';
 import * as F from '../../../lib/spawn/flags';
 import { containedTarget, DEFAULT_NAMESPACES, validateSpawn } from '../../../lib/spawn/options';
-import { cloneFlags, computePlan, execCandidates, mapText, SANDBOX_ROOT } from '../../../lib/spawn/plan';
+import { cloneFlags, computePlan, execCandidates, fsOps, mapText, SANDBOX_ROOT } from '../../../lib/spawn/plan';
 
 const input = (options = {}) => ({
   command: 'sh',
@@ -94,4 +94,14 @@ t.test('validation names the option and the value', async (t) => {
   t.throws(() => validateSpawn('sh', [], { hostname: '-bad-' }), { name: 'RangeError' });
   t.throws(() => validateSpawn('sh', [], { namespaces: { user: true }, uidMappings: [{ containerId: 0, hostId: 0, size: 0 }] }), { name: 'RangeError', message: /uidMappings\[0\]\.size must be at least 1/ });
   t.same(validateSpawn('sh', [], { namespaces: { net: false } }), { ...DEFAULT_NAMESPACES, net: false });
+});
+
+t.test('devices: a node made in the container /dev by mknod (a bind in a user namespace)', async (t) => {
+  const loop = { source: '/dev/loop7', target: '/dev/xvda', type: 'b' as const, rdev: 0x0707, mode: 0o660 };
+  const { ops } = fsOps({ rootfs: '/r' }, { ...DEFAULT_NAMESPACES }, () => false, () => 'missing', undefined, [loop]);
+  const mk = ops.find((o) => o.target === '/dev/xvda');
+  t.match(mk, { op: 'mknod', root: '/r', parent: '/dev', name: 'xvda', mode: 0o060000 | 0o660, dev: 0x0707 });
+  t.ok(ops.indexOf(mk as (typeof ops)[number]) < ops.findIndex((o) => o.target === '/dev/pts'), 'with the standard nodes, before devpts');
+  const user = fsOps({ rootfs: '/r' }, { ...DEFAULT_NAMESPACES, user: true }, () => false, () => 'missing', undefined, [loop]).ops.filter((o) => o.target === '/dev/xvda');
+  t.match(user, [{ op: 'touch', mode: 0o660 }, { op: 'mount', source: '/dev/loop7', flags: F.MS_BIND }]);
 });
