@@ -48,8 +48,14 @@ function main(rootDir: string, losetup: string, mount: string) {
     loops.push(dev);
     return { img, dev, ...splitDev(fs.statSync(dev).rdev) };
   };
-  const disk = loopDevice('disk');
-  const other = loopDevice('other');
+  let disk: ReturnType<typeof loopDevice>;
+  let other: ReturnType<typeof loopDevice>;
+  try {
+    disk = loopDevice('disk');
+    other = loopDevice('other');
+  } catch (err) {
+    return requirementMissing(`losetup -f cannot attach a loop device here (no loop driver or no free device): ${(err as Error).message.split('\n')[0]}`);
+  }
   const base: SpawnOptions = { rootfs: rootDir, env: { PATH: '/bin' }, reject: false };
   const run = async (script: string, o: SpawnOptions = {}) => {
     // The rootfs's /tmp (on disk: a tmpfs would be nodev) keeps nodes between runs.
