@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/probe.cc",
+        "native/bpf.cc",
         "native/errors.cc",
         "native/psi.cc",
         "native/spawn/plan.cc",

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { capabilityNames, CAPABILITY_NAMES } from '../lib/caps/names';
+import { attachDevicePolicy, DEFAULT_DEVICE_RULES } from '../lib/cgroup/devices/index';
 import { Cgroup, spawn, type Limits, type SpawnOptions } from '../lib/index';
 import { busyboxMissing, makeBusyboxRootfs } from '../support/rootfs';
 import { cgroupLayout, describeHost, v2Mount, which, type HostDescription, type Where } from './env';
@@ -147,7 +148,7 @@ const firstOf = (...reasons: Array<() => string | null>) => {
 
 const ENV = { PATH: '/bin' };
 
-export type Step = 'ns' | 'rootfs' | 'cgroup' | 'limits' | 'full';
+export type Step = 'ns' | 'rootfs' | 'devices' | 'cgroup' | 'limits' | 'full';
 
 export interface StepEnv {
   rootfs: string;
@@ -163,31 +164,33 @@ export interface StepEnv {
 export const securityOff = (allCaps: string[]): SpawnOptions => ({ seccomp: false, capAdd: allCaps, noNewPrivileges: false, maskedPaths: [], readonlyPaths: [] });
 
 /**
- * Bulkhead's options for each step. Each adds one thing to the one before:
- * `ns` namespaces without a mount namespace, security off; `rootfs` + the mount
- * namespace, /proc, /dev, /sys and pivot_root; `cgroup` + a group of its own
- * (`limits: {}`: created, CLONE_INTO_CGROUP, counters read and removed after the
- * exit); `limits` + memory, cpu and pids limits in it; `full` the same with
- * spawn()'s security defaults left on. Pure.
+ * Bulkhead's options for each step. Every container has a group of its own (made,
+ * CLONE_INTO_CGROUP, removed after the exit) wherever a v2 hierarchy is mounted;
+ * each step adds one thing to the one before: `ns` namespaces without a mount
+ * namespace, security off, no device program (devices: 'unrestricted'); `rootfs` +
+ * the mount namespace, /proc, /dev, /sys and pivot_root; `devices` + the device
+ * program attached to the group (the default allow list); `cgroup` + the group's
+ * counters read after the exit (`limits: {}`); `limits` + memory, cpu and pids
+ * limits in it; `full` the same with spawn()'s security defaults left on (where
+ * limits cannot be set, the group with its device program and no limits). Pure.
  */
 export function bulkheadOptions(step: Step, e: StepEnv): SpawnOptions {
-  const common: SpawnOptions = { env: ENV, stdio: 'ignore', buffer: false };
-  if (step === 'ns') return { ...common, ...securityOff(e.allCaps), namespaces: { mount: false } };
+  const common: SpawnOptions = { env: ENV, stdio: 'ignore', buffer: false, ...(e.parent ? { cgroup: e.parent } : {}) };
+  const unrestricted: SpawnOptions = { devices: 'unrestricted' };
+  if (step === 'ns') return { ...common, ...securityOff(e.allCaps), ...unrestricted, namespaces: { mount: false } };
   const withRoot: SpawnOptions = { ...common, rootfs: e.rootfs };
-  // Where limits cannot be set (a hybrid host) the full defaults take no group at all:
-  // spawn() makes none unless asked, and crun, measured beside it, makes none there either.
-  if (step === 'full') return e.limits ? { ...withRoot, cgroup: e.parent, limits: BENCH_LIMITS } : withRoot;
+  if (step === 'full') return e.limits ? { ...withRoot, limits: BENCH_LIMITS } : withRoot;
   const bare = { ...withRoot, ...securityOff(e.allCaps) };
-  if (step === 'rootfs') return bare;
-  return { ...bare, cgroup: e.parent, limits: step === 'limits' ? BENCH_LIMITS : {} };
+  if (step === 'rootfs') return { ...bare, ...unrestricted };
+  if (step === 'devices') return bare;
+  return { ...bare, limits: step === 'limits' ? BENCH_LIMITS : {} };
 }
 
 /** The step's options in this run's context (creates the run's parent group when a step needs one). */
 function optionsFor(step: Step, ctx: SpawnContext): SpawnOptions {
-  const needsGroup = step === 'cgroup' || step === 'limits' || (step === 'full' && ctx.limitsUnavailable() === null);
   return bulkheadOptions(step, {
     rootfs: ctx.rootfs as string,
-    parent: needsGroup ? ctx.cgroupParent() : '',
+    parent: ctx.v2 ? ctx.cgroupParent() : '',
     allCaps: ctx.allCaps,
     limits: step === 'limits' || (step === 'full' && ctx.limitsUnavailable() === null),
   });
@@ -207,7 +210,7 @@ export function describeOptions(o: SpawnOptions, program = TRUE): string {
 }
 
 const describeStep = (step: Step, ctx: SpawnContext) =>
-  describeOptions(bulkheadOptions(step, { rootfs: 'ROOTFS', parent: 'PARENT', allCaps: ctx.allCaps, limits: step === 'limits' || (step === 'full' && ctx.limitsUnavailable() === null) }));
+  describeOptions(bulkheadOptions(step, { rootfs: 'ROOTFS', parent: ctx.v2 ? 'PARENT' : '', allCaps: ctx.allCaps, limits: step === 'limits' || (step === 'full' && ctx.limitsUnavailable() === null) }));
 
 /** What the process saw inside: seccomp mode, no_new_privs, effective capabilities, and its group's limits. */
 export function parseInside(text: string): { seccomp: string; noNewPrivs: string; capEff: string; limits: Record<string, string> } {
@@ -229,7 +232,7 @@ async function checkInside(step: Step, opts: SpawnOptions): Promise<string> {
   const i = parseInside(String(r.stdout));
   const caps = i.capEff === '00000000a80425fb' ? `CapEff ${i.capEff} (Docker's 14)` : `CapEff ${i.capEff}`;
   const lim = Object.entries(i.limits).map(([k, v]) => `${k} ${v}`).join(', ');
-  return `checked inside: seccomp mode ${i.seccomp}, no_new_privs ${i.noNewPrivs}, ${caps}${lim ? `; ${lim}` : step === 'ns' || step === 'rootfs' ? '' : '; no limit files (no controllers)'}`;
+  return `checked inside: seccomp mode ${i.seccomp}, no_new_privs ${i.noNewPrivs}, ${caps}${lim ? `; ${lim}` : step === 'ns' || step === 'rootfs' || step === 'devices' ? '' : '; no limit files (no controllers)'}`;
 }
 
 /** Why crun/runc cannot run on this cgroup layout, or null. */
@@ -337,7 +340,40 @@ const limitsText = () =>
   `memory.max ${BENCH_LIMITS.memory?.max}, cpu.max ${BENCH_LIMITS.cpu?.max} CPU, pids.max ${BENCH_LIMITS.pids?.max}`;
 
 /** The full-defaults label's suffix where the limits cannot be set. */
-const fullSuffix = (ctx: SpawnContext) => (ctx.limitsUnavailable() ? ' (no cgroup)' : '');
+const fullSuffix = (ctx: SpawnContext) => (ctx.limitsUnavailable() ? ' (no limits)' : '');
+
+/**
+ * A row that is not a spawn: the group's own cost, made and removed alone in a loop
+ * (mkdir, open, then with `attach` the device program's BPF_PROG_ATTACH, close,
+ * rmdir), to set beside the spawn rows' differences.
+ */
+function groupAloneCase(id: string, label: string, attach: boolean): SpawnCase {
+  return {
+    id,
+    label,
+    group: 'bulkhead',
+    concurrency: 1,
+    command: () => `Cgroup.create(name, undefined, { parent: PARENT }); open(2) the directory${attach ? '; bpf(BPF_PROG_ATTACH) of the default device program' : ''}; close(2); rmdir(2)`,
+    note: () => `not a spawn: what ${attach ? 'a group with its device program' : 'a group'} costs on its own (no process in it)`,
+    skip: (ctx) => needV2(ctx),
+    async prepare(ctx) {
+      const parent = ctx.cgroupParent();
+      let i = 0;
+      return {
+        op: async () => {
+          const g = Cgroup.create(`alone-${process.pid}-${++i}`, undefined, { parent });
+          const fd = fs.openSync(g.path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+          try {
+            if (attach) attachDevicePolicy(fd, g.path, DEFAULT_DEVICE_RULES);
+          } finally {
+            fs.closeSync(fd);
+            await g.destroy();
+          }
+        },
+      };
+    },
+  };
+}
 
 function bulkheadCase(
   step: Step,
@@ -383,7 +419,7 @@ function throughputCases(concurrency: number): SpawnCase[] {
       labelFor: (ctx) => `Bulkhead full defaults${fullSuffix(ctx)}, ${concurrency} at a time`,
       command: (ctx) => `${describeStep('full', ctx)}, ${concurrency} in flight`,
       skip: (ctx) => firstOf(() => needRootfs(ctx), () => needV2(ctx)),
-      note: (ctx) => `the full-defaults row's options${ctx.limitsUnavailable() ? ' (no cgroup: this host\'s v2 hierarchy cannot take limits)' : ''}`,
+      note: (ctx) => `the full-defaults row's options${ctx.limitsUnavailable() ? ' (no limits: this host\'s v2 hierarchy cannot take them)' : ''}`,
       async prepare(ctx) {
         return { op: bulkheadOp(optionsFor('full', ctx)) };
       },
@@ -412,15 +448,21 @@ export const SPAWN_CASES: SpawnCase[] = [
   ),
   runtimeCase('crun', 'crun'),
   runtimeCase('runc', 'runc'),
+  groupAloneCase('cgroup-alone', 'a group alone (no spawn)', false),
+  groupAloneCase('devices-alone', 'a group + device program alone (no spawn)', true),
   bulkheadCase('ns', 'bulkhead-ns', 'Bulkhead: namespaces only', {
-    note: () => "new pid, uts, ipc, net and cgroup namespaces; no mount namespace, so no mounts; security off (every capability this process has, no seccomp filter, no no_new_privs); the host's /bin/true",
+    note: () => "new pid, uts, ipc, net and cgroup namespaces in a group of their own with no device program (devices: 'unrestricted'); no mount namespace, so no mounts; security off (every capability this process has, no seccomp filter, no no_new_privs); the host's /bin/true",
   }),
   bulkheadCase('rootfs', 'bulkhead-rootfs', 'Bulkhead: + rootfs, pivot_root', {
-    note: () => "+ the mount namespace: /proc, /dev (tmpfs, 6 device binds, devpts, shm, mqueue), /sys, pivot_root into the busybox rootfs; security off, nothing masked or read-only",
+    note: () => "+ the mount namespace: /proc, /dev (tmpfs, 6 device nodes, devpts, shm, mqueue), /sys, pivot_root into the busybox rootfs; still no device program; security off, nothing masked or read-only",
     skip: needRootfs,
   }),
-  bulkheadCase('cgroup', 'bulkhead-cgroup', 'Bulkhead: + cgroup', {
-    note: (ctx) => `+ a group per spawn under ${ctx.v2 ?? 'the v2 hierarchy'} (limits: {}): created, CLONE_INTO_CGROUP, counters read and the group removed after the exit; security off`,
+  bulkheadCase('devices', 'bulkhead-devices', 'Bulkhead: + device program', {
+    note: () => "+ the default device allow list: its eBPF program (loaded once) attached to the container's group with one BPF_PROG_ATTACH before the clone; security off",
+    skip: (ctx) => firstOf(() => needRootfs(ctx), () => needV2(ctx)),
+  }),
+  bulkheadCase('cgroup', 'bulkhead-cgroup', 'Bulkhead: + group counters', {
+    note: (ctx) => `+ limits: {} on the group under ${ctx.v2 ?? 'the v2 hierarchy'}: its counters (cpu, memory and pids peaks, io) read after the exit; security off`,
     skip: (ctx) => firstOf(() => needRootfs(ctx), () => needV2(ctx)),
   }),
   bulkheadCase('limits', 'bulkhead-limits', 'Bulkhead: + cgroup limits', {
@@ -440,7 +482,7 @@ export const SPAWN_CASES: SpawnCase[] = [
     labelFor: (ctx) => `Bulkhead: + full secure defaults${fullSuffix(ctx)}`,
     note: (ctx) =>
       `spawn()'s defaults left on: Docker's 14 capabilities, no_new_privs, the default seccomp profile, masked and read-only paths; rootfs; ${
-        ctx.limitsUnavailable() ? `no cgroup: this host's v2 hierarchy cannot take limits (the + cgroup limits row says why), spawn() makes a group only when asked, and crun makes none here either` : `a group per spawn with ${limitsText()}`
+        ctx.limitsUnavailable() ? `a group of its own with the device program and no limits: this host's v2 hierarchy cannot take them (the + cgroup limits row says why); crun makes no group here` : `a group per spawn with the device program and ${limitsText()}`
       }`,
     skip: (ctx) => firstOf(() => (FULL_DEFAULTS.implemented ? null : 'secure defaults are not implemented'), () => needRootfs(ctx)),
   }),

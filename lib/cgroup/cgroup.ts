@@ -208,8 +208,15 @@ export class Cgroup {
     const killFile = path.join(this.path, 'cgroup.kill');
     if (method === 'cgroup.kill' || (method === 'auto' && fs.existsSync(killFile))) {
       // cgroup.kill kills the whole subtree at once, racing no fork (Linux 5.14).
-      writeCg(killFile, '1');
-      await waitForEvents(this.path, (e) => e.populated === 0, { what: 'populated 0', ...opts });
+      // The group may go under us (a spawn's exit path removes it once its program
+      // exits): a group that is gone holds no process, which is what kill() promises.
+      try {
+        writeCg(killFile, '1');
+      } catch (err) {
+        if ((err as CgroupError).code === 'ENOENT' && !fs.existsSync(this.path)) return;
+        throw err;
+      }
+      await waitForEvents(this.path, (e) => e.populated === 0, { what: 'populated 0', ifRemoved: 'resolve', ...opts });
       return;
     }
     await this.killBySignal(opts.timeoutMs ?? DEFAULT_WAIT_MS);
@@ -229,7 +236,7 @@ export class Cgroup {
       }
       const left = deadline - Date.now();
       try {
-        await waitForEvents(this.path, (e) => e.populated === 0, { what: 'populated 0', timeoutMs: Math.max(1, Math.min(100, left)) });
+        await waitForEvents(this.path, (e) => e.populated === 0, { what: 'populated 0', ifRemoved: 'resolve', timeoutMs: Math.max(1, Math.min(100, left)) });
         return;
       } catch (err) {
         if ((err as CgroupError).code !== 'ETIMEDOUT' || left <= 100) throw err;

@@ -29,16 +29,18 @@ function watchFile(file: string, persistent: boolean): fs.FSWatcher {
 export function waitForEvents(
   dir: string,
   test: (events: Record<string, number>) => boolean,
-  opts: { what: string; timeoutMs?: number },
+  opts: { what: string; timeoutMs?: number; ifRemoved?: 'resolve' | 'reject' },
 ): Promise<void> {
   const file = path.join(dir, 'cgroup.events');
   const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
   return new Promise<void>((resolve, reject) => {
     let watcher: fs.FSWatcher;
+    let parent: fs.FSWatcher | undefined;
     try {
       watcher = watchFile(file, true);
     } catch (err) {
-      reject(err);
+      if ((err as CgroupError).code === 'ENOENT' && opts.ifRemoved === 'resolve') resolve();
+      else reject(err);
       return;
     }
     let last = '';
@@ -48,15 +50,22 @@ export function waitForEvents(
       settled = true;
       clearTimeout(timer);
       watcher.close();
+      parent?.close();
       if (err) reject(err);
       else resolve();
     };
+    // A removed group is empty for good; what it means for the wait is the caller's call.
+    const removed = () =>
+      opts.ifRemoved === 'resolve'
+        ? finish()
+        : finish(new CgroupError(`cgroup: ${dir} was removed while waiting for ${opts.what}`, { code: 'ENOENT', op: 'read', path: file }));
     const check = () => {
       try {
         last = readCg(file);
         if (test(parseFlat(last))) finish();
       } catch (err) {
-        finish(err);
+        if ((err as CgroupError).code === 'ENOENT') removed();
+        else finish(err);
       }
     };
     // A deadline, not a poll: it only turns a wait that never ends into an error.
@@ -66,6 +75,18 @@ export function waitForEvents(
     }, timeoutMs);
     watcher.on('change', check);
     watcher.on('error', (err) => finish(err));
+    // kernfs sends nothing on cgroup.events when its group is removed (rmdir by the
+    // exit path of a spawn, say): only the parent directory hears of it, through the VFS.
+    try {
+      parent = watchFile(path.dirname(dir), true);
+      parent.on('change', (_type, name) => {
+        if (String(name) === path.basename(dir) && !fs.existsSync(dir)) removed();
+      });
+      parent.on('error', () => undefined);
+    } catch (err) {
+      finish(err);
+      return;
+    }
     check();
   });
 }

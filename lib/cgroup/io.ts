@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BulkheadError } from '../errors';
 
-export type CgroupOp = 'read' | 'write' | 'mkdir' | 'rmdir' | 'open';
+export type CgroupOp = 'read' | 'write' | 'mkdir' | 'rmdir' | 'open' | 'bpf';
 
 export interface CgroupErrorFields {
   /** errno code (EINVAL, EBUSY, ...), or ETIMEDOUT for a wait that ran out. */

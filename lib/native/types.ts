@@ -105,6 +105,10 @@ export interface NativeBinding {
   setWindowSize(fd: number, rows: number, cols: number): void;
   /** The child's steps by their wire number (native/spawn/plan.h BULKHEAD_CHILD_STEPS). */
   childSteps: readonly string[];
+  bpfProgLoad(options: { type: number; insns: Buffer; license: string }): number;
+  bpfProgAttach(cgroupFd: number, progFd: number, attachType: number, flags: number): void;
+  bpfProgDetach(cgroupFd: number, progFd: number, attachType: number): void;
+  bpfProgQuery(cgroupFd: number, attachType: number): { attachFlags: number; progIds: number[] };
   PressureTrigger: new (path: string, trigger: string, onEvent: (what: 'pressure' | 'closed') => void) => PressureTrigger;
   ProcessWatch: new (
     pidfd: number,

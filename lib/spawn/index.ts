@@ -1,6 +1,7 @@
 // spawn(): a program in fresh namespaces, pivot_root'ed into a root filesystem,
 // started by the addon with one clone3 and watched through its pidfd.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { BulkheadError, IsolationError, optionRangeError } from '../errors';
 import { initBinary, native } from '../native/load';
 import { CAPABILITY_NAMES, capabilityNames } from '../caps/names';
@@ -12,9 +13,13 @@ import { DEFAULT_FORCE_KILL_MS, stdioEntries, validateSpawn, type SpawnOptions }
 import { computePlan, NULL_STDIO } from './plan';
 import { Subprocess, type ExitInfo, type RunOptions } from './subprocess';
 import { Cgroup } from '../cgroup/cgroup';
+import { discoverCgroupCached } from '../cgroup/discover';
+import { attachDevicePolicy, DEFAULT_DEVICE_RULES, normalizeAccess, splitDev, type DeviceRule } from '../cgroup/devices/index';
+import { groupName, reclaimOnce } from '../cgroup/reclaim';
+import type { DeviceNode } from './plan';
 
 export { ExitError, Subprocess, type CgroupUsage, type SpawnResult } from './subprocess';
-export type { Encoding, IdMapping, Mount, Namespaces, SpawnOptions, StdioOption } from './options';
+export type { DeviceMapping, Encoding, IdMapping, Mount, Namespaces, SpawnOptions, StdioOption } from './options';
 export { childSteps } from './steps';
 
 const isFile = (p: string): boolean => {
@@ -115,7 +120,36 @@ function runOptions(o: SpawnOptions): RunOptions {
   };
 }
 
-let groupSeq = 0;
+/**
+ * The host nodes of spawn's `devices`, resolved by stat(2) (symlinks followed), and
+ * the device rules: Docker's defaults plus one per node. An IsolationError (step
+ * 'devices') for a path that is missing or not a device node.
+ */
+function resolveDevices(o: SpawnOptions): { nodes: DeviceNode[]; rules: readonly DeviceRule[] | null } | IsolationError {
+  if (o.devices === 'unrestricted') return { nodes: [], rules: null };
+  if (o.devices === undefined || o.devices.length === 0) return { nodes: [], rules: DEFAULT_DEVICE_RULES };
+  const nodes: DeviceNode[] = [];
+  const rules = [...DEFAULT_DEVICE_RULES];
+  for (const d of o.devices) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(d.path);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      return new IsolationError(`${e.code}: device ${d.path} cannot be used (${e.message})`, { code: e.code ?? 'ENOENT', errno: e.errno, syscall: 'stat', step: 'devices', path: d.path });
+    }
+    if (!st.isBlockDevice() && !st.isCharacterDevice()) {
+      return new IsolationError(`ENODEV: device ${d.path} is not a block or character device node`, { code: 'ENODEV', syscall: 'stat', step: 'devices', path: d.path });
+    }
+    const type = st.isBlockDevice() ? 'b' : 'c';
+    nodes.push({ source: d.path, target: containerDevicePath(d.containerPath ?? d.path), type, rdev: st.rdev, mode: st.mode & 0o7777 });
+    rules.push({ type, ...splitDev(st.rdev), access: normalizeAccess(d.permissions ?? 'rwm') as string });
+  }
+  return { nodes, rules };
+}
+
+/** A containerPath, normalized as mounts' targets are (validated already). */
+const containerDevicePath = (p: string): string => path.posix.normalize(p).replace(/\/$/, '');
 
 /** A handle whose promise rejects with why the process never started (a reason, or a promise of one). */
 function failed<Out extends string | Buffer>(command: string, err: unknown): Subprocess<Out> {
@@ -185,6 +219,8 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     // A missing bulkhead-init is this installation's failure, reported through the promise.
     return failed(command, err);
   }
+  const devices = resolveDevices(o);
+  if (devices instanceof IsolationError) return failed(command, devices);
   const plan = computePlan({
     command,
     args,
@@ -198,6 +234,7 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     capAvailable: bounding(),
     initBinary: init,
     procGlobals: ns.mount && o.readonlyPaths?.includes(PROC_GLOBALS) ? procGlobals() : undefined,
+    devices: devices.nodes,
     // compileCached inside keeps one program per profile and capability set.
     seccomp: (caps) => seccompProgram((o.seccomp ?? true) as Parameters<typeof seccompProgram>[0], caps) ?? undefined,
   });
@@ -207,16 +244,29 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     return failed(command, new BulkheadError(`Command was canceled before it started: ${[command, ...args].join(' ')}`, { code: 'ERR_BULKHEAD_CANCELED', cause: o.signal.reason }));
   }
 
+  // Every container gets a group of its own (under `cgroup` when given): its cgroup
+  // namespace is rooted there, and the device program is attached to it before the
+  // program runs. Only with no v2 hierarchy at all, no limits and no device list
+  // (devices: 'unrestricted') is there nothing to make; with a device list that
+  // cannot be enforced the spawn fails closed.
   let group: Cgroup | undefined;
-  if (o.limits !== undefined) {
+  if (o.limits === undefined && devices.rules !== null && discoverCgroupCached().mountpoint === null) {
+    return failed(command, new IsolationError("ENOTSUP: no cgroup v2 hierarchy is mounted, so the device allow list cannot be enforced; pass devices: 'unrestricted' to run without one", { code: 'ENOTSUP', syscall: 'open', step: 'devices', path: '/proc/self/mountinfo' }));
+  }
+  if (o.limits !== undefined || devices.rules !== null || discoverCgroupCached().mountpoint !== null) {
     try {
-      group = Cgroup.create(`bulkhead-${process.pid}-${++groupSeq}`, o.limits, o.cgroup !== undefined ? { parent: o.cgroup } : {});
+      group = Cgroup.create(groupName(), o.limits, o.cgroup !== undefined ? { parent: o.cgroup } : {});
     } catch (err) {
       if (err instanceof TypeError || err instanceof RangeError) throw err;
+      if (o.cgroup !== undefined && (err as NodeJS.ErrnoException).code === 'ENOENT' && (err as { op?: string }).op === 'open') {
+        return failed(command, new IsolationError(`ENOENT: cgroup ${o.cgroup} does not exist`, { code: 'ENOENT', syscall: 'open', step: 'cgroup', path: o.cgroup }));
+      }
       return failed(command, err);
     }
+    // Groups of a Node process that died before removing them, once per parent and process.
+    reclaimOnce(path.dirname(group.path));
   }
-  const cgroupDir = group ? group.path : o.cgroup;
+  const cgroupDir = group?.path;
 
   const stdio = stdioEntries(o.stdio);
   const toClose: number[] = [];
@@ -239,12 +289,11 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
       }
     });
     if (cgroupDir !== undefined) {
-      if (o.legacyClone) {
-        plan.cgroupProcs = `${cgroupDir}/cgroup.procs`;
-      } else {
-        cgroupFd = fs.openSync(cgroupDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-        plan.cgroupFd = cgroupFd;
-      }
+      cgroupFd = fs.openSync(cgroupDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      // Attached before the clone: the program is in force from the child's first step.
+      if (devices.rules !== null) attachDevicePolicy(cgroupFd, cgroupDir, devices.rules);
+      if (o.legacyClone) plan.cgroupProcs = `${cgroupDir}/cgroup.procs`;
+      else plan.cgroupFd = cgroupFd;
     }
     const { pid, pidfd, ptyMaster } = native().spawn({ ...plan, stdio: childFds.slice(0, 3) as [number, number, number], fds: childFds.slice(3) });
     let resolveExit!: (e: ExitInfo | Promise<ExitInfo>) => void;
@@ -252,8 +301,9 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     const watch = new (native().ProcessWatch)(pidfd, pid, (exitCode, signal, rusage) => {
       const e: ExitInfo = { exitCode, signal: signal as NodeJS.Signals | null, rusage };
       if (!group) return resolveExit(e);
-      // The counters first, then the group goes: kill what is left, wait until empty, rmdir.
       const g = group;
+      if (o.limits === undefined) return resolveExit(g.destroy().then(() => e));
+      // The counters first, then the group goes: kill what is left, wait until empty, rmdir.
       let counted = {};
       try {
         const { oomKills, ...usage } = g.usage();
@@ -277,7 +327,9 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
       ? err
       : e.code === 'ENOENT' && e.syscall === 'open' && cgroupDir
         ? new IsolationError(`ENOENT: cgroup ${cgroupDir} does not exist`, { code: 'ENOENT', syscall: 'open', step: 'cgroup', path: cgroupDir })
-        : isolationError(e, plan);
+        : e.name === 'DeviceProgramError'
+          ? err
+          : isolationError(e, plan);
     if (group) {
       // Nothing ran in the group: it goes at once, so a failed spawn leaves none behind.
       const gone = group.destroy();

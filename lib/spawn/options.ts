@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { toBytes } from '../util/size';
 import { planLimits, type Limits } from '../cgroup/controllers';
 import { describe, optionRangeError, optionTypeError } from '../errors';
+import { normalizeAccess } from '../cgroup/devices/rules';
 import { seccompProfileFor } from '../seccomp/index';
 import { RLIMITS, resolveRlimits } from '../security/rlimits';
 import { suggest } from '../util/suggest';
@@ -38,6 +39,15 @@ export type StdioOption = 'pipe' | 'inherit' | 'ignore' | number;
 
 /** How piped output is returned: a string in this encoding, or 'buffer' for the bytes as they came. */
 export type Encoding = BufferEncoding | 'buffer';
+/** A host device node made in the container and allowed in its device program (docker run --device). */
+export interface DeviceMapping {
+  /** The host's node, e.g. /dev/loop7 (symlinks followed, as Docker does). */
+  path: string;
+  /** Where the node appears in the container (default: path); its directory must exist there. */
+  containerPath?: string;
+  /** What the container may do with it: some of r, w, m (default 'rwm'). */
+  permissions?: string;
+}
 
 export interface SpawnOptions {
   /** Root filesystem to pivot_root into; omitted: the host's filesystem, read-only, with private /proc, /dev, /tmp, /run. */
@@ -55,14 +65,22 @@ export interface SpawnOptions {
   mounts?: Mount[];
   /** As child_process: fds 0, 1, 2 and more (3, 4, ... in the child; an extra 'pipe' is one the child writes). */
   stdio?: StdioOption | StdioOption[];
-  /** A cgroup v2 directory the process starts in (CLONE_INTO_CGROUP); with limits, the parent of its own group. */
+  /** A cgroup v2 directory under which the container's own group is made (default: this process's group). */
   cgroup?: string;
   /**
-   * cgroup v2 limits: the process gets a group of its own (under `cgroup`, or this
-   * process's group), starts inside it and the group is removed after the exit; the
-   * result then carries `usage` and `oomKilled`. `{}` gives a group with no limits.
+   * cgroup v2 limits, written to the container's own group (every container has one,
+   * under `cgroup` or this process's group; it starts inside it and the group is
+   * removed after the exit); the result then carries `usage` and `oomKilled`.
    */
   limits?: Limits;
+  /**
+   * The device allow list: every container gets a group of its own with a device
+   * program that allows mknod of any node but read and write only of Docker's
+   * defaults (null, zero, full, random, urandom, tty, console, ptmx, pts, tun) and
+   * these devices. 'unrestricted' attaches no program (docker run --privileged's
+   * device side).
+   */
+  devices?: DeviceMapping[] | 'unrestricted';
   /** Collect piped stdout/stderr into the result (default true); false settles at the exit. */
   buffer?: boolean;
   /** Most output kept per stream, in characters (bytes with encoding 'buffer'); more kills the program (default 100_000_000). */
@@ -133,7 +151,7 @@ export const KEYS: Array<keyof SpawnOptions> = [
   'rootfs', 'namespaces', 'hostname', 'env', 'cwd', 'uid', 'gid', 'groups', 'uidMappings', 'gidMappings',
   'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop',
   'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
-  'maxBuffer', 'encoding', 'input', 'all', 'timeout', 'killSignal', 'forceKillAfterDelay', 'signal',
+  'maxBuffer', 'encoding', 'input', 'all', 'timeout', 'killSignal', 'forceKillAfterDelay', 'signal', 'devices',
 ];
 
 function typeError(option: string, want: string, got: unknown): never {
@@ -372,6 +390,18 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
     } catch (err) {
       throw err instanceof TypeError || err instanceof RangeError ? renamed('limits', err) : err;
     }
+  }
+  if (o.devices !== undefined && o.devices !== 'unrestricted') {
+    if (!Array.isArray(o.devices)) typeError('devices', 'an array of { path, containerPath?, permissions? } or "unrestricted"', o.devices);
+    o.devices.forEach((d, i) => {
+      const n = `devices[${i}]`;
+      if (!isObj(d)) typeError(n, 'an object { path, containerPath?, permissions? }', d);
+      for (const k of Object.keys(d)) if (k !== 'path' && k !== 'containerPath' && k !== 'permissions') throw new TypeError(`spawn: unknown option "${n}.${k}"`);
+      absolute(`${n}.path`, d.path);
+      if (d.containerPath !== undefined) containedTarget(`${n}.containerPath`, d.containerPath);
+      if (d.permissions !== undefined && normalizeAccess(d.permissions) === null) rangeError(`${n}.permissions`, 'must be some of "r", "w", "m" (like "rwm")', d.permissions);
+    });
+    if (o.devices.length > 0 && !ns.mount) rangeError('devices', 'needs namespaces.mount (the nodes are made in the container\'s /dev)', o.devices);
   }
   if (o.init && !ns.mount) rangeError('init', 'needs namespaces.mount (the init is bound into the container)', o.init);
   validateRun(o);

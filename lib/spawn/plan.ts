@@ -29,6 +29,20 @@ export const DEVICES: Array<[string, number, number]> = [
 ];
 
 const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+
+/** A host device node to make in the container (spawn's `devices`), resolved by stat. */
+export interface DeviceNode {
+  /** The host's node. */
+  source: string;
+  /** Its path in the container. */
+  target: string;
+  type: 'b' | 'c';
+  /** st_rdev, already in makedev(3)'s encoding. */
+  rdev: number;
+  /** Permission bits of the host's node. */
+  mode: number;
+}
 /** makedev(3) for the small numbers above: major in bits 8-19, minor in 0-7. */
 const makedev = (major: number, minor: number) => (major << 8) | minor;
 
@@ -90,7 +104,7 @@ function inRoot(root: string, op: FsOp): FsOp {
 }
 
 /** The filesystem steps: private propagation, the root, /proc, /dev, /sys, the user's mounts, then masks. */
-export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) => boolean, kind: PathKind = () => 'missing', initBinary?: string, proc?: ProcGlobals): { ops: FsOp[]; root: string } {
+export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) => boolean, kind: PathKind = () => 'missing', initBinary?: string, proc?: ProcGlobals, devices: readonly DeviceNode[] = []): { ops: FsOp[]; root: string } {
   const ops: FsOp[] = [];
   // Mount events must not propagate back to the host (mount_namespaces(7)).
   ops.push({ op: 'mount', target: '/', flags: F.MS_REC | F.MS_PRIVATE });
@@ -143,6 +157,14 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
       add({ op: 'setattr', target: `/dev/${d}`, attrSet: F.MOUNT_ATTR_RDONLY | F.MOUNT_ATTR_NOSUID | F.MOUNT_ATTR_NOEXEC });
     } else {
       add({ op: 'mknod', target: `/dev/${d}`, mode: S_IFCHR | 0o666, dev: makedev(major, minor) });
+    }
+  }
+  for (const d of devices) {
+    if (ns.user) {
+      add({ op: 'touch', target: d.target, mode: d.mode });
+      add({ op: 'mount', source: d.source, target: d.target, flags: F.MS_BIND });
+    } else {
+      add({ op: 'mknod', target: d.target, mode: (d.type === 'b' ? S_IFBLK : S_IFCHR) | d.mode, dev: d.rdev });
     }
   }
   add({ op: 'mkdir', target: '/dev/pts', mode: 0o755 });
@@ -229,6 +251,8 @@ export interface PlanInput {
   initBinary?: string;
   /** The global entries of /proc, for PROC_GLOBALS in readonlyPaths. */
   procGlobals?: ProcGlobals;
+  /** Host device nodes to make in the container. */
+  devices?: readonly DeviceNode[];
   /** The compiled seccomp program for this plan's capabilities, if any. */
   seccomp?: (caps: string[]) => Buffer | undefined;
 }
@@ -269,7 +293,7 @@ export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
   const program = o.seccomp === false ? undefined : input.seccomp?.(caps);
   if (program) plan.seccomp = program;
   if (ns.mount) {
-    const { ops, root } = fsOps(o, ns, input.isFile, input.pathKind, init ? input.initBinary : undefined, input.procGlobals);
+    const { ops, root } = fsOps(o, ns, input.isFile, input.pathKind, init ? input.initBinary : undefined, input.procGlobals, input.devices);
     plan.ops = ops;
     plan.rootfs = root;
   }

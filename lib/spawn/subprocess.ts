@@ -152,7 +152,7 @@ class Sink {
 }
 
 export class Subprocess<Out extends string | Buffer = string> extends EventEmitter implements PromiseLike<SpawnResult<Out>> {
-  /** With limits: the process's own group, live (stats(), watch(), freeze()); removed after the exit. */
+  /** The container's own group (every container has one where a v2 hierarchy is mounted), live (stats(), watch(), freeze(), kill()); removed after the exit. */
   cgroup: Cgroup | null = null;
   /** With tty: the pty master, one duplex stream for the terminal's input and output. */
   readonly pty: net.Socket | null = null;

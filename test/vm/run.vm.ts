@@ -98,6 +98,6 @@ t.test('limits from inside a group that holds processes (a login session) go und
   const script = `const { spawn } = require(${JSON.stringify(lib)});
     spawn('cat', ['/proc/self/cgroup'], { limits: { memory: { max: '64m' } }, namespaces: { cgroup: false } }).then((r) => console.log(r.stdout.trim()), (e) => { console.log('error', e.message); });`;
   const r = spawnSync('sh', ['-c', `echo $$ > ${session}/cgroup.procs && exec ${process.execPath} -e "$0"`, script], { encoding: 'utf8' });
-  t.match(r.stdout, /^0::\/bulkhead\/bulkhead-\d+-1\n$/, r.stderr || 'the group went under /sys/fs/cgroup/bulkhead');
+  t.match(r.stdout, /^0::\/bulkhead\/bulkhead-\d+-\d+-1\n$/, r.stderr || 'the group went under /sys/fs/cgroup/bulkhead');
   t.same(fs.readdirSync('/sys/fs/cgroup/bulkhead').filter((d) => d.startsWith('bulkhead-')), [], 'and is gone after the exit');
 });

@@ -25,8 +25,10 @@ t.test('spawn into a new v2 group, in a busybox root', async (t) => {
     });
     let out = '';
     await new Promise<void>((r) => p.stdout?.on('data', (d: Buffer) => { out += d; if (out.includes('busybox-rootfs')) r(); }));
-    t.ok(fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim().split('\n').includes(String(p.pid)), `${legacyClone ? 'clone' : 'clone3'}: started in the group`);
-    t.equal(out, `0::/\n1\nvm-box\nbusybox-rootfs\n`, 'its cgroup namespace is rooted at the group; pid 1; hostname; new root');
+    const own = p.cgroup?.path as string;
+    t.equal(path.dirname(own), dir, `${legacyClone ? 'clone' : 'clone3'}: a group of its own under the given one`);
+    t.ok(fs.readFileSync(path.join(own, 'cgroup.procs'), 'utf8').trim().split('\n').includes(String(p.pid)), `${legacyClone ? 'clone' : 'clone3'}: started in it`);
+    t.equal(out, `0::/\n1\nvm-box\nbusybox-rootfs\n`, 'its cgroup namespace is rooted at its group; pid 1; hostname; new root');
     p.kill('SIGKILL');
     const r = await p;
     t.equal(r.signal, 'SIGKILL');

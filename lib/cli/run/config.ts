@@ -138,7 +138,10 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
     } else if (k === 'no-new-privileges') {
       if (v !== undefined && v !== 'true' && v !== 'false') fail('security-opt', 'no-new-privileges takes true or false', s);
       o.noNewPrivileges = v !== 'false';
-    } else fail('security-opt', 'supports seccomp= and no-new-privileges', s);
+    } else if (k === 'devices') {
+      if (v !== 'unrestricted') fail('security-opt', 'devices takes =unrestricted (no device allow list)', s);
+      o.devices = 'unrestricted';
+    } else fail('security-opt', 'supports seccomp=, no-new-privileges and devices=unrestricted', s);
   }
   const rl: NonNullable<SpawnOptions['rlimits']> = {};
   for (const u of list('ulimit')) {
@@ -150,6 +153,31 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
   }
   if (Object.keys(rl).length) o.rlimits = rl;
   if (flags.init) o.init = true;
+  const devices: Array<{ path: string; containerPath?: string; permissions?: string }> = [];
+  for (const d of list('device')) {
+    // docker's parseDevice: HOST, HOST:CONTAINER, HOST:PERMS or HOST:CONTAINER:PERMS.
+    const parts = d.split(':');
+    const perms = (x: string | undefined) => x !== undefined && /^[rwm]{1,3}$/.test(x) && new Set(x).size === x.length;
+    let entry: (typeof devices)[number];
+    if (parts.length === 1) entry = { path: parts[0] };
+    else if (parts.length === 2 && perms(parts[1])) entry = { path: parts[0], permissions: parts[1] };
+    else if (parts.length === 2) entry = { path: parts[0], containerPath: parts[1] };
+    else if (parts.length === 3 && perms(parts[2])) entry = { path: parts[0], containerPath: parts[1], permissions: parts[2] };
+    else return fail('device', 'must be HOST[:CONTAINER][:PERMS] with PERMS some of r, w, m', d);
+    if (!entry.path.startsWith('/') || (entry.containerPath !== undefined && !entry.containerPath.startsWith('/'))) fail('device', 'needs absolute paths', d);
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(entry.path);
+    } catch {
+      fail('device', 'names a device that does not exist', d);
+    }
+    if (!st?.isBlockDevice() && !st?.isCharacterDevice()) fail('device', 'must name a block or character device', d);
+    devices.push(entry);
+  }
+  if (devices.length) {
+    if (o.devices === 'unrestricted') fail('device', 'cannot be combined with --security-opt devices=unrestricted', devices[0].path);
+    o.devices = devices;
+  }
 
   if (str('memory') !== undefined) limits.memory = { max: parseBytes('memory', str('memory') as string) };
   if (str('memory-reservation') !== undefined) limits.memory = { ...limits.memory, low: parseBytes('memory-reservation', str('memory-reservation') as string) };

@@ -144,7 +144,7 @@ function main(rootDir: string) {
   });
 
   const v2 = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((d) => fs.existsSync(path.join(d, 'cgroup.procs')) && !fs.existsSync(path.join(d, 'tasks')));
-  t.test('cgroup: CLONE_INTO_CGROUP, and the clone + cgroup.procs fallback', { skip: v2 ? false : 'no cgroup v2 hierarchy is mounted' }, async (t) => {
+  t.test('cgroup: its own group under `cgroup`, by CLONE_INTO_CGROUP or the clone + cgroup.procs fallback', { skip: v2 ? false : 'no cgroup v2 hierarchy is mounted' }, async (t) => {
     const mount = v2 as string;
     const dir = fs.mkdtempSync(path.join(mount, 'bulkhead-test-'));
     t.teardown(async () => {
@@ -155,9 +155,12 @@ function main(rootDir: string) {
     for (const legacyClone of [false, true]) {
       const p = spawn('/bin/sh', ['-c', 'echo up; sleep 30'], { ...base, cgroup: dir, legacyClone, reject: false });
       await new Promise<void>((r) => p.stdout?.once('data', () => r()));
-      t.ok(fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim().split('\n').includes(String(p.pid)), `${legacyClone ? 'clone' : 'clone3'}: the process is in the group`);
+      const own = /^0::(.*)$/m.exec(fs.readFileSync(`/proc/${p.pid}/cgroup`, 'utf8'))?.[1] ?? '';
+      t.equal(path.dirname(path.join(mount, own)), dir, `${legacyClone ? 'clone' : 'clone3'}: the process is in a group of its own under the given one`);
+      t.ok(fs.readFileSync(path.join(mount, own, 'cgroup.procs'), 'utf8').trim().split('\n').includes(String(p.pid)));
       p.kill('SIGKILL');
       await p;
+      t.notOk(fs.existsSync(path.join(mount, own)), 'its group is removed after the exit');
     }
     await t.rejects(async () => spawn('/bin/true', [], { ...base, cgroup: path.join(mount, 'bulkhead-missing') }), { name: 'IsolationError', code: 'ENOENT' });
   });

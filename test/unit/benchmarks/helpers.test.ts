@@ -115,23 +115,28 @@ t.test('bulkhead steps: each adds one thing to the one before', async (t) => {
   const off = { seccomp: false, capAdd: ['ALL'], noNewPrivileges: false, maskedPaths: [], readonlyPaths: [] };
   const ns = bulkheadOptions('ns', e);
   t.same(ns.namespaces, { mount: false });
-  t.match(ns, off, 'namespaces only: security off');
+  t.match(ns, { ...off, cgroup: '/sys/fs/cgroup/p', devices: 'unrestricted' }, 'namespaces only: security off, a group with no device program');
   t.equal(ns.rootfs, undefined);
   const rootfs = bulkheadOptions('rootfs', e);
-  t.match(rootfs, { ...off, rootfs: '/r' });
+  t.match(rootfs, { ...off, rootfs: '/r', devices: 'unrestricted' });
   t.equal(rootfs.namespaces, undefined, "Docker's default namespaces");
   t.equal(rootfs.limits, undefined);
+  const devices = bulkheadOptions('devices', e);
+  t.match(devices, { ...off, rootfs: '/r', cgroup: '/sys/fs/cgroup/p' });
+  t.equal(devices.devices, undefined, '+ the default device program');
+  t.equal(devices.limits, undefined);
   t.match(bulkheadOptions('cgroup', e), { ...off, rootfs: '/r', cgroup: '/sys/fs/cgroup/p', limits: {} });
-  t.same(bulkheadOptions('cgroup', e).limits, {}, 'a group without limits');
+  t.same(bulkheadOptions('cgroup', e).limits, {}, 'a group without limits, counters read');
+  t.equal(bulkheadOptions('cgroup', e).devices, undefined);
   t.match(bulkheadOptions('limits', e), { ...off, rootfs: '/r', limits: BENCH_LIMITS });
   const full = bulkheadOptions('full', e);
-  for (const k of ['seccomp', 'capAdd', 'capDrop', 'noNewPrivileges', 'maskedPaths', 'readonlyPaths'] as const) t.equal(full[k], undefined, `full: ${k} left to the default`);
+  for (const k of ['seccomp', 'capAdd', 'capDrop', 'noNewPrivileges', 'maskedPaths', 'readonlyPaths', 'devices'] as const) t.equal(full[k], undefined, `full: ${k} left to the default`);
   t.same(full.limits, BENCH_LIMITS);
-  t.same(bulkheadOptions('full', { ...e, limits: false }), bulkheadOptions('full', { ...e, limits: false, parent: 'other' }), 'without controllers: no group at all');
-  t.equal(bulkheadOptions('full', { ...e, limits: false }).limits, undefined);
-  t.equal(bulkheadOptions('full', { ...e, limits: false }).cgroup, undefined);
+  t.equal(bulkheadOptions('full', { ...e, limits: false }).limits, undefined, 'without controllers: no limits');
+  t.equal(bulkheadOptions('full', { ...e, limits: false }).cgroup, '/sys/fs/cgroup/p', 'but its group, under the run\'s parent');
+  t.equal(bulkheadOptions('rootfs', { ...e, parent: '' }).cgroup, undefined, 'no v2 hierarchy: no parent');
   t.same(Object.keys(BENCH_LIMITS).sort(), ['cpu', 'memory', 'pids']);
-  t.match(describeOptions(bulkheadOptions('limits', { ...e, allCaps: ['CHOWN', 'KILL'] })), /"rootfs":"ROOTFS".*"capAdd":"<all 2 this process has>".*"cgroup":"PARENT"/);
+  t.match(describeOptions(bulkheadOptions('limits', { ...e, allCaps: ['CHOWN', 'KILL'] })), /"cgroup":"PARENT".*"rootfs":"ROOTFS".*"capAdd":"<all 2 this process has>"/);
 });
 
 t.test('allCapabilities: ALL when every capability is there, else the ones this process has', async (t) => {

@@ -12,7 +12,7 @@ t.test('unknown subcommand and flag name themselves and the valid ones', async (
   t.equal(a.stderr, 'bulkhead: unknown command "inof"; did you mean "info"? (valid: run, info)\n');
   const b = cli('info', '--jsno');
   t.equal(b.status, 2);
-  t.match(b.stderr, /unknown flag --jsno; did you mean --json\? \(valid: --json, --help\)/);
+  t.match(b.stderr, /unknown flag --jsno; did you mean --json\? \(valid: --json, --cleanup, --help\)/);
   const c = cli('info', 'extra');
   t.equal(c.status, 2);
   t.match(c.stderr, /unexpected argument "extra"/);

@@ -66,7 +66,7 @@ t.test('environment, user, volumes, tmpfs, security options, ulimits', async (t)
   t.same(c.options.namespaces, { net: false });
   t.match(c.options.hostname, /^[0-9a-f]{12}$/);
   t.throws(() => cfg('-u', 'root', '--', 'true'), { message: /--user must be UID or UID:GID \(numeric\), got "root"/ });
-  t.throws(() => cfg('--security-opt', 'apparmor=x', '--', 'true'), { message: /--security-opt supports seccomp= and no-new-privileges/ });
+  t.throws(() => cfg('--security-opt', 'apparmor=x', '--', 'true'), { message: /--security-opt supports seccomp=, no-new-privileges and devices=unrestricted/ });
   t.throws(() => cfg('--ulimit', 'nofile', '--', 'true'), { message: /--ulimit must be NAME=SOFT\[:HARD\]/ });
 });
 
@@ -75,4 +75,19 @@ t.test('exit statuses', async (t) => {
   t.equal(exitStatus({ exitCode: null, signal: 'SIGKILL' }), 137);
   t.equal(exitStatus({ exitCode: null, signal: 'SIGTERM' }), 143);
   t.equal(exitStatus({ exitCode: 0, signal: null, oomKilled: true }), 137);
+});
+
+t.test('--device HOST[:CONTAINER][:PERMS] and --security-opt devices=unrestricted', async (t) => {
+  t.same(cfg('--device', '/dev/null', '--', 'true').options.devices, [{ path: '/dev/null' }]);
+  t.same(cfg('--device', '/dev/null:r', '--', 'true').options.devices, [{ path: '/dev/null', permissions: 'r' }]);
+  t.same(cfg('--device', '/dev/null:/dev/xnull', '--', 'true').options.devices, [{ path: '/dev/null', containerPath: '/dev/xnull' }]);
+  t.same(cfg('--device', '/dev/null:/dev/xnull:rw', '--device', '/dev/zero', '--', 'true').options.devices, [{ path: '/dev/null', containerPath: '/dev/xnull', permissions: 'rw' }, { path: '/dev/zero' }]);
+  t.equal(cfg('--security-opt', 'devices=unrestricted', '--', 'true').options.devices, 'unrestricted');
+  t.equal(cfg('--', 'true').options.devices, undefined, 'the default list unless asked');
+  t.throws(() => cfg('--device', '/dev/null:/x:rwx', '--', 'true'), { message: 'bulkhead run: --device must be HOST[:CONTAINER][:PERMS] with PERMS some of r, w, m, got "/dev/null:/x:rwx"' });
+  t.throws(() => cfg('--device', '/dev/bulkhead-nope', '--', 'true'), { message: /--device names a device that does not exist, got "\/dev\/bulkhead-nope"/ });
+  t.throws(() => cfg('--device', '/etc/passwd', '--', 'true'), { message: /--device must name a block or character device/ });
+  t.throws(() => cfg('--device', 'null', '--', 'true'), { message: /--device needs absolute paths/ });
+  t.throws(() => cfg('--security-opt', 'devices=all', '--', 'true'), { message: /devices takes =unrestricted/ });
+  t.throws(() => cfg('--security-opt', 'devices=unrestricted', '--device', '/dev/null', '--', 'true'), { message: /cannot be combined/ });
 });

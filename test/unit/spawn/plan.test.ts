@@ -1,7 +1,7 @@
 import t from 'tap';
 import * as F from '../../../lib/spawn/flags';
 import { containedTarget, DEFAULT_NAMESPACES, validateSpawn } from '../../../lib/spawn/options';
-import { cloneFlags, computePlan, execCandidates, mapText, SANDBOX_ROOT } from '../../../lib/spawn/plan';
+import { cloneFlags, computePlan, execCandidates, fsOps, mapText, SANDBOX_ROOT } from '../../../lib/spawn/plan';
 
 const input = (options = {}) => ({
   command: 'sh',
@@ -123,4 +123,14 @@ t.test('/proc: read-only by default; PROC_GLOBALS covers the global entries from
   t.ok(g.ops.some((o) => o.target === '/proc/sysrq-trigger' && o.selfBind), 'a path that is no global entry here keeps its own read-only bind');
   const docker = computePlan({ ...input({ rootfs: '/r', readonlyPaths: ['/proc/sys'] }), procGlobals: proc });
   t.notOk(docker.ops.some((o) => o.op === 'bindEntries'), 'an explicit list without it: no cover');
+});
+
+t.test('devices: a node made in the container /dev by mknod (a bind in a user namespace)', async (t) => {
+  const loop = { source: '/dev/loop7', target: '/dev/xvda', type: 'b' as const, rdev: 0x0707, mode: 0o660 };
+  const { ops } = fsOps({ rootfs: '/r' }, { ...DEFAULT_NAMESPACES }, () => false, () => 'missing', undefined, undefined, [loop]);
+  const mk = ops.find((o) => o.target === '/dev/xvda');
+  t.match(mk, { op: 'mknod', root: '/r', parent: '/dev', name: 'xvda', mode: 0o060000 | 0o660, dev: 0x0707 });
+  t.ok(ops.indexOf(mk as (typeof ops)[number]) < ops.findIndex((o) => o.target === '/dev/pts'), 'with the standard nodes, before devpts');
+  const user = fsOps({ rootfs: '/r' }, { ...DEFAULT_NAMESPACES, user: true }, () => false, () => 'missing', undefined, undefined, [loop]).ops.filter((o) => o.target === '/dev/xvda');
+  t.match(user, [{ op: 'touch', mode: 0o660 }, { op: 'mount', source: '/dev/loop7', flags: F.MS_BIND }]);
 });
