@@ -246,7 +246,7 @@ function tmpfsSize(name: string, v: unknown): void {
   if (typeof v !== 'string') typeError(name, 'bytes or a size like "64m"', v);
   // The one size grammar (lib/util/size.ts); null past 2^53-1.
   const bytes = toBytes(v);
-  if (bytes === null) rangeError(name, 'must be bytes or a size like "64m", up to 2^53-1 bytes', v);
+  if (bytes === null) rangeError(name, 'must be bytes or a size like "64m"', v);
   if (bytes < 1) rangeError(name, 'must be at least 1 byte (tmpfs reads size=0 as unlimited)', v);
 }
 
