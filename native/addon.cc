@@ -2,6 +2,7 @@
 // options object. Policy lives in lib/; this file only registers.
 #include <napi.h>
 
+#include "netlink.h"
 #include "probe.h"
 #include "psi.h"
 #include "spawn/spawn.h"
@@ -15,6 +16,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
   exports.Set("spawn", Napi::Function::New(env, Spawn, "spawn"));
   exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize, "setWindowSize"));
+  exports.Set("netlinkOpen", Napi::Function::New(env, NetlinkOpen, "netlinkOpen"));
+  exports.Set("netlinkSend", Napi::Function::New(env, NetlinkSend, "netlinkSend"));
+  exports.Set("netlinkRecv", Napi::Function::New(env, NetlinkRecv, "netlinkRecv"));
+  exports.Set("netnsCreate", Napi::Function::New(env, NetnsCreate, "netnsCreate"));
+  exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("ProcessWatch", ProcessWatch::Define(env));
   exports.Set("PressureTrigger", PressureTrigger::Define(env));
   return exports;

@@ -79,6 +79,8 @@ export interface SpawnOptions {
   readonlyPaths?: string[];
   /** A pty from the container's own devpts as stdin, stdout and stderr; the handle's `pty` is its master. */
   tty?: boolean | { rows: number; cols: number };
+  /** network: an fd open on a prepared network namespace (lib/network's endpoint.netns) that the child joins with setns instead of a new, empty one. */
+  netns?: number;
 }
 
 export const DEFAULT_NAMESPACES: Namespaces = {
@@ -99,6 +101,7 @@ const KEYS: Array<keyof SpawnOptions> = [
   'rootfs', 'namespaces', 'hostname', 'env', 'cwd', 'uid', 'gid', 'groups', 'uidMappings', 'gidMappings',
   'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop',
   'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
+  'netns',
 ];
 
 const show = (v: unknown): string => {
@@ -282,5 +285,12 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
   // Every limit is checked now: a bad one throws before any group exists.
   if (o.limits !== undefined) planLimits(o.limits);
   if (o.init && !ns.mount) rangeError('init', 'needs namespaces.mount (the init is bound into the container)', o.init);
+  // network: joining a namespace owned by the initial user namespace needs
+  // CAP_SYS_ADMIN there, which a child in a new user namespace lacks (setns(2)).
+  if (o.netns !== undefined) {
+    if (!Number.isInteger(o.netns) || o.netns < 0) rangeError('netns', 'must be an open fd of a network namespace', o.netns);
+    if (!ns.net) rangeError('netns', 'needs namespaces.net (the program would stay in the host\'s network)', o.netns);
+    if (ns.user) rangeError('netns', 'cannot be joined from a new user namespace', o.netns);
+  }
   return ns;
 }

@@ -64,6 +64,7 @@ struct Plan {
   std::vector<uint8_t> seccomp;   // struct sock_filter[], loaded last before execve
   bool tty = false;               // a pty from the container's own devpts as stdio
   unsigned short rows = 0, cols = 0;
+  int netns_fd = -1;              // network: join this namespace (setns) instead of CLONE_NEWNET
 };
 
 // Fills plan from a JS object; on a malformed field throws a JS TypeError and
@@ -102,6 +103,7 @@ enum Step : int32_t {
   kStepTty,
   kStepMknod,
   kStepUnshare,
+  kStepSetns,
 };
 
 struct ChildError {

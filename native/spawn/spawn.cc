@@ -29,6 +29,7 @@ const char* const kStepNames[] = {
     "symlink",  "open",      "pivot_root", "umount2",    "chdir",     "sethostname", "setgroups",
     "setresgid", "setresuid", "dup",      "close_range", "execve",    "lo_up",     "no_new_privs",
     "capbset",  "capset",    "prlimit",   "seccomp",     "cwd",       "openat2",   "tty",       "mknod",     "unshare",
+    "setns",
 };
 
 // The child runs on this stack while it shares our memory. Spawn returns only
