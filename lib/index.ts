@@ -5,3 +5,4 @@ export { IsolationError } from './errors';
 export { spawn, ExitError, Subprocess, type SpawnResult, type SpawnOptions, type Mount, type Namespaces, type IdMapping, type StdioOption } from './spawn/index';
 export { Cgroup, CgroupError, CgroupWatcher, ControllerUnavailableError, discoverCgroup, parseSize, type CgroupHost, type Limits, type MemoryLimits, type CpuLimits, type CpusetLimits, type PidsLimits, type IoLimits, type IoDeviceLimits, type HugetlbLimits, type CgroupStats, type CreateOptions, type KillOptions, type CgroupWatcherEvents, PressureWatch, type PressureEvent, type PressureTriggerOptions } from './cgroup/index';
 export type { CgroupUsage } from './spawn/index';
+export * as network from './network/index';
