@@ -181,6 +181,11 @@ function reclaimLocked(rt: Rtnl): void {
   if (changed) syncRules();
 }
 
+/** Rewrites Bulkhead's nftables table from the records (after someone else changed it). */
+export function resyncRules(): void {
+  withLock(syncRules);
+}
+
 export function reclaim(): void {
   withLock(() => withRtnl(reclaimLocked));
 }
@@ -204,6 +209,7 @@ export function inspectNetwork(name: string): NetworkInfo {
 
 export function removeNetwork(name: string): void {
   recordPath(name);
+  if (name === DEFAULT_NETWORK) throw new NetworkError(`${name} is a pre-defined network and cannot be removed`, 'EPERM');
   withLock(() => withRtnl((rt) => {
     reclaimLocked(rt);
     const r = readRecord(name);

@@ -23,7 +23,7 @@ export interface DnsOptions {
   network: string;
   address: string;
   port?: number;
-  /** Where unknown names go; default the host's /etc/resolv.conf nameservers. */
+  /** Where unknown names go (IP or IP:PORT); default the host's /etc/resolv.conf nameservers. */
   upstream?: string[];
 }
 
@@ -40,7 +40,8 @@ function forward(query: Buffer, upstream: string[]): Promise<Buffer | undefined>
     s.on('error', () => done(undefined));
     s.on('message', (m) => done(m));
     // The first resolver only; the client's own retry covers a lost datagram.
-    s.send(query, 53, upstream[0]);
+    const [host, port] = upstream[0].split(':');
+    s.send(query, port ? Number(port) : 53, host);
   });
 }
 

@@ -57,11 +57,12 @@ export function renderTable(networks: NetworkRecord[]): string {
   }
   const chain = (name: string, hook: string, prio: string, type: string, rules: string[]) =>
     `  chain ${name} {\n    type ${type} hook ${hook} priority ${prio}; policy accept;\n${rules.map((r) => `    ${r}\n`).join('')}  }\n`;
+  // NAT chains only when a network has a way out: a kernel without nftables NAT
+  // (no nft_chain_nat, as Debian's UML kernel) still runs internal networks.
+  const nat = networks.some((n) => !n.internal);
   return (
     `table ${FAMILY} ${tableName()} {\n` +
-    chain('prerouting', 'prerouting', '-100', 'nat', pre) +
-    chain('output', 'output', '-100', 'nat', pre) +
-    chain('postrouting', 'postrouting', '100', 'nat', post) +
+    (nat ? chain('prerouting', 'prerouting', '-100', 'nat', pre) + chain('output', 'output', '-100', 'nat', pre) + chain('postrouting', 'postrouting', '100', 'nat', post) : '') +
     chain('forward', 'forward', '0', 'filter', fwd) +
     '}\n'
   );
