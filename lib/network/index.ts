@@ -3,3 +3,4 @@ export { connect, createNetwork, ensureDefaultNetwork, inspectNetwork, listNetwo
 export type { ConnectOptions, CreateOptions, Endpoint, NetworkInfo } from './network';
 export { parsePublish } from './ports/parse';
 export type { PortBinding } from './state/records';
+export { spawnOnNetwork, type SpawnOnNetwork } from './spawn';

@@ -5,11 +5,12 @@
 // (address leases, ports, veths, files) is reclaimed by the next caller.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Netlink } from './netlink/socket';
 import { Rtnl } from './netlink/route';
 import { contains, ipString, isHost, overlaps, parseIp, parseSubnet, subnetString, size, type Subnet } from './ipam/cidr';
 import { pickSubnet } from './ipam/pools';
-import { withLock } from './state/files';
+import { networksDir, withLock } from './state/files';
 import { alive, self } from './state/owner';
 import { allRecords, readRecord, recordPath, removeRecord, writeRecord, type EndpointRecord, type NetworkRecord, type PortBinding } from './state/records';
 import { ensureBridge, removeBridge } from './links/bridge';
@@ -167,6 +168,11 @@ export function ensureDefaultNetwork(): NetworkInfo {
 /** Drops endpoints whose owner died: their veth, their ports' rules, their files. Call under the lock. */
 function reclaimLocked(rt: Rtnl): void {
   let changed = false;
+  // A writer killed between its temp file and the rename leaves <name>.json.tmp-<pid>.
+  for (const f of fs.readdirSync(networksDir())) {
+    const m = /\.tmp-(\d+)$/.exec(f);
+    if (m && !fs.existsSync(`/proc/${m[1]}`)) fs.rmSync(path.join(networksDir(), f), { force: true });
+  }
   for (const r of allRecords()) {
     const dead = Object.values(r.endpoints).filter((e) => !alive(e.owner));
     if (!dead.length) continue;

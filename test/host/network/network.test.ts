@@ -257,6 +257,19 @@ function main() {
     again.release();
   });
 
+  t.test('spawnOnNetwork: attached for the run, released at the exit; a stale temp file is swept', async (t) => {
+    const stale = path.join(root, 'networks', 'n1.json.tmp-999999999');
+    fs.writeFileSync(stale, '{"half":');
+    const { proc, endpoint } = await network.spawnOnNetwork('n1', 'sh', ['-c', 'cat /sys/class/net/eth0/operstate; cat /etc/hostname'], { hostname: 'box', network: { name: 'once' } });
+    t.equal(endpoint.name, 'once');
+    const r = await proc;
+    t.equal(r.stdout, 'up\nbox\n');
+    await new Promise((res) => setImmediate(res));
+    t.notOk(network.inspectNetwork('n1').containers.some((c) => c.name === 'once'), 'released after the exit');
+    t.notOk(host.link(endpoint.hostVeth), 'its veth is gone');
+    t.notOk(fs.existsSync(stale), 'the dead writer\'s temp file is gone');
+  });
+
   t.test('network rm refuses while containers are attached, naming them; prune', async (t) => {
     const e = await network.connect('n2', { name: 'stay' });
     t.throws(() => network.removeNetwork('n2'), { message: /network n2 has containers attached: .*stay/ });
