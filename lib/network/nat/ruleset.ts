@@ -25,6 +25,7 @@ function dnat(p: PortBinding, ip: string): string {
 
 export function renderTable(networks: NetworkRecord[]): string {
   const pre: string[] = [];
+  const input: string[] = [];
   const post: string[] = [];
   const fwd: string[] = [];
   const bridges = networks.map((n) => n.bridge);
@@ -38,6 +39,10 @@ export function renderTable(networks: NetworkRecord[]): string {
       // loopback source, which the container could not answer: masquerade it to
       // the bridge address (needs route_localnet on the bridge, ip-sysctl.rst).
       post.push(`oifname ${br} ip saddr 127.0.0.0/8 masquerade`);
+      // route_localnet also lets a container address the host's 127.0.0.0/8
+      // itself (a frame crafted with CAP_NET_RAW, CVE-2020-8558): nothing from
+      // the bridge may reach a loopback address on the host.
+      input.push(`iifname ${br} ip daddr 127.0.0.0/8 drop`);
     }
     if (n.internal) {
       // An internal network has no way out and no way in, save its own bridge.
@@ -63,6 +68,7 @@ export function renderTable(networks: NetworkRecord[]): string {
   return (
     `table ${FAMILY} ${tableName()} {\n` +
     (nat ? chain('prerouting', 'prerouting', '-100', 'nat', pre) + chain('output', 'output', '-100', 'nat', pre) + chain('postrouting', 'postrouting', '100', 'nat', post) : '') +
+    chain('input', 'input', '0', 'filter', input) +
     chain('forward', 'forward', '0', 'filter', fwd) +
     '}\n'
   );

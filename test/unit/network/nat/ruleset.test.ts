@@ -28,6 +28,7 @@ t.test('rules', async (t) => {
   t.match(text, 'ip saddr 10.9.1.0/24 oifname != "bh-a" masquerade');
   t.notMatch(text, 'ip saddr 10.9.2.0/24', 'an internal network is not masqueraded');
   t.match(text, 'iifname "bh-b" oifname != "bh-b" drop');
+  t.match(text, /chain input \{[^}]*iifname "bh-a" ip daddr 127\.0\.0\.0\/8 drop/, 'the host\'s loopback is closed to the bridge');
   t.match(text, 'iifname "bh-a" oifname { "bh-b" } drop');
   t.match(text, 'iifname "bh-b" oifname { "bh-a" } drop');
   const batch = renderBatch([]);
