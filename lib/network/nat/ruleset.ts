@@ -39,9 +39,17 @@ export function renderTable(networks: NetworkRecord[]): string {
       // loopback source, which the container could not answer: masquerade it to
       // the bridge address (needs route_localnet on the bridge, ip-sysctl.rst).
       post.push(`oifname ${br} ip saddr 127.0.0.0/8 masquerade`);
+      // Hairpin: a container reaching a published port of its own network
+      // through a host address is DNATed back onto the bridge; without
+      // masquerading, the answer would go straight back, from an address the
+      // client never called.
+      post.push(`oifname ${br} ip saddr ${n.subnet} ct status dnat masquerade`);
       // route_localnet also lets a container address the host's 127.0.0.0/8
       // itself (a frame crafted with CAP_NET_RAW, CVE-2020-8558): nothing from
-      // the bridge may reach a loopback address on the host.
+      // the bridge may reach a loopback address on the host, save the answers
+      // of connections the host made to a port published on 127.0.0.1 (their
+      // destination is loopback again once conntrack undoes the NAT).
+      input.push(`iifname ${br} ip daddr 127.0.0.0/8 ct state established,related accept`);
       input.push(`iifname ${br} ip daddr 127.0.0.0/8 drop`);
     }
     if (n.internal) {

@@ -141,6 +141,7 @@ function main() {
     t.match(await tcpFrom(undefined, '127.0.0.1', pAny), /^any /, 'from the host to 127.0.0.1 (published on every address)');
     t.match(await tcpFrom(outsideNs, '10.213.99.1', pAny), /^any 10\.213\.99\.2$/, 'from the outside namespace, with its own address as the peer');
     t.equal(await tcpFrom(outsideNs, '10.213.99.1', pLo), 'ECONNREFUSED', 'not on an address it was not published on');
+    t.match(await tcpFrom(lo, '10.213.10.1', pAny), /^any 10\.213\.10\.1$/, 'hairpin: from a container of the same network through the gateway address');
     // The same port again, and one a process holds, are refused naming the value before anything is made.
     const veths = vethsLeft().length;
     await t.rejects(network.connect('n1', { ports: [{ hostIp: '', hostPort: pAny, containerPort: 80, proto: 'tcp' }] }), { message: `-p ${pAny}/tcp: host port ${pAny} is already published by container web-any` });
