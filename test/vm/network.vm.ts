@@ -9,6 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { network } from '../../lib/index';
+import { native } from '../../lib/native/load';
+import { Netlink } from '../../lib/network/netlink/socket';
+import { Rtnl } from '../../lib/network/netlink/route';
 import { recordFile, startServer, tcpFrom, useTestRoot, vethsLeft } from '../helpers/network';
 
 const CLI = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'main.js');
@@ -52,4 +55,39 @@ t.test('internal networks: by name inside one, nothing across two, 30 concurrent
   t.same(Object.keys(JSON.parse(fs.readFileSync(recordFile(root, 'v1'), 'utf8')).endpoints), [], 'no lease left');
   t.same(vethsLeft(), [], 'no veth left');
   t.same(fs.readdirSync(path.join(root, 'run', 'endpoints')), [], 'no per-container files left');
+});
+
+// What needs no nftables runs here in full: the netlink seam and spawn joining
+// a prepared namespace, on this kernel (6.1) as on the host's.
+t.test('netlink seam on this kernel: a bridge, two namespaces on it, TCP between programs that joined them', async (t) => {
+  const host = new Rtnl(Netlink.open());
+  const nsA = native().netnsCreate();
+  const nsB = native().netnsCreate();
+  t.teardown(() => {
+    for (const n of ['bhvm0', 'vbvmA', 'vbvmB']) {
+      const l = host.link(n);
+      if (l) host.deleteLink(l.index);
+    }
+    host.nl.close();
+    fs.closeSync(nsA);
+    fs.closeSync(nsB);
+  });
+  host.createBridge('bhvm0');
+  const br = host.link('bhvm0')!;
+  host.setLink(br.index, { up: true });
+  for (const [ns, name, ip] of [[nsA, 'vbvmA', '10.213.42.2'], [nsB, 'vbvmB', '10.213.42.3']] as const) {
+    host.createVeth(name, 'eth0', ns);
+    host.setLink(host.link(name)!.index, { master: br.index, up: true });
+    const inside = new Rtnl(Netlink.open(ns));
+    inside.setLink(inside.link('lo')!.index, { up: true });
+    const e = inside.link('eth0')!;
+    inside.addAddress(e.index, ip, 24);
+    inside.setLink(e.index, { up: true });
+    inside.nl.close();
+  }
+  const s = await startServer({ netns: nsB, mounts: [] } as never, 7000, 'vm');
+  t.equal(await tcpFrom({ netns: nsA }, '10.213.42.3', 7000), 'vm 10.213.42.2');
+  s.kill('SIGKILL');
+  host.deleteLink(host.link('vbvmA')!.index);
+  t.notOk(host.link('vbvmA'), 'deleted');
 });
