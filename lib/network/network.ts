@@ -18,7 +18,7 @@ import { plumb, unplumbVeth } from './links/endpoint';
 import { readSysctl, writeSysctl } from './links/sysctl';
 import { applyBatch } from './nat/nft';
 import { renderBatch } from './nat/ruleset';
-import { bindingKey, type PortRequest } from './ports/parse';
+import type { PortRequest } from './ports/parse';
 import { describeHolder, portHolder } from './ports/inuse';
 import { containerResolvers, fileMounts, hostResolvers, removeContainerFiles, writeContainerFiles, type ContainerFiles } from './dns/files';
 import { startDnsServer, type DnsServer } from './dns/server';
@@ -77,7 +77,7 @@ function takenSubnets(rt: Rtnl, except?: string): Array<{ subnet: Subnet; where:
 function validateCreate(o: CreateOptions): void {
   if (typeof o.name !== 'string') throw new TypeError(`network name must be a string, got ${typeof o.name}`);
   recordPath(o.name);
-  if (RESERVED.includes(o.name) ) throw new RangeError(`network name ${JSON.stringify(o.name)} is reserved`);
+  if (RESERVED.includes(o.name)) throw new RangeError(`network name ${JSON.stringify(o.name)} is reserved`);
   if (o.subnet !== undefined && !parseSubnet(o.subnet)) throw new RangeError(`--subnet ${JSON.stringify(o.subnet)} is not an IPv4 CIDR with no host bits (like 10.1.0.0/16)`);
   if (o.subnet !== undefined && (parseSubnet(o.subnet) as Subnet).prefix > 30) throw new RangeError(`--subnet ${o.subnet} is too small: at most /30`);
   if (o.gateway !== undefined && parseIp(o.gateway) === undefined) throw new RangeError(`--gateway ${JSON.stringify(o.gateway)} is not an IPv4 address`);
@@ -273,46 +273,41 @@ export interface Endpoint {
   release(): void;
 }
 
-function freePort(proto: 'tcp' | 'udp', hostIp: string, used: Set<string>): number {
+interface Published {
+  binding: PortBinding;
+  owner: string;
+}
+
+/** Two bindings of one port and protocol clash when their addresses are equal or either is "every address". */
+const clashes = (a: PortBinding, proto: string, hostIp: string, port: number) =>
+  a.proto === proto && a.hostPort === port && (a.hostIp === '' || hostIp === '' || a.hostIp === hostIp);
+
+function freePort(proto: 'tcp' | 'udp', hostIp: string, published: Published[]): number {
   // The kernel's ephemeral range (ip_local_port_range), from a random point.
   const [lo, hi] = (readSysctl('net.ipv4.ip_local_port_range') ?? '32768 60999').split(/\s+/).map(Number);
   const span = hi - lo + 1;
   const start = crypto.randomInt(span);
   for (let i = 0; i < span; i++) {
     const p = lo + ((start + i) % span);
-    if (used.has(bindingKey({ proto, hostIp: '', hostPort: p, containerPort: 0 }))) continue;
-    if (hostIp && used.has(bindingKey({ proto, hostIp, hostPort: p, containerPort: 0 }))) continue;
+    if (published.some((u) => clashes(u.binding, proto, hostIp, p))) continue;
     if (!portHolder(hostIp, p, proto)) return p;
   }
   throw new NetworkError(`no free host port for ${proto}`, 'EADDRINUSE');
 }
 
 function resolvePorts(reqs: PortRequest[]): PortBinding[] {
-  const used = new Set<string>();
-  const usedBy = new Map<string, string>();
-  for (const r of allRecords()) {
-    for (const e of Object.values(r.endpoints)) {
-      for (const b of e.ports) {
-        used.add(bindingKey(b));
-        usedBy.set(`${b.proto}:${b.hostPort}`, e.name);
-      }
-    }
-  }
+  const published: Published[] = allRecords().flatMap((r) => Object.values(r.endpoints).flatMap((e) => e.ports.map((binding) => ({ binding, owner: `container ${e.name}` }))));
   const out: PortBinding[] = [];
   for (const q of reqs) {
-    const hostPort = q.hostPort ?? freePort(q.proto, q.hostIp, used);
+    const hostPort = q.hostPort ?? freePort(q.proto, q.hostIp, published);
     const spec = `${q.hostIp ? `${q.hostIp}:` : ''}${hostPort}/${q.proto}`;
-    // Any binding of that port and protocol clashes when either side is "every address".
-    const other = usedBy.get(`${q.proto}:${hostPort}`);
-    if (other && [...used].some((k) => k === `${q.proto}:*:${hostPort}` || k === `${q.proto}:${q.hostIp || '*'}:${hostPort}` || !q.hostIp)) {
-      throw new RangeError(`-p ${spec}: host port ${hostPort} is already published by container ${other}`);
-    }
+    const other = published.find((u) => clashes(u.binding, q.proto, q.hostIp, hostPort));
+    if (other) throw new RangeError(`-p ${spec}: host port ${hostPort} is already published by ${other.owner}`);
     const holder = portHolder(q.hostIp, hostPort, q.proto);
     if (holder) throw new RangeError(`-p ${spec}: host port ${hostPort} is in use${describeHolder(holder)}`);
-    const b = { hostIp: q.hostIp, hostPort, containerPort: q.containerPort, proto: q.proto };
-    used.add(bindingKey(b));
-    usedBy.set(`${q.proto}:${hostPort}`, '(this container)');
-    out.push(b);
+    const binding = { hostIp: q.hostIp, hostPort, containerPort: q.containerPort, proto: q.proto };
+    published.push({ binding, owner: 'another -p of this container' });
+    out.push(binding);
   }
   return out;
 }

@@ -1,5 +1,4 @@
 // docker run -p: [IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/tcp|udp], and --expose.
-import type { PortBinding } from '../state/records';
 import { parseIp } from '../ipam/cidr';
 
 export interface PortRequest {
@@ -53,4 +52,3 @@ export function parsePublish(spec: string, flag = '-p'): PortRequest[] {
   return out;
 }
 
-export const bindingKey = (b: PortBinding): string => `${b.proto}:${b.hostIp || '*'}:${b.hostPort}`;
