@@ -4,3 +4,5 @@ export type { ConnectOptions, CreateOptions, Endpoint, NetworkInfo } from './net
 export { parsePublish } from './ports/parse';
 export type { PortBinding } from './state/records';
 export { spawnOnNetwork, type SpawnOnNetwork } from './spawn';
+export { NetlinkError } from './netlink/socket';
+export { NftError } from './nat/nft';
