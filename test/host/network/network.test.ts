@@ -234,6 +234,20 @@ function main() {
     t.equal(fs.readdirSync(path.join(root, 'run', 'endpoints')).length, Object.keys(rec.endpoints).length, 'no per-container files left');
   });
 
+  t.test('no address is given twice: 8 processes attaching 6 containers each at once', async (t) => {
+    const lib = path.resolve(__dirname, '..', '..', '..', 'lib', 'network', 'index.js');
+    const script = `const n=require(${JSON.stringify(lib)});(async()=>{const eps=[];for(let i=0;i<6;i++)eps.push(await n.connect('n1',{serveDns:false}));console.log(eps.map(e=>e.ip).join(' '));process.stdin.on('end',()=>{eps.forEach(e=>e.release());process.exit(0)});process.stdin.resume()})().catch(e=>{console.log('ERR '+e.message);process.exit(1)})`;
+    const procs = Array.from({ length: 8 }, () => cpSpawn(process.execPath, ['-e', script], { env: { ...process.env, BULKHEAD_ROOT: root }, stdio: ['pipe', 'pipe', 'inherit'] }));
+    const lines = await Promise.all(procs.map((p) => new Promise<string>((resolve) => p.stdout!.once('data', (b) => resolve(String(b).trim())))));
+    const ips = lines.join(' ').split(' ');
+    t.equal(ips.length, 48, lines.join(' | '));
+    t.equal(new Set(ips).size, 48, 'every address is distinct while all are held');
+    const held = network.inspectNetwork('n1').containers.length;
+    t.ok(held >= 48, `the record lists them (${held})`);
+    await Promise.all(procs.map((p) => new Promise((resolve) => { p.on('exit', resolve); p.stdin!.end(); })));
+    t.equal(network.inspectNetwork('n1').containers.length, held - 48, 'all released');
+  });
+
   t.test('SIGKILL of the starting process: the next command reclaims everything', async (t) => {
     const p = cpSpawn(process.execPath, [CLI, 'run', '--network', 'n1', '--name', 'victim', '-p', '127.0.0.1::80', '--', 'sleep', '1000'], { env: { ...process.env, BULKHEAD_ROOT: root }, stdio: 'ignore' });
     let victim: any;
