@@ -383,8 +383,12 @@ export async function connect(network: string, o: ConnectOptions = {}): Promise<
     if (released) return;
     released = true;
     dns?.close();
-    withLock(() => withRtnl((rt) => {
-      unplumbVeth(rt, made.p.hostVeth);
+    // The veth is this endpoint's alone: it goes before the lock is taken, so
+    // that the kernel's slow unregistering (RCU grace periods) does not hold up
+    // other processes; the lease is freed only once it is gone.
+    withRtnl((rt) => unplumbVeth(rt, made.p.hostVeth));
+    fs.closeSync(made.p.netns);
+    withLock(() => {
       const r = readRecord(network);
       if (r && r.endpoints[made.e.ip]?.id === id) {
         delete r.endpoints[made.e.ip];
@@ -392,8 +396,7 @@ export async function connect(network: string, o: ConnectOptions = {}): Promise<
         if (made.e.ports.length) syncRules();
       }
       removeContainerFiles(id);
-    }));
-    fs.closeSync(made.p.netns);
+    });
   };
   try {
     const upstream = o.dns?.length ? o.dns : hostResolvers();
