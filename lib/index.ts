@@ -10,3 +10,4 @@ export { Engine, EngineError, DirectoryRootfs, formatLogEntry, type EngineOption
 export { VolumeStore, type Volume, type VolumeCreateOptions, type VolumeFilters } from './volume/index';
 export { DeviceProgramError, DEFAULT_DEVICE_RULES, type DeviceRule } from './cgroup/devices/index';
 export { reclaimGroups, type ReclaimResult } from './cgroup/reclaim';
+export * as network from './network/index';

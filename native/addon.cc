@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "bpf.h"
+#include "netlink.h"
 #include "probe.h"
 #include "psi.h"
 #include "spawn/spawn.h"
@@ -21,6 +22,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bpfProgAttach", Napi::Function::New(env, BpfProgAttach, "bpfProgAttach"));
   exports.Set("bpfProgDetach", Napi::Function::New(env, BpfProgDetach, "bpfProgDetach"));
   exports.Set("bpfProgQuery", Napi::Function::New(env, BpfProgQuery, "bpfProgQuery"));
+  exports.Set("netlinkOpen", Napi::Function::New(env, NetlinkOpen, "netlinkOpen"));
+  exports.Set("netlinkSend", Napi::Function::New(env, NetlinkSend, "netlinkSend"));
+  exports.Set("netlinkRecv", Napi::Function::New(env, NetlinkRecv, "netlinkRecv"));
+  exports.Set("netnsCreate", Napi::Function::New(env, NetnsCreate, "netnsCreate"));
+  exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("ProcessWatch", ProcessWatch::Define(env));
   exports.Set("PressureTrigger", PressureTrigger::Define(env));
   return exports;

@@ -4,10 +4,12 @@ import { nearest } from '../util/nearest';
 import { UsageError } from './args';
 import { infoCommand } from './info';
 import { runCommand } from './run/command';
+import { networkCommand } from './network/command';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   run: { run: runCommand, summary: 'run a command in a new container (docker run\'s flags)' },
   info: { run: infoCommand, summary: 'show what this host offers (cgroups, namespaces, clone3, seccomp)' },
+  network: { run: networkCommand, summary: 'manage networks: create, ls, inspect, rm, prune' },
 };
 
 function usage(): string {

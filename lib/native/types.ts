@@ -75,6 +75,8 @@ export interface NativePlan {
   tty?: boolean;
   rows?: number;
   cols?: number;
+  /** network: a network namespace fd to join with setns instead of CLONE_NEWNET. */
+  netnsFd?: number;
 }
 
 export interface NativeRusage {
@@ -110,6 +112,15 @@ export interface NativeBinding {
   bpfProgDetach(cgroupFd: number, progFd: number, attachType: number): void;
   bpfProgQuery(cgroupFd: number, attachType: number): { attachFlags: number; progIds: number[] };
   PressureTrigger: new (path: string, trigger: string, onEvent: (what: 'pressure' | 'closed') => void) => PressureTrigger;
+  /** A NETLINK_ROUTE socket, inside the network namespace of netnsFd when given. */
+  netlinkOpen(netnsFd?: number): number;
+  netlinkSend(fd: number, message: Buffer): number;
+  /** One datagram; throws EAGAIN after 5 s without one. */
+  netlinkRecv(fd: number): Buffer;
+  /** A new empty network namespace, held by the returned fd. */
+  netnsCreate(): number;
+  /** flock(2); false when wait is false and the lock is held elsewhere. */
+  flock(fd: number, exclusive: boolean, wait: boolean): boolean;
   ProcessWatch: new (
     pidfd: number,
     pid: number,

@@ -125,6 +125,8 @@ export interface SpawnOptions {
   readonlyPaths?: string[];
   /** A pty from the container's own devpts as stdin, stdout and stderr; the handle's `pty` is its master. */
   tty?: boolean | { rows: number; cols: number };
+  /** network: an fd open on a prepared network namespace (lib/network's endpoint.netns) that the child joins with setns instead of a new, empty one. */
+  netns?: number;
 }
 
 export const DEFAULT_NAMESPACES: Namespaces = {
@@ -151,7 +153,7 @@ export const KEYS: Array<keyof SpawnOptions> = [
   'rootfs', 'namespaces', 'hostname', 'env', 'cwd', 'uid', 'gid', 'groups', 'uidMappings', 'gidMappings',
   'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop',
   'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
-  'maxBuffer', 'encoding', 'input', 'all', 'timeout', 'killSignal', 'forceKillAfterDelay', 'signal', 'devices',
+  'maxBuffer', 'encoding', 'input', 'all', 'timeout', 'killSignal', 'forceKillAfterDelay', 'signal', 'devices', 'netns',
 ];
 
 function typeError(option: string, want: string, got: unknown): never {
@@ -404,6 +406,13 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
     if (o.devices.length > 0 && !ns.mount) rangeError('devices', 'needs namespaces.mount (the nodes are made in the container\'s /dev)', o.devices);
   }
   if (o.init && !ns.mount) rangeError('init', 'needs namespaces.mount (the init is bound into the container)', o.init);
+  // network: joining a namespace owned by the initial user namespace needs
+  // CAP_SYS_ADMIN there, which a child in a new user namespace lacks (setns(2)).
+  if (o.netns !== undefined) {
+    if (!Number.isInteger(o.netns) || o.netns < 0) rangeError('netns', 'must be an open fd of a network namespace', o.netns);
+    if (!ns.net) rangeError('netns', 'needs namespaces.net (the program would stay in the host\'s network)', o.netns);
+    if (ns.user) rangeError('netns', 'cannot be joined from a new user namespace', o.netns);
+  }
   validateRun(o);
   return ns;
 }

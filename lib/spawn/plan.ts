@@ -298,6 +298,12 @@ export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
     plan.rootfs = root;
   }
   if (o.hostname !== undefined) plan.hostname = o.hostname;
+  if (o.netns !== undefined) {
+    // network: join the prepared namespace (its lo is already up) instead of a new one.
+    plan.netnsFd = o.netns;
+    plan.flags &= ~F.CLONE_NEWNET;
+    plan.loUp = false;
+  }
   if (ns.user) {
     plan.uidMap = mapText(o.uidMappings ?? [{ containerId: 0, hostId: input.hostUid, size: 1 }]);
     plan.gidMap = mapText(o.gidMappings ?? [{ containerId: 0, hostId: input.hostGid, size: 1 }]);

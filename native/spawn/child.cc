@@ -320,6 +320,14 @@ int ChildMain(void* arg) {
     if (r < 0) Die(c, kStepPrctl, r);
   }
 
+  // network: join the network namespace lib/network prepared (its veth, address
+  // and routes already there) before anything else, so that the program's first
+  // connect() works; the fd is the child's copy of the parent's (setns(2)).
+  if (p->netns_fd >= 0) {
+    r = Raw(SYS_setns, p->netns_fd, CLONE_NEWNET);
+    if (r < 0) Die(c, kStepSetns, r);
+  }
+
   // Wait for the parent: uid/gid maps for a user namespace, or the cgroup move
   // after a legacy clone. EOF without the byte means the parent gave up.
   if (c->sync_fd >= 0) {

@@ -128,6 +128,10 @@ bool ParsePlan(Napi::Env env, Napi::Object o, Plan* p) {
   for (int g : groups) p->groups.push_back(static_cast<gid_t>(g));
   p->flags = static_cast<uint64_t>(flags);
   p->cgroup_fd = static_cast<int>(cgroup_fd);
+  // network: a prepared namespace to join (lib/network); -1 when none.
+  double netns_fd = -1;
+  if (!Num(env, o, "netnsFd", &netns_fd)) return false;
+  p->netns_fd = static_cast<int>(netns_fd);
   p->set_hostname = has_host;
   if (uid >= 0 && gid >= 0) {
     p->set_ids = true;

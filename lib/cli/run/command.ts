@@ -8,6 +8,7 @@ import { spawn, type SpawnResult } from '../../spawn/index';
 import { formatHelp, parseFlags, UsageError } from '../args';
 import { runConfig } from './config';
 import { RUN_FLAGS } from './flags';
+import { attachNetwork } from '../network/run';
 
 export const runHelp = formatHelp(
   'bulkhead run [OPTIONS] [--rootfs DIR] [--] COMMAND [ARG...]',
@@ -52,8 +53,15 @@ export async function runCommand(argv: string[]): Promise<number> {
   // A group of its own gives the report its counters and lets --timeout kill every
   // process at once; limits need one, and without them it is made where allowed.
   if (Object.keys(cfg.limits).length > 0 || discoverCgroup().delegated) cfg.options.limits = cfg.limits as Limits;
+  const endpoint = await attachNetwork(flags, cfg.options);
   const started = Date.now();
-  const proc = spawn(cfg.command, cfg.args, cfg.options);
+  let proc: ReturnType<typeof spawn>;
+  try {
+    proc = spawn(cfg.command, cfg.args, cfg.options);
+  } catch (err) {
+    endpoint?.release();
+    throw err;
+  }
   let timedOut = false;
   let signals = 0;
   const stdin = process.stdin;
@@ -115,6 +123,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw err;
   } finally {
     if (timer) clearTimeout(timer);
+    endpoint?.release();
     for (const r of restore.reverse()) r();
     stdin.destroy();
   }

@@ -125,7 +125,7 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
   if (flags['read-only']) o.readonlyRootfs = true;
   const net = str('network');
   if (net !== undefined) {
-    if (net !== 'none' && net !== 'host') fail('network', 'must be none or host', net);
+    // Any other name is a network, checked and attached by ../network/run.ts.
     if (net === 'host') o.namespaces = { net: false };
   }
   if (list('cap-add').length) o.capAdd = list('cap-add');

@@ -1,6 +1,7 @@
 // `bulkhead run`'s options: docker run's names and meanings, plus what sandbox
 // users need (--rootfs, --timeout, --report).
 import type { FlagSpec } from '../args';
+import { NETWORK_RUN_FLAGS } from '../network/run';
 
 export const RUN_FLAGS: FlagSpec[] = [
   { name: 'rootfs', type: 'string', value: 'DIR', help: 'root filesystem to pivot into (default: the host read-only, private /proc /dev /tmp /run)' },
@@ -22,7 +23,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'volume', short: 'v', type: 'list', value: 'SRC:DST[:ro]', help: 'bind mount a host path' },
   { name: 'tmpfs', type: 'list', value: 'DST[:size=N]', help: 'mount a tmpfs' },
   { name: 'read-only', type: 'boolean', help: 'mount the root filesystem read-only' },
-  { name: 'network', type: 'string', value: 'none|host', help: 'none: a network namespace with only lo (default); host: the host\'s' },
+  { name: 'network', type: 'string', value: 'NAME|bridge|none|host', help: 'a network (bridge: the default one); none: only lo (the default unless -p); host: the host\'s' },
+  ...NETWORK_RUN_FLAGS,
   { name: 'cap-add', type: 'list', value: 'CAP', help: 'add a capability (or ALL)' },
   { name: 'cap-drop', type: 'list', value: 'CAP', help: 'drop a capability (or ALL)' },
   { name: 'security-opt', type: 'list', value: 'OPT', help: 'seccomp=unconfined|FILE, no-new-privileges[=true|false], devices=unrestricted (no device allow list)' },

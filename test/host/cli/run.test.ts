@@ -53,7 +53,7 @@ function main(rootDir: string) {
     t.equal(run([...R, '--', 'ls', '/sys/class/net']).stdout, 'lo\n');
     const host = fs.readdirSync('/sys/class/net').sort();
     t.same(run([...R, '--network', 'host', '--', 'ls', '/sys/class/net']).stdout.trim().split(/\s+/).sort(), host);
-    t.equal(run([...R, '--network', 'bridge', '--', 'true']).status, 125);
+    t.equal(run([...R, '--network', 'no-such-net', '--', 'true']).status, 125, 'an unknown network (lib/network: bridge and named networks are attached)');
   });
 
   t.test('--cap-add, --cap-drop, --security-opt, --ulimit', async (t) => {

@@ -1,0 +1,77 @@
+// A container's side of a network: a fresh network namespace (held by an fd),
+// a veth pair whose peer is created straight inside it as eth0, the host end on
+// the bridge, then lo and eth0 up, the address and the default route. All of it
+// exists before the program starts: spawn({ netns }) joins it, so the
+// program's first connect() already works.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { native } from '../../native/load';
+import { Netlink } from '../netlink/socket';
+import { Rtnl } from '../netlink/route';
+
+export interface Plumbing {
+  netns: number;
+  hostVeth: string;
+}
+
+export interface PlumbingInput {
+  host: Rtnl;
+  bridgeIndex: number;
+  ip: string;
+  prefix: number;
+  /** Omitted on internal networks: no route out. */
+  gateway?: string;
+}
+
+export function plumb(i: PlumbingInput): Plumbing {
+  const netns = native().netnsCreate();
+  let hostVeth: string | undefined;
+  let inside: Rtnl | undefined;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const name = `vb${crypto.randomBytes(4).toString('hex')}`;
+      try {
+        // The peer is born in the container's namespace (IFLA_NET_NS_FD in
+        // VETH_INFO_PEER), so it never appears in the host's, and can take the
+        // name eth0 at once: nothing else there has it.
+        i.host.createVeth(name, 'eth0', netns);
+        hostVeth = name;
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'EEXIST' || attempt > 3) throw err;
+      }
+    }
+    const hv = i.host.link(hostVeth);
+    if (!hv) throw new Error(`veth ${hostVeth} was created but is not listed`);
+    i.host.setLink(hv.index, { master: i.bridgeIndex, up: true }, `veth ${hostVeth}`);
+    inside = new Rtnl(Netlink.open(netns));
+    const links = inside.links();
+    const lo = links.find((l) => l.name === 'lo');
+    const eth0 = links.find((l) => l.name === 'eth0');
+    if (!lo || !eth0) throw new Error(`the container's namespace lacks ${lo ? 'eth0' : 'lo'}`);
+    inside.setLink(lo.index, { up: true }, 'lo');
+    inside.addAddress(eth0.index, i.ip, i.prefix);
+    inside.setLink(eth0.index, { up: true }, 'eth0');
+    if (i.gateway) inside.addDefaultRoute(i.gateway, eth0.index);
+    return { netns, hostVeth };
+  } catch (err) {
+    // Deleting either end removes both; closing the last reference frees the namespace.
+    if (hostVeth) unplumbVeth(i.host, hostVeth);
+    fs.closeSync(netns);
+    throw err;
+  } finally {
+    inside?.nl.close();
+  }
+}
+
+/** Removes a host veth if it still exists (it goes by itself when the namespace dies). */
+export function unplumbVeth(host: Rtnl, hostVeth: string): void {
+  const l = host.link(hostVeth);
+  if (!l) return;
+  try {
+    host.deleteLink(l.index, `veth ${hostVeth}`);
+  } catch (err) {
+    // Gone in between: the namespace's last user ended.
+    if ((err as { code?: string }).code !== 'ENODEV') throw err;
+  }
+}

@@ -1,0 +1,31 @@
+import t from 'tap';
+import { lookupA, lookupPtr } from '../../../../lib/network/dns/resolve';
+import { containerResolvers, hostsText, resolvText } from '../../../../lib/network/dns/files';
+import type { NetworkRecord } from '../../../../lib/network/state/records';
+
+const id = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
+const rec: NetworkRecord = {
+  id: 'n', name: 'n', driver: 'bridge', bridge: 'bh-n', subnet: '10.9.0.0/24', gateway: '10.9.0.1', internal: false, labels: {}, created: '',
+  endpoints: { '10.9.0.2': { id, name: 'web', aliases: ['www'], ip: '10.9.0.2', hostVeth: 'v', ports: [], owner: { pid: 1, startTime: '1' }, created: '' } },
+};
+
+t.test('A by name, alias, short and full id; PTR', async (t) => {
+  t.same(lookupA(rec, 'web'), ['10.9.0.2']);
+  t.same(lookupA(rec, 'WWW.'), ['10.9.0.2']);
+  t.same(lookupA(rec, id.slice(0, 12)), ['10.9.0.2']);
+  t.same(lookupA(rec, id), ['10.9.0.2']);
+  t.same(lookupA(rec, id.slice(0, 5)), [], 'too short a prefix');
+  t.same(lookupA(rec, 'other'), []);
+  t.equal(lookupPtr(rec, '2.0.9.10.in-addr.arpa'), 'web');
+  t.equal(lookupPtr(rec, '3.0.9.10.in-addr.arpa'), undefined);
+});
+
+t.test('files', async (t) => {
+  t.same(containerResolvers(['127.0.0.53']), ['8.8.8.8', '8.8.4.4'], 'loopback resolvers replaced as Docker does');
+  t.same(containerResolvers(['127.0.0.53', '10.0.0.2']), ['10.0.0.2']);
+  const h = hostsText({ id, hostname: 'box', ip: '10.9.0.2', aliases: ['www'], extraHosts: [{ host: 'db', ip: '10.0.0.9' }], nameservers: [] });
+  t.match(h, /^127\.0\.0\.1\tlocalhost$/m);
+  t.match(h, /^10\.0\.0\.9\tdb$/m);
+  t.match(h, /^10\.9\.0\.2\tbox www$/m);
+  t.equal(resolvText({ id, hostname: 'box', nameservers: ['10.9.0.1'], options: ['ndots:0'] }), 'nameserver 10.9.0.1\noptions ndots:0\n');
+});
