@@ -296,9 +296,13 @@ export class Containers {
     rec.Runtime = { startTime: processStartTime(sub.pid) ?? 0, cgroup: sub.cgroup?.path ?? '' };
     this.store.save(rec);
     this.emit('start', rec);
+    // The exit is recorded once the output read so far is in the log: the pipes
+    // close with the last process of the container's pid namespace (pid_namespaces(7)),
+    // so the wait is short; a bound keeps a pipe passed elsewhere from holding it.
+    const drained = (): Promise<void> => Promise.race([live.drained, new Promise<void>((r) => setTimeout(r, 2000).unref())]);
     sub.then(
-      (res) => this.onExit(rec, live, res),
-      (err) => this.onExit(rec, live, { exitCode: 128 + 9, signal: null, error: err } as unknown as SpawnResult),
+      (res) => drained().then(() => this.onExit(rec, live, res)),
+      (err) => drained().then(() => this.onExit(rec, live, { exitCode: 128 + 9, signal: null, error: err } as unknown as SpawnResult)),
     );
   }
 

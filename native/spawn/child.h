@@ -53,6 +53,7 @@ struct ChildPlan {
   const void* seccomp;
   unsigned short seccomp_len;  // instructions
   unsigned short rows, cols;
+  int netns_fd;  // -1: a new network namespace (or the host's); else joined with setns(2) first
 };
 
 constexpr int kNullStdio = -2;

@@ -232,6 +232,7 @@ static void Flatten(const Plan& plan, ChildPlan* cp, std::vector<ChildOp>* ops, 
   cp->argv = plan.argv.data();
   cp->envp = plan.envp.data();
   cp->flags = plan.flags;
+  cp->netns_fd = plan.netns_fd;
   for (int i = 0; i < 3; i++) cp->stdio[i] = plan.stdio[i];
   cp->fds = plan.fds.data();
   cp->nfds = static_cast<long>(plan.fds.size());

@@ -18,21 +18,31 @@ export class LiveContainer {
   ending = false;
   readonly startedMs = Date.now();
   private paused = new Set<Writable>();
+  /**
+   * Settled when every stream read from the container has ended: spawn() with
+   * buffer: false settles at the exit, while output may still sit in the pipes.
+   */
+  readonly drained: Promise<void>;
 
   constructor(
     readonly sub: Subprocess,
     readonly writer: JsonFileWriter,
     tty: boolean,
   ) {
-    if (tty) this.pump(sub.pty as Readable, 'stdout');
-    else {
-      this.pump(sub.stdout as Readable, 'stdout');
-      this.pump(sub.stderr as Readable, 'stderr');
-    }
+    const ends = tty
+      ? [this.pump(sub.pty as Readable, 'stdout')]
+      : [this.pump(sub.stdout as Readable, 'stdout'), this.pump(sub.stderr as Readable, 'stderr')];
+    this.drained = Promise.all(ends).then(() => undefined);
   }
 
-  private pump(src: Readable | null, stream: 'stdout' | 'stderr'): void {
-    if (!src) return;
+  /** Copies src to the log and the clients; the promise settles when src is done (end, close or error). */
+  private pump(src: Readable | null, stream: 'stdout' | 'stderr'): Promise<void> {
+    if (!src) return Promise.resolve();
+    const done = new Promise<void>((resolve) => {
+      src.once('end', resolve);
+      src.once('close', resolve);
+      src.once('error', () => resolve());
+    });
     src.on('data', (chunk: Buffer) => {
       this.writer.write(stream, chunk);
       for (const c of this.clients) {
@@ -52,6 +62,7 @@ export class LiveContainer {
       }
     });
     src.on('end', () => this.writer.flush(stream));
+    return done;
   }
 
   detach(sink: AttachSink): void {
