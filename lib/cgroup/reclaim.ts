@@ -1,13 +1,14 @@
 // Groups left behind by a Node process that died without removing them (SIGKILL,
 // an OOM kill, a crash). Each per-container group is named after its owner:
-// bulkhead-<pid>-<starttime>-<seq>, where starttime is field 22 of
+// bulkhead-<pid>-<starttime>-[<threadId>.]<seq>, where starttime is field 22 of
 // /proc/<pid>/stat (clock ticks since boot, proc(5)): a pid alone can be recycled,
 // a pid with its start time names one process for the life of the machine.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { childGroups, rmdirCg } from './io';
 
-const NAME = /^bulkhead-(\d+)-(\d+)-\d+$/;
+const NAME = /^bulkhead-(\d+)-(\d+)-(?:\d+\.)?\d+$/;
 
 /** Field 22 of /proc/<pid>/stat, or null when there is no such process. */
 export function startTime(pid: number | 'self'): string | null {
@@ -36,9 +37,12 @@ export function ownerTag(): string {
 }
 
 let seq = 0;
-/** A fresh name for a per-container group of this process. */
+/**
+ * A fresh name for a per-container group of this process. Each Worker has its
+ * own copy of this module (and of seq), so a Worker's names carry its threadId.
+ */
 export function groupName(): string {
-  return `bulkhead-${ownerTag()}-${++seq}`;
+  return threadId === 0 ? `bulkhead-${ownerTag()}-${++seq}` : `bulkhead-${ownerTag()}-${threadId}.${++seq}`;
 }
 
 export interface ReclaimResult {

@@ -276,7 +276,7 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
   try {
     stdio.forEach((s, i) => {
       // With a tty the child's 0, 1 and 2 are the pty's slave: no pipe to make (or leak).
-      if (o.tty && i < 3) childFds.push(devNull());
+      if (o.tty && i < 3) childFds.push(NULL_STDIO);
       else if (s === 'inherit') childFds.push(i);
       else if (typeof s === 'number') childFds.push(s);
       else if (s === 'ignore') childFds.push(ns.mount ? NULL_STDIO : devNull());

@@ -401,6 +401,16 @@ int ChildMain(void* arg) {
       stdio[i] = static_cast<int>(r);
     }
   }
+  // An extra fd given as 'ignore' (3, 4, ...) is that same kind of node, one
+  // opened for all of them.
+  int null_extra = -1;
+  for (long i = 0; i < p->nfds; i++) {
+    if (p->fds[i] != kNullStdio) continue;
+    r = Raw(SYS_openat, AT_FDCWD, P("/dev/null"), O_RDWR | O_CLOEXEC);
+    if (r < 0) Die(c, kStepDup, r, static_cast<int32_t>(3 + i));
+    null_extra = static_cast<int>(r);
+    break;
+  }
 
   if (p->hostname != nullptr) {
     r = Raw(SYS_sethostname, P(p->hostname), p->hostname_len);
@@ -517,7 +527,7 @@ int ChildMain(void* arg) {
   int lifted[3 + 64];
   if (n > 3 + 64) Die(c, kStepDup, -EMFILE);
   for (int i = 0; i < n; i++) {
-    int src = i < 3 ? (tty >= 0 ? static_cast<int>(tty) : stdio[i]) : p->fds[i - 3];
+    int src = i < 3 ? (tty >= 0 ? static_cast<int>(tty) : stdio[i]) : (p->fds[i - 3] == kNullStdio ? null_extra : p->fds[i - 3]);
     r = Raw(SYS_fcntl, src, F_DUPFD_CLOEXEC, c->high_fd);
     if (r < 0) Die(c, kStepDup, r, i);
     lifted[i] = static_cast<int>(r);
