@@ -15,6 +15,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FsOp } from '../native/types';
+import { DEFAULT_PROFILE } from '../seccomp/default';
+import { parseProfile, type SeccompFilter, type SeccompProfile, type SeccompRuleInput } from '../seccomp/profile';
 import * as F from '../spawn/flags';
 
 /** The host directory the container's root tmpfs is mounted on, in the child's own mount namespace. */
@@ -22,6 +24,8 @@ export const EMBEDDED_STAGE = '/run/bulkhead/root';
 
 /** Top-level host entries the container never gets from the host: fresh ones are mounted instead. */
 export const FRESH_TOP = ['proc', 'sys', 'dev', 'run', 'tmp'];
+/** World-writable host directories below the top, where anyone may leave a FIFO: the container gets a fresh tmpfs. */
+export const FRESH_BELOW = ['/var/tmp'];
 /** Top-level host directories not bound at all: the container gets empty ones. */
 export const HIDDEN_TOP = ['root', 'home'];
 /** Inside what is bound: files become empty, directories an empty read-only tmpfs. */
@@ -101,6 +105,9 @@ export class EmbeddedRoot {
     this.fill('/', this.host.list('/').filter((e) => !FRESH_TOP.includes(e.name)));
     for (const h of HIDDEN_TOP) this.add({ op: 'mkdir', target: `/${h}`, mode: h === 'root' ? 0o700 : 0o755 });
     this.hide('/');
+    for (const d of FRESH_BELOW) {
+      if (this.host.type(d) === 'dir') this.add({ op: 'mount', source: 'tmpfs', target: d, fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=1777' });
+    }
   }
 
   /** Hides the secrets at or under dir (again, after dir was shadowed: its entries came back from the host). */
@@ -149,6 +156,11 @@ export class EmbeddedRoot {
           continue;
         }
         const t = this.host.type(next);
+        if (t === 'dir' && FRESH_BELOW.includes(next)) {
+          onHost = false;
+          cur = next;
+          continue;
+        }
         if (t === 'dir') {
           cur = next;
           continue;
@@ -191,3 +203,48 @@ export const embeddedIds = (): EmbeddedProcessPolicy => ({ uid: EMBEDDED_UID, gi
 
 /** socket(2)'s AF_UNIX (AF_LOCAL), address_families(7). */
 export const AF_UNIX = 1;
+
+/** socket(2) families Docker's profile refuses (default.ts): AF_ALG, AF_VSOCK. */
+const AF_ALG = 38;
+const AF_VSOCK = 40;
+/** The type bits of socketpair's second argument (SOCK_TYPE_MASK) and the two connection-oriented types. */
+const SOCK_TYPE_MASK = 0xf;
+const SOCK_STREAM = 1;
+const SOCK_SEQPACKET = 5;
+
+let embeddedProfile: SeccompProfile | undefined;
+
+/** A parsed filter back in the JSON shape (minKernel as "major.minor"). */
+const filterInput = (f: SeccompFilter | undefined) =>
+  f && { ...f, ...(f.minKernel ? { minKernel: `${f.minKernel[0]}.${f.minKernel[1]}` } : {}) };
+
+/**
+ * Docker's default profile, minus unix sockets: socket(AF_UNIX) is refused, so no
+ * socket on the host, pathname or abstract, can be connected to or sent to (a
+ * read-only mount does not stop connect(2): unix(7) needs only write permission on
+ * the socket file). socketpair(2) stays for stream and seqpacket pairs, which are
+ * born connected to each other and cannot be pointed elsewhere; a datagram pair
+ * could sendto(2) any datagram socket by path, so it is refused too.
+ */
+export function embeddedSeccomp(): SeccompProfile {
+  if (embeddedProfile) return embeddedProfile;
+  const d = DEFAULT_PROFILE;
+  const rules: SeccompRuleInput[] = d.syscalls
+    .filter((r) => !(r.names.length === 1 && r.names[0] === 'socket'))
+    .map((r) => ({ ...r, names: r.names.filter((n) => n !== 'socketpair'), args: [...r.args], includes: filterInput(r.includes), excludes: filterInput(r.excludes) }) as unknown as SeccompRuleInput)
+    .filter((r) => (r.names as string[]).length > 0);
+  const allow = (name: string, args: SeccompRuleInput['args']): SeccompRuleInput => ({ names: [name], action: 'SCMP_ACT_ALLOW', args });
+  rules.push(
+    // Families 2 to 37 as aligned blocks (a rule comparing one argument twice would
+    // be read as two rules, runc's reading: compile.ts), then Docker's 39 and above 40.
+    ...([[2, 2], [4, 4], [8, 8], [16, 16], [32, 4], [36, 2]] as const).map(([from, n]) =>
+      allow('socket', [{ index: 0, value: 0xffffffff - (n - 1), valueTwo: from, op: 'SCMP_CMP_MASKED_EQ' }]),
+    ),
+    allow('socket', [{ index: 0, value: AF_ALG + 1, op: 'SCMP_CMP_EQ' }]),
+    allow('socket', [{ index: 0, value: AF_VSOCK, op: 'SCMP_CMP_GT' }]),
+    allow('socketpair', [{ index: 1, value: SOCK_TYPE_MASK, valueTwo: SOCK_STREAM, op: 'SCMP_CMP_MASKED_EQ' }]),
+    allow('socketpair', [{ index: 1, value: SOCK_TYPE_MASK, valueTwo: SOCK_SEQPACKET, op: 'SCMP_CMP_MASKED_EQ' }]),
+  );
+  embeddedProfile = parseProfile({ defaultAction: d.defaultAction, defaultErrnoRet: d.defaultErrnoRet, architectures: d.architectures ? [...d.architectures] : undefined, syscalls: rules });
+  return embeddedProfile;
+}

@@ -65,7 +65,7 @@ t.test('environment, user, volumes, tmpfs, security options, ulimits', async (t)
   t.same(c.options.capAdd, ['NET_ADMIN']);
   t.same(c.options.namespaces, { net: false });
   t.match(c.options.hostname, /^[0-9a-f]{12}$/);
-  t.throws(() => cfg('-u', 'root', '--', 'true'), { message: /--user must be UID or UID:GID \(numeric\), got "root"/ });
+  t.throws(() => cfg('-u', 'no-such-user-here', '--', 'true'), { message: /--user names no user of the container's \/etc\/passwd, got "no-such-user-here"/ });
   t.throws(() => cfg('--security-opt', 'apparmor=x', '--', 'true'), { message: /--security-opt supports seccomp= and no-new-privileges/ });
   t.throws(() => cfg('--ulimit', 'nofile', '--', 'true'), { message: /--ulimit must be NAME=SOFT\[:HARD\]/ });
 });
