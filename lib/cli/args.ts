@@ -69,8 +69,10 @@ export function parseFlags(argv: string[], specs: FlagSpec[], command: string, o
   const unknown = (given: string): never => {
     const names = specs.map((s) => `--${s.name}`);
     const near = nearest(given, names);
+    // Printable as it is, else quoted: an error stays one line whatever was typed.
+    const shown = /^[\x21-\x7e]+$/.test(given) ? given : JSON.stringify(given);
     throw new UsageError(
-      `bulkhead ${command}: unknown flag ${given}${near ? `; did you mean ${near}?` : ''} ` +
+      `bulkhead ${command}: unknown flag ${shown}${near ? `; did you mean ${near}?` : ''} ` +
         `(valid: ${names.join(', ')})`,
     );
   };
@@ -113,7 +115,7 @@ export function parseFlags(argv: string[], specs: FlagSpec[], command: string, o
     }
     if (spec.type === 'boolean') {
       if (inline !== undefined && inline !== 'true' && inline !== 'false') {
-        throw new UsageError(`bulkhead ${command}: --${spec.name} takes no value (got "${inline}")`);
+        throw new UsageError(`bulkhead ${command}: --${spec.name} takes no value (got ${JSON.stringify(inline)})`);
       }
       flags[spec.name] = inline !== 'false';
       continue;

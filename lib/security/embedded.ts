@@ -235,9 +235,9 @@ export function embeddedSeccomp(): SeccompProfile {
     .filter((r) => (r.names as string[]).length > 0);
   const allow = (name: string, args: SeccompRuleInput['args']): SeccompRuleInput => ({ names: [name], action: 'SCMP_ACT_ALLOW', args });
   rules.push(
-    // Families 2 to 37 as aligned blocks (a rule comparing one argument twice would
+    // Families 0 and 2 to 37 as aligned blocks (a rule comparing one argument twice would
     // be read as two rules, runc's reading: compile.ts), then Docker's 39 and above 40.
-    ...([[2, 2], [4, 4], [8, 8], [16, 16], [32, 4], [36, 2]] as const).map(([from, n]) =>
+    ...([[0, 1], [2, 2], [4, 4], [8, 8], [16, 16], [32, 4], [36, 2]] as const).map(([from, n]) =>
       allow('socket', [{ index: 0, value: 0xffffffff - (n - 1), valueTwo: from, op: 'SCMP_CMP_MASKED_EQ' }]),
     ),
     allow('socket', [{ index: 0, value: AF_ALG + 1, op: 'SCMP_CMP_EQ' }]),
