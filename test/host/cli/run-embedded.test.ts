@@ -5,6 +5,7 @@
 // package under /tmp.
 import { spawn as cpSpawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
