@@ -8,7 +8,7 @@ import { IsolationError } from '../../errors';
 import { spawn, type SpawnResult } from '../../spawn/index';
 import { formatHelp, parseFlags, UsageError } from '../args';
 import { CONTROLLER_FLAGS, controllerMessage } from './cgroup-flags';
-import { runConfig } from './config';
+import { flagError, runConfig } from './config';
 import { RUN_FLAGS } from './flags';
 
 export const runHelp = formatHelp(
@@ -74,7 +74,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   // process at once; limits need one, and without them it is made where allowed.
   if (Object.keys(cfg.limits).length > 0 || discoverCgroup().delegated) cfg.options.limits = cfg.limits as Limits;
   const started = Date.now();
-  const proc = spawn(cfg.command, cfg.args, cfg.options);
+  let proc: ReturnType<typeof spawn>;
+  try {
+    proc = spawn(cfg.command, cfg.args, cfg.options);
+  } catch (err) {
+    // What only spawn() can know (this process's bounding set, ...) still names the flag.
+    throw flagError(err, cfg);
+  }
   let timedOut = false;
   let signals = 0;
   const restore: Array<() => void> = [];

@@ -293,10 +293,18 @@ export function checkConfig(cfg: RunConfig): void {
     resolveRlimits(o.rlimits);
     if (Object.keys(cfg.limits).length) planLimits(cfg.limits as Limits);
   } catch (err) {
-    if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
-    const msg = err.message.split('\n')[0];
-    const lib = /^spawn: option (\S+?)(?= |$)(.*)$/s.exec(msg) ?? /^(?:limits\.)?([a-zA-Z0-9.[\]]+): (.*)$/s.exec(msg);
-    if (!lib) throw new UsageError(`bulkhead run: ${msg}`, 125);
-    throw new UsageError(`bulkhead run: ${flagOf(lib[1], cfg)}${lib[2].startsWith(' ') ? '' : ':'}${lib[2].startsWith(' ') ? lib[2] : ` ${lib[2]}`}`, 125);
+    throw flagError(err, cfg);
   }
+}
+
+/** A library TypeError/RangeError as a flag error naming the flag; anything else unchanged. */
+export function flagError(err: unknown, cfg: RunConfig): unknown {
+  if (!(err instanceof TypeError || err instanceof RangeError)) return err;
+  const msg = err.message.split('\n')[0];
+  // "spawn: option capAdd[0] has ..." or "limits.memory.max: expected ..."
+  const spawnStyle = /^spawn: option (\S+?)(?= |$)(.*)$/s.exec(msg);
+  if (spawnStyle) return new UsageError(`bulkhead run: ${flagOf(spawnStyle[1], cfg)}${spawnStyle[2]}`, 125);
+  const limitStyle = /^(?:limits\.)?([a-zA-Z0-9.[\]]+): (.*)$/s.exec(msg);
+  if (limitStyle) return new UsageError(`bulkhead run: ${flagOf(limitStyle[1], cfg)}: ${limitStyle[2]}`, 125);
+  return new UsageError(`bulkhead run: ${msg}`, 125);
 }
