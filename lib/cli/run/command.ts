@@ -46,6 +46,13 @@ function copy(src: Readable, dst: Writable): Promise<void> {
     };
     src.once('end', done);
     src.once('close', done);
+    // Our reader went away (`bulkhead run ... | head -1`): close the program's pipe too, so
+    // that it gets SIGPIPE as it would in a shell pipeline (pipe(7)), and stop copying.
+    dst.once('error', () => {
+      src.unpipe(dst);
+      src.destroy();
+      resolve();
+    });
     // A pty master reads EIO once the program's side closed (pty(7)): the end, handled by Subprocess.
     src.on('error', () => undefined);
   });

@@ -79,6 +79,12 @@ function main() {
     t.equal(run(['--', 'sh', '-c', 'cat; echo done'], { input: 'not forwarded\n' }).stdout, 'done\n', 'without -i the stdin is empty');
   });
 
+  t.test('a reader that goes away: the program gets SIGPIPE as in a shell pipeline, bulkhead does not crash', async (t) => {
+    const r = spawnSync('sh', ['-c', `${BIN} run -- sh -c 'seq 1 3000000; echo after $? >&2' | head -1`], { encoding: 'utf8' });
+    t.equal(r.stdout, '1\n');
+    t.equal(r.stderr, 'after 141\n', 'seq killed by SIGPIPE (128+13), no stack trace of ours');
+  });
+
   t.test('a slow reader: nothing lost, the exit waits for the copy', async (t) => {
     const child = cpSpawn(BIN, ['run', '--', 'sh', '-c', 'head -c 4000000 /dev/zero'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let n = 0;
