@@ -30,8 +30,8 @@ const sh = (script: string, ...flags: string[]) => run([...flags, '--', 'sh', '-
 if (needRoot()) main();
 
 function main() {
-  // Outside /tmp and /run: bound (read-only) into the container like the rest of the host.
-  const outside = fs.mkdtempSync(path.join(ROOT, '.embedded-test-'));
+  // Outside /tmp, /run, /var/tmp and the homes: bound (read-only) into the container like the rest of the host.
+  const outside = fs.mkdtempSync('/var/lib/bulkhead-test-');
   t.teardown(() => fs.rmSync(outside, { recursive: true, force: true }));
   fs.chmodSync(outside, 0o755);
 

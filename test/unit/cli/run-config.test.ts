@@ -164,3 +164,17 @@ t.test('device numbers: glibc\'s layout, majors above 16 too', async (t) => {
     t.same(splitRdev(makedev(BigInt(ma), BigInt(mi))), { major: ma, minor: mi }, `${ma}:${mi}`);
   }
 });
+
+t.test('-u reads the container\'s passwd only inside its root', async (t) => {
+  const { lookupUser } = await import('../../../lib/cli/run/user');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bh-user-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const outside = path.join(dir, 'host-passwd');
+  fs.writeFileSync(outside, 'evil:x:0:0::/:/bin/sh\n');
+  fs.mkdirSync(path.join(dir, 'root', 'etc'), { recursive: true });
+  fs.symlinkSync(outside, path.join(dir, 'root', 'etc', 'passwd'));
+  t.equal(lookupUser('evil', path.join(dir, 'root')), 'names no user of the container\'s /etc/passwd', 'a symlink out of the rootfs is not followed');
+  t.same(lookupUser('5:6', path.join(dir, 'root')), { uid: 5, gid: 6, groups: [], home: '/' });
+  t.equal(lookupUser('a:b:c', '/'), 'must be USER, UID, USER:GROUP or UID:GID');
+  t.equal(lookupUser('4294967295', '/'), 'must be an id from 0 to 4294967294');
+});
