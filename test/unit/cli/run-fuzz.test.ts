@@ -21,6 +21,7 @@ t.test(`${RUNS} argv from seed ${SEED}: a configuration or one line and 125`, as
   let errors = 0;
   for (let i = 0; i < RUNS; i++) {
     const a = runArgv(r);
+    const started = Date.now();
     try {
       const p = parseFlags(a, RUN_FLAGS, 'run', { stopAtPositional: true });
       const cfg = runConfig(p.flags, [...p.positionals, ...(p.rest ?? [])]);
@@ -34,6 +35,11 @@ t.test(`${RUNS} argv from seed ${SEED}: a configuration or one line and 125`, as
         return;
       }
       errors++;
+    }
+    // A watchdog for slow paths (a backtracking regex, a blocking read); a true hang ends at tap's timeout.
+    if (Date.now() - started > 2000) {
+      t.fail(`case ${i} (seed ${SEED}) took ${Date.now() - started} ms: ${JSON.stringify(a)}`);
+      return;
     }
   }
   t.equal(fds(), before, 'no fd left open');
