@@ -182,6 +182,8 @@ export class EmbeddedRoot {
     if (this.shadowed.has(dir)) return;
     this.shadowed.add(dir);
     this.add({ op: 'mount', source: 'tmpfs', target: dir, fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=755,size=1m' });
+    // A hidden directory (or one inside it) stays empty: its entries are what is hidden.
+    if (this.hidden.some((h) => dir === h || dir.startsWith(`${h}/`))) return;
     this.fill(dir, this.host.list(dir));
     this.hide(dir);
   }

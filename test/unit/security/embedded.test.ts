@@ -64,6 +64,9 @@ t.test('missing mount points: made in the root tmpfs, in ours, or in a shadow of
   t.ok(s.includes('mount /etc <- tmpfs') && s.includes('touch /etc/new.conf'), 'a file mount point');
   t.equal(s.filter((x) => x === 'mount /etc/shadow <- /dev/null').length, 2, 'the shadow of /etc hides shadow again');
   t.equal(s.filter((x) => x === 'mkdir /usr/local/bin').length, 1, 'an existing target makes nothing');
+  const secret = show(build([['/etc/ssh/new']]));
+  t.ok(secret.includes('mount /etc/ssh <- tmpfs') && secret.includes('mkdir /etc/ssh/new'), 'a mount point inside a hidden directory');
+  t.notOk(secret.some((x) => x.startsWith('mount /etc/ssh/ssh_host')), 'without binding its secrets back');
   const ops = build([['/usr/local/x']]);
   t.ok(ops.some((o) => o.op === 'setattr' && o.target === '/usr/local' && !o.recursive), 'the shadow is sealed too');
 });
