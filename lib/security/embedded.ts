@@ -105,13 +105,15 @@ export class EmbeddedRoot {
     this.fill('/', this.host.list('/').filter((e) => !FRESH_TOP.includes(e.name)));
     for (const h of HIDDEN_TOP) this.add({ op: 'mkdir', target: `/${h}`, mode: h === 'root' ? 0o700 : 0o755 });
     this.hide('/');
-    for (const d of FRESH_BELOW) {
-      if (this.host.type(d) === 'dir') this.add({ op: 'mount', source: 'tmpfs', target: d, fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=1777' });
-    }
   }
 
-  /** Hides the secrets at or under dir (again, after dir was shadowed: its entries came back from the host). */
+  /** Hides the secrets at or under dir and mounts the fresh directories there (again after a shadow: its entries came back from the host). */
   private hide(dir: string): void {
+    for (const d of FRESH_BELOW) {
+      if ((dir === '/' || d.startsWith(`${dir}/`)) && this.host.type(d) === 'dir') {
+        this.add({ op: 'mount', source: 'tmpfs', target: d, fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=1777' });
+      }
+    }
     for (const p of this.hidden) {
       if (dir !== '/' && !p.startsWith(dir + '/')) continue;
       const k = this.host.type(p);

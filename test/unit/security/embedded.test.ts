@@ -67,6 +67,8 @@ t.test('missing mount points: made in the root tmpfs, in ours, or in a shadow of
   const secret = show(build([['/etc/ssh/new']]));
   t.ok(secret.includes('mount /etc/ssh <- tmpfs') && secret.includes('mkdir /etc/ssh/new'), 'a mount point inside a hidden directory');
   t.notOk(secret.some((x) => x.startsWith('mount /etc/ssh/ssh_host')), 'without binding its secrets back');
+  const v = show(build([['/var/new']]));
+  t.equal(v.filter((x) => x === 'mount /var/tmp <- tmpfs').length, 2, 'a shadow of /var gets a fresh /var/tmp again');
   const ops = build([['/usr/local/x']]);
   t.ok(ops.some((o) => o.op === 'setattr' && o.target === '/usr/local' && !o.recursive), 'the shadow is sealed too');
 });
