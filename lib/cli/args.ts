@@ -41,8 +41,10 @@ export function parseFlags(argv: string[], specs: FlagSpec[], command: string, o
   const unknown = (given: string): never => {
     const names = specs.map((s) => `--${s.name}`);
     const near = nearest(given, names);
+    // Printable as it is, else quoted: an error stays one line whatever was typed.
+    const shown = /^[\x21-\x7e]+$/.test(given) ? given : JSON.stringify(given);
     throw new UsageError(
-      `bulkhead ${command}: unknown flag ${given}${near ? `; did you mean ${near}?` : ''} ` +
+      `bulkhead ${command}: unknown flag ${shown}${near ? `; did you mean ${near}?` : ''} ` +
         `(valid: ${names.join(', ')})`,
     );
   };
@@ -60,17 +62,21 @@ export function parseFlags(argv: string[], specs: FlagSpec[], command: string, o
       if (eq >= 0) inline = arg.slice(eq + 1);
       spec = byName.get(name) ?? unknown(`--${name}`);
     } else if (arg.startsWith('-') && arg.length > 1) {
-      spec = byShort.get(arg.slice(1, 2)) ?? unknown(arg);
-      // A cluster of boolean shorts, as in `-it`.
+      // A cluster of shorts, as getopt(3) and docker read them: booleans, then at most
+      // one value flag whose value is the rest of the word or the next word
+      // (`-it`, `-ie FOO=1`, `-eFOO=1`, `-itd`).
+      let j = 1;
+      spec = byShort.get(arg[j]) ?? unknown(`-${arg[j]}`);
+      while (spec.type === 'boolean' && j + 1 < arg.length) {
+        flags[spec.name] = true;
+        j++;
+        spec = byShort.get(arg[j]) ?? unknown(`-${arg[j]}`);
+      }
       if (spec.type === 'boolean' && arg.length > 2) {
-        for (const ch of arg.slice(1)) {
-          const s = byShort.get(ch);
-          if (!s || s.type !== 'boolean') unknown(`-${ch}`);
-          flags[(s as FlagSpec).name] = true;
-        }
+        flags[spec.name] = true;
         continue;
       }
-      if (arg.length > 2) inline = arg.slice(2);
+      if (j + 1 < arg.length) inline = arg.slice(j + 1);
     } else {
       if (opts.stopAtPositional) {
         rest = argv.slice(i);
@@ -81,7 +87,7 @@ export function parseFlags(argv: string[], specs: FlagSpec[], command: string, o
     }
     if (spec.type === 'boolean') {
       if (inline !== undefined && inline !== 'true' && inline !== 'false') {
-        throw new UsageError(`bulkhead ${command}: --${spec.name} takes no value (got "${inline}")`);
+        throw new UsageError(`bulkhead ${command}: --${spec.name} takes no value (got ${JSON.stringify(inline)})`);
       }
       flags[spec.name] = inline !== 'false';
       continue;

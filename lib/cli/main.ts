@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `bulkhead` command: dispatches to one module per subcommand.
+import * as path from 'node:path';
 import { nearest } from '../util/nearest';
 import { UsageError } from './args';
 import { infoCommand } from './info';
@@ -12,11 +13,17 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   network: { run: networkCommand, summary: 'manage networks: create, ls, inspect, rm, prune' },
 };
 
+/** The package's version, from its package.json (dist/lib/cli/main.js is three levels below it). */
+export function version(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(path.join(__dirname, '..', '..', '..', 'package.json')) as { version: string }).version;
+}
+
 function usage(): string {
   const names = Object.keys(COMMANDS);
   const width = Math.max(...names.map((n) => n.length));
   return (
-    'Usage: bulkhead COMMAND [OPTIONS]\n\nCommands:\n' +
+    'Usage: bulkhead COMMAND [OPTIONS]\n       bulkhead --version\n\nCommands:\n' +
     names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n].summary}`).join('\n') +
     '\n\nRun `bulkhead COMMAND --help` for a command\'s options.\n'
   );
@@ -24,6 +31,10 @@ function usage(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`bulkhead ${version()}\n`);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
     return name === undefined ? 2 : 0;

@@ -1,5 +1,6 @@
 // `bulkhead info`: what this host offers Bulkhead, gathered from /proc, cgroupfs,
 // /etc/os-release and the addon's probes. Field names are documented in README.md.
+import { CONTROLLER_FLAGS, controllerAdvice } from './cgroup-flags';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { capabilityNames } from '../caps/names';
@@ -108,15 +109,18 @@ function missingFeatures(info: Info, cg: ReturnType<typeof discoverCgroup>): Mis
   if (!info.root) need('root', 'spawn, run', 'Bulkhead creates namespaces and mounts as root; run it with sudo');
   if (info.cgroup.mountpoint === null) need('cgroup v2', 'limits, stats, events', 'no cgroup2 filesystem is mounted');
   const byController: Record<string, string> = {
-    memory: '--memory, memory limits and OOM events',
-    cpu: '--cpus, --cpu-shares, cpu usage',
-    pids: '--pids-limit',
-    io: '--device-read-bps, --device-write-bps',
+    memory: `${CONTROLLER_FLAGS.memory.join(', ')}, memory limits and OOM events`,
+    cpu: `${CONTROLLER_FLAGS.cpu.join(', ')}, cpu usage`,
+    cpuset: CONTROLLER_FLAGS.cpuset.join(', '),
+    pids: CONTROLLER_FLAGS.pids.join(', '),
+    io: CONTROLLER_FLAGS.io.join(', '),
   };
   if (info.cgroup.mountpoint !== null) {
     for (const c of LIMIT_CONTROLLERS) {
       if (byController[c] === undefined || info.cgroup.controllers.includes(c)) continue;
-      need(`cgroup ${c}`, byController[c], missingControllerReason(cg, c));
+      const reason = missingControllerReason(cg, c);
+      // On a host whose controller belongs to cgroup v1, say what to do about it.
+      need(`cgroup ${c}`, byController[c], cg.v1Bound[c] !== undefined ? `${reason}; ${controllerAdvice(CONTROLLER_FLAGS[c])}` : reason);
     }
     if (!info.cgroup.delegated) need('cgroup delegation', 'limits', cg.delegationReason ?? 'not delegated');
   }

@@ -5,15 +5,13 @@ import * as path from 'node:path';
 import type { FsOp, NativePlan } from '../native/types';
 import * as F from './flags';
 import { capNumbers, resolveCaps } from '../security/caps';
+import { EmbeddedRoot, realHost, type HostFs } from '../security/embedded';
 import { MASKED_PATHS, PROC_GLOBALS, READONLY_PATHS } from '../security/paths';
 import { resolveRlimits } from '../security/rlimits';
 import { DEFAULT_PATH } from '../util/default-path';
 import { toBytes } from '../util/size';
 import { containedTarget, type IdMapping, type Namespaces, type SpawnOptions } from './options';
 
-/** Where the host-view sandbox assembles its root: a tmpfs over /tmp in the child's own mount namespace. */
-export const SANDBOX_STAGE = '/tmp';
-export const SANDBOX_ROOT = '/tmp/.bulkhead-root';
 
 /** stdio 'ignore' inside a mount namespace: the child opens the container's own /dev/null after pivot_root. */
 export const NULL_STDIO = -2;
@@ -104,27 +102,24 @@ function inRoot(root: string, op: FsOp): FsOp {
 }
 
 /** The filesystem steps: private propagation, the root, /proc, /dev, /sys, the user's mounts, then masks. */
-export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) => boolean, kind: PathKind = () => 'missing', initBinary?: string, proc?: ProcGlobals, devices: readonly DeviceNode[] = []): { ops: FsOp[]; root: string } {
+export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) => boolean, kind: PathKind = () => 'missing', initBinary?: string, proc?: ProcGlobals, devices: readonly DeviceNode[] = [], host: HostFs = realHost): { ops: FsOp[]; root: string } {
   const ops: FsOp[] = [];
   // Mount events must not propagate back to the host (mount_namespaces(7)).
   ops.push({ op: 'mount', target: '/', flags: F.MS_REC | F.MS_PRIVATE });
-  let root: string;
+  let root = '';
   const hostView = o.rootfs === undefined;
   if (!hostView) {
     root = path.posix.normalize(o.rootfs as string).replace(/\/$/, '');
     // pivot_root needs the new root to be a mount point (pivot_root(2)).
     ops.push({ op: 'mount', source: root, target: root, flags: F.MS_BIND | F.MS_REC });
-  } else {
-    root = SANDBOX_ROOT;
-    ops.push({ op: 'mount', source: 'tmpfs', target: SANDBOX_STAGE, fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=755,size=64k' });
-    ops.push({ op: 'mkdir', target: root, mode: 0o755 });
-    ops.push({ op: 'mount', source: '/', target: root, flags: F.MS_BIND | F.MS_REC });
-    // The host's /proc, /sys, /dev, /run and /tmp leave the copy altogether: mounting
-    // fresh ones on top would leave the host's underneath, one umount away.
-    for (const p of ['/proc', '/sys', '/dev', '/run', '/tmp']) ops.push({ op: 'umount', target: root + p });
-    ops.push({ op: 'setattr', target: root, attrSet: F.MOUNT_ATTR_RDONLY | F.MOUNT_ATTR_NOSUID, recursive: true });
   }
   const add = (op: FsOp) => ops.push(inRoot(root, op));
+  // No image: lib/security/embedded.ts builds the root and its policy.
+  const embedded = hostView ? new EmbeddedRoot(host, (op) => ops.push(op), add) : undefined;
+  if (embedded) {
+    root = embedded.root;
+    embedded.assemble();
+  }
   add({ op: 'mkdir', target: '/proc', mode: 0o555 });
   // procfs keeps one mode and owner per global entry (proc_notify_change in
   // fs/proc/generic.c), shared by every proc mount of the machine: a chmod or
@@ -199,6 +194,8 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
     add({ op: 'mount', source: 'cgroup2', target: '/sys/fs/cgroup', fstype: 'cgroup2', flags: F.MS_RDONLY | F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC, optional: true });
   }
   if (hostView) {
+    add({ op: 'mkdir', target: '/tmp', mode: 0o1777 });
+    add({ op: 'mkdir', target: '/run', mode: 0o755 });
     add({ op: 'mount', source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=1777' });
     add({ op: 'mount', source: 'tmpfs', target: '/run', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=755' });
   }
@@ -206,11 +203,13 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
     const target = containedTarget(`mounts[${i}].target`, m.target);
     if (m.type === 'bind') {
       const file = isFile(m.source);
-      if (!hostView) add(file ? { op: 'touch', target, mode: 0o644 } : { op: 'mkdir', target, mode: 0o755 });
+      if (embedded) embedded.ensure(target, file);
+      else add(file ? { op: 'touch', target, mode: 0o644 } : { op: 'mkdir', target, mode: 0o755 });
       add({ op: 'mount', source: m.source, target, flags: F.MS_BIND | F.MS_REC });
       if (m.readonly) add({ op: 'setattr', target, attrSet: F.MOUNT_ATTR_RDONLY, recursive: true });
     } else {
-      if (!hostView) add({ op: 'mkdir', target, mode: 0o755 });
+      if (embedded) embedded.ensure(target);
+      else add({ op: 'mkdir', target, mode: 0o755 });
       const mode = (m.mode ?? 0o1777).toString(8);
       add({ op: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: `mode=${mode}${tmpfsSize(m.size)}` });
     }
@@ -228,6 +227,9 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
     if (k === 'file') add({ op: 'mount', source: '/dev/null', sourceInRoot: true, target: p, flags: F.MS_BIND, optional: true });
     else if (k === 'dir') add({ op: 'mount', source: 'tmpfs', target: p, fstype: 'tmpfs', flags: F.MS_RDONLY | F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC, data: 'size=0', optional: true });
   }
+  // Docker makes the working directory; then the embedded root's tmpfs layers are sealed.
+  if (embedded && o.cwd !== undefined) embedded.ensure(o.cwd);
+  embedded?.seal();
   // Last, so that everything above could still create its mount points.
   if (o.readonlyRootfs) add({ op: 'setattr', target: '/', attrSet: F.MOUNT_ATTR_RDONLY });
   return { ops, root };
@@ -253,6 +255,8 @@ export interface PlanInput {
   procGlobals?: ProcGlobals;
   /** Host device nodes to make in the container. */
   devices?: readonly DeviceNode[];
+  /** The host's files as the embedded default reads them (tests pass their own). */
+  host?: HostFs;
   /** The compiled seccomp program for this plan's capabilities, if any. */
   seccomp?: (caps: string[]) => Buffer | undefined;
 }
@@ -293,7 +297,7 @@ export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
   const program = o.seccomp === false ? undefined : input.seccomp?.(caps);
   if (program) plan.seccomp = program;
   if (ns.mount) {
-    const { ops, root } = fsOps(o, ns, input.isFile, input.pathKind, init ? input.initBinary : undefined, input.procGlobals, input.devices);
+    const { ops, root } = fsOps(o, ns, input.isFile, input.pathKind, init ? input.initBinary : undefined, input.procGlobals, input.devices, input.host);
     plan.ops = ops;
     plan.rootfs = root;
   }

@@ -2,10 +2,16 @@
 // run's meanings. Pure: every error is a UsageError naming the flag and value.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import type { SpawnOptions } from '../../spawn/options';
+import * as path from 'node:path';
+import { planLimits, type Limits } from '../../cgroup/controllers';
+import { resolveCaps } from '../../security/caps';
+import { embeddedIds, embeddedSeccomp } from '../../security/embedded';
+import { resolveRlimits } from '../../security/rlimits';
+import { validateSpawn, type SpawnOptions } from '../../spawn/options';
 import { DEFAULT_PATH } from '../../util/default-path';
 import { toBytes } from '../../util/size';
 import { UsageError, type ParsedFlags } from '../args';
+import { lookupUser } from './user';
 
 /** Limits in the shape lib/cgroup takes; sizes are bytes or 'max'. */
 export interface RunLimits {
@@ -17,6 +23,8 @@ export interface RunLimits {
 }
 
 export interface RunConfig {
+  /** The flags given, for messages about them. */
+  flags: ParsedFlags;
   command: string;
   args: string[];
   options: SpawnOptions;
@@ -45,17 +53,26 @@ function number(flag: string, text: string, min: number): number {
   return n;
 }
 
-/** major:minor of a block device, from its inode (stat(2) st_rdev, as makedev(3) packs it). */
+/**
+ * major:minor of a block device from its st_rdev, in glibc's gnu_dev_major/minor
+ * layout (sys/sysmacros.h): major in bits 8-19 and 32-43, minor in bits 0-7 and
+ * 20-43. As a bigint: JavaScript's bit operators work on 32 bits only.
+ */
+export function splitRdev(rdev: bigint): { major: number; minor: number } {
+  const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
+  const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
+  return { major: Number(major & 0xffffffffn), minor: Number(minor & 0xffffffffn) };
+}
+
 function device(flag: string, dev: string): { major: number; minor: number } {
-  let st: fs.Stats;
+  let st: fs.BigIntStats;
   try {
-    st = fs.statSync(dev);
+    st = fs.statSync(dev, { bigint: true });
   } catch {
     return fail(flag, 'names a device that does not exist', dev);
   }
   if (!st.isBlockDevice()) fail(flag, 'must name a block device', dev);
-  const rdev = st.rdev;
-  return { major: ((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfff), minor: (rdev & 0xff) | ((rdev >> 12) & ~0xff) };
+  return splitRdev(st.rdev);
 }
 
 function envLines(flag: string, lines: string[], env: Record<string, string>): void {
@@ -77,8 +94,15 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
   const o: SpawnOptions = { reject: false, buffer: false };
   const limits: RunLimits = {};
 
-  if (str('rootfs') !== undefined) o.rootfs = str('rootfs');
-  const env: Record<string, string> = { PATH: DEFAULT_PATH, HOME: '/root' };
+  // A relative --rootfs is the cwd's, as docker's paths are.
+  if (str('rootfs') !== undefined) {
+    if (str('rootfs') === '') fail('rootfs', 'must name a directory', '');
+    o.rootfs = path.resolve(str('rootfs') as string);
+  }
+  if (flags.detach) throw new UsageError('bulkhead run: --detach is not supported: a container lives as long as its bulkhead run (run it in the background with your shell instead)', 125);
+  // --rm and --name: docker's, accepted; a foreground container is always removed.
+  if (str('name') !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(str('name') as string)) fail('name', 'must be letters, digits, _ . or - (docker\'s [a-zA-Z0-9][a-zA-Z0-9_.-]*)', str('name'));
+  const env: Record<string, string> = { PATH: DEFAULT_PATH };
   for (const file of list('env-file')) {
     let text: string;
     try {
@@ -89,16 +113,28 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
     envLines('env-file', text.split('\n'), env);
   }
   envLines('env', list('env'), env);
+  // HOME comes from the user's passwd entry unless -e or --env-file set it (docker).
+  const explicitHome = env.HOME !== undefined;
   o.env = env;
   if (str('workdir') !== undefined) {
     if (!str('workdir')?.startsWith('/')) fail('workdir', 'must be an absolute path', str('workdir'));
     o.cwd = str('workdir');
   }
   if (str('user') !== undefined) {
-    const m = /^(\d+)(?::(\d+))?$/.exec(str('user') as string);
-    if (!m) fail('user', 'must be UID or UID:GID (numeric)', str('user'));
-    o.uid = Number((m as RegExpExecArray)[1]);
-    o.gid = Number((m as RegExpExecArray)[2] ?? (m as RegExpExecArray)[1]);
+    const u = lookupUser(str('user') as string, o.rootfs ?? '/');
+    if (typeof u === 'string') fail('user', u, str('user'));
+    const { uid, gid, groups, home } = u as Exclude<typeof u, string>;
+    Object.assign(o, { uid, gid, groups });
+    if (!explicitHome) env.HOME = home;
+  } else if (o.rootfs === undefined) {
+    // The embedded default runs as nobody: the host's files are the host's, and the
+    // program gets what any unprivileged user of the host would, minus the hidden.
+    Object.assign(o, embeddedIds());
+    const u = lookupUser(String(o.uid), '/');
+    if (!explicitHome) env.HOME = typeof u === 'string' ? '/' : u.home;
+  } else {
+    const u = lookupUser('0', o.rootfs);
+    if (!explicitHome) env.HOME = typeof u === 'string' ? '/root' : u.home;
   }
   // Like docker, a container is named by a short random id unless told otherwise.
   o.hostname = str('hostname') ?? randomBytes(6).toString('hex');
@@ -134,7 +170,7 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
     const [k, v] = s.split(/[=:](.*)/s);
     if (k === 'seccomp') {
       if (!v) fail('security-opt', 'seccomp needs =unconfined or =FILE', s);
-      o.seccomp = v === 'unconfined' ? false : v;
+      o.seccomp = v === 'unconfined' ? false : path.resolve(v);
     } else if (k === 'no-new-privileges') {
       if (v !== undefined && v !== 'true' && v !== 'false') fail('security-opt', 'no-new-privileges takes true or false', s);
       o.noNewPrivileges = v !== 'false';
@@ -152,6 +188,8 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
     rl[name] = { soft: val(soft), hard: val(hard ?? soft) };
   }
   if (Object.keys(rl).length) o.rlimits = rl;
+  // The embedded default refuses unix sockets (lib/security/embedded.ts) unless a profile is named.
+  if (o.rootfs === undefined && o.seccomp === undefined) o.seccomp = embeddedSeccomp();
   if (flags.init) o.init = true;
   const devices: Array<{ path: string; containerPath?: string; permissions?: string }> = [];
   for (const d of list('device')) {
@@ -228,9 +266,73 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
   if (str('timeout') !== undefined) timeoutMs = number('timeout', str('timeout') as string, 0.001) * 1000;
   const tty = Boolean(flags.tty);
   const interactive = Boolean(flags.interactive);
-  o.stdio = [interactive ? 'pipe' : 'ignore', 'inherit', 'inherit'];
+  // Never the caller's own fds: pipes (or the container's own pty) that the CLI copies.
+  o.stdio = [interactive ? 'pipe' : 'ignore', 'pipe', 'pipe'];
   if (tty) {
-    o.tty = process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : true;
+    // A terminal of size 0x0 (as under script(1)) is one of unknown size.
+    const { rows, columns } = process.stdout;
+    o.tty = process.stdout.isTTY && rows > 0 && columns > 0 ? { rows, cols: columns } : true;
+    // docker run -t: TERM=xterm unless the environment names one.
+    if (env.TERM === undefined) env.TERM = 'xterm';
   }
-  return { command: command[0], args: command.slice(1), options: o, limits, timeoutMs, report: str('report'), interactive, tty };
+  let report: string | undefined;
+  if (str('report') !== undefined) {
+    report = path.resolve(str('report') as string);
+    // Checked before the program runs, so that its result is never lost.
+    try {
+      fs.accessSync(path.dirname(report), fs.constants.W_OK);
+      if (fs.existsSync(report) && !fs.statSync(report).isFile()) fail('report', 'must name a file', str('report'));
+      if (!fs.statSync(path.dirname(report)).isDirectory()) fail('report', 'must be in a directory', str('report'));
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      fail('report', `cannot be written (${(e as NodeJS.ErrnoException).code})`, str('report'));
+    }
+  }
+  const cfg: RunConfig = { flags, command: command[0], args: command.slice(1), options: o, limits, timeoutMs, report, interactive, tty };
+  checkConfig(cfg);
+  return cfg;
+}
+
+/** Library option paths, as spawn() and the limits name them, to the flags that set them. */
+function flagOf(option: string, cfg: RunConfig): string {
+  const volumes = ((cfg.flags.volume as string[] | undefined) ?? []).length;
+  const m = /^mounts\[(\d+)\]/.exec(option);
+  if (m) return Number(m[1]) < volumes ? '--volume' : '--tmpfs';
+  const table: Array<[RegExp, string]> = [
+    [/^capAdd/, '--cap-add'], [/^capDrop/, '--cap-drop'], [/^cwd/, '--workdir'], [/^hostname/, '--hostname'],
+    [/^env/, '--env'], [/^rlimits/, '--ulimit'], [/^seccomp/, '--security-opt seccomp'], [/^(uid|gid|groups)/, '--user'],
+    [/^rootfs/, '--rootfs'], [/^tty/, '--tty'], [/^command/, 'the command'], [/^args/, 'an argument'],
+    [/^(limits\.)?memory\.max/, '--memory'], [/^(limits\.)?memory\.low/, '--memory-reservation'], [/^(limits\.)?memory\.swapMax/, '--memory-swap'],
+    [/^(limits\.)?cpu\.max/, '--cpus'], [/^(limits\.)?cpu\.weight/, '--cpu-shares'], [/^(limits\.)?cpuset/, '--cpuset-cpus'],
+    [/^(limits\.)?pids/, '--pids-limit'], [/^(limits\.)?io/, '--device-read-bps/--device-write-bps'],
+  ];
+  return table.find(([re]) => re.test(option))?.[1] ?? `--${option}`;
+}
+
+/**
+ * Everything spawn() and the limits would refuse, refused now as a flag error
+ * (one line, exit 125) that names the flag, not the library's option path.
+ */
+export function checkConfig(cfg: RunConfig): void {
+  const o = cfg.options;
+  try {
+    validateSpawn(cfg.command, cfg.args, o);
+    resolveCaps(o.capAdd, o.capDrop);
+    resolveRlimits(o.rlimits);
+    if (Object.keys(cfg.limits).length) planLimits(cfg.limits as Limits);
+  } catch (err) {
+    throw flagError(err, cfg);
+  }
+}
+
+/** A library TypeError/RangeError as a flag error naming the flag; anything else unchanged. */
+export function flagError(err: unknown, cfg: RunConfig): unknown {
+  if (!(err instanceof TypeError || err instanceof RangeError)) return err;
+  const msg = err.message.split('\n')[0];
+  // "spawn: option capAdd[0] has ..." or "limits.memory.max: expected ..."
+  const spawnStyle = /^spawn: option (\S+?)(?= |$)(.*)$/s.exec(msg);
+  if (spawnStyle) return new UsageError(`bulkhead run: ${flagOf(spawnStyle[1], cfg)}${spawnStyle[2]}`, 125);
+  const limitStyle = /^(?:limits\.)?([a-zA-Z0-9.[\]]+): (.*)$/s.exec(msg);
+  if (limitStyle) return new UsageError(`bulkhead run: ${flagOf(limitStyle[1], cfg)}: ${limitStyle[2]}`, 125);
+  return new UsageError(`bulkhead run: ${msg}`, 125);
 }

@@ -18,7 +18,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'env', short: 'e', type: 'list', value: 'K=V', help: 'set an environment variable (K alone takes it from this environment)' },
   { name: 'env-file', type: 'list', value: 'FILE', help: 'read environment variables from a file, one K=V a line' },
   { name: 'workdir', short: 'w', type: 'string', value: 'DIR', help: 'working directory inside the container' },
-  { name: 'user', short: 'u', type: 'string', value: 'UID[:GID]', help: 'numeric user and group to run as' },
+  { name: 'user', short: 'u', type: 'string', value: 'USER[:GROUP]', help: 'user and group to run as: numbers, or names from the container\'s /etc/passwd and /etc/group (default on the embedded default: 65534, nobody)' },
   { name: 'hostname', short: 'h', type: 'string', value: 'NAME', help: 'container host name' },
   { name: 'volume', short: 'v', type: 'list', value: 'SRC:DST[:ro]', help: 'bind mount a host path' },
   { name: 'tmpfs', type: 'list', value: 'DST[:size=N]', help: 'mount a tmpfs' },
@@ -34,5 +34,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'tty', short: 't', type: 'boolean', help: 'allocate a pseudo-terminal' },
   { name: 'timeout', type: 'string', value: 'SECONDS', help: 'kill the container after this wall-clock time' },
   { name: 'report', type: 'string', value: 'FILE', help: 'write a JSON report: exitCode, signal, oomKilled, timedOut, durationMs, cpuUsec, memoryPeakBytes, pidsPeak' },
+  { name: 'rm', type: 'boolean', help: 'accepted for docker compatibility: a container is always removed when it ends' },
+  { name: 'name', type: 'string', value: 'NAME', help: 'accepted for docker compatibility (checked, not used: nothing outlives the run)' },
+  { name: 'detach', short: 'd', type: 'boolean', help: 'not supported: a container lives as long as its bulkhead run (refused)' },
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];

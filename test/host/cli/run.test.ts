@@ -5,7 +5,21 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
+import { discoverCgroup } from '../../../lib/cgroup/discover';
+import { parseFlags } from '../../../lib/cli/args';
+import { runConfig } from '../../../lib/cli/run/config';
+import { RUN_FLAGS } from '../../../lib/cli/run/flags';
+import { rng, runArgv } from '../../helpers/run-argv';
 import { withBusyboxRoot } from '../../helpers/tier';
+
+const BIN = path.resolve(__dirname, '..', '..', '..', '..', 'bin', 'bulkhead');
+/**
+ * Runs a command without tap's NODE_OPTIONS (an env file does not override a variable
+ * already set, and tap's hooks write into the repository): tap puts it back into
+ * any child's environment, so env(1) takes it out.
+ */
+const bare = (cmd: string, args: string[], opts: Parameters<typeof spawnSync>[2] = {}) =>
+  spawnSync('env', ['-u', 'NODE_OPTIONS', cmd, ...args], { encoding: 'utf8', ...opts }) as ReturnType<typeof spawnSync> & { stdout: string; stderr: string };
 
 const CLI = path.resolve(__dirname, '..', '..', '..', 'lib', 'cli', 'main.js');
 const run = (args: string[], input?: string) => spawnSync(process.execPath, [CLI, 'run', ...args], { encoding: 'utf8', input });
@@ -120,7 +134,7 @@ function main(rootDir: string) {
     };
     tm('new-session', '-d', '-x', '80', '-y', '24', 'bash --norc --noprofile');
     t.teardown(() => spawnSync('tmux', ['-S', sock, 'kill-server']));
-    tm('send-keys', `PS1='outer$ ' ${process.execPath} ${CLI} run -t ${R.join(' ')} -- sh`, 'Enter');
+    tm('send-keys', `PS1='outer$ ' ${process.execPath} ${CLI} run -it ${R.join(' ')} -- sh`, 'Enter');
     tm('send-keys', 'PS1="inner# "', 'Enter');
     t.ok(await waitFor(/^inner#/m), 'the container shell prompts');
     tm('send-keys', 'stty size; tty', 'Enter');
@@ -139,5 +153,90 @@ function main(rootDir: string) {
     tm('send-keys', 'clear; stty -a | grep -o -- "-\\?icanon" ; echo mode-checked', 'Enter');
     t.ok(await waitFor(/^mode-checked$/m), 'back in the outer shell');
     t.match(screen(), /^icanon$/m, 'the outer terminal is back in canonical mode');
+  });
+
+  t.test('--env-file is the container\'s: node never loads it into bulkhead itself (nodejs/node#54232)', async (t) => {
+    const marker = path.join(tmp, 'marker');
+    const hook = path.join(tmp, 'hook.js');
+    fs.writeFileSync(hook, `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran on the host')`);
+    const envFile = path.join(tmp, 'container.env');
+    fs.writeFileSync(envFile, `NODE_OPTIONS=--require=${hook}\nFOO=bar\n`);
+    const r = bare(BIN, ['run', '--env-file', envFile, '--', 'sh', '-c', 'echo $FOO']);
+    t.equal(r.stdout, 'bar\n', 'the container has it');
+    t.notOk(fs.existsSync(marker), 'no code ran in bulkhead');
+    const m = bare(BIN, ['run', `--env-file=${path.join(tmp, 'missing.env')}`, '--', 'true']);
+    t.equal(m.status, 125, 'a missing file is bulkhead\'s error, not node\'s exit 9');
+    t.match(m.stderr, /^bulkhead run: --env-file cannot be read \(ENOENT\)/);
+    // Control: node itself, without the launcher's `--`, runs the hook.
+    bare(process.execPath, [CLI, 'run', '--env-file', envFile, '--', 'true']);
+    t.ok(fs.existsSync(marker), 'control: `node main.js run --env-file` runs it');
+  });
+
+  t.test('--version; a non-root run says root is needed', async (t) => {
+    const v = spawnSync(BIN, ['--version'], { encoding: 'utf8' });
+    t.equal(v.stdout, `bulkhead ${JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')).version}\n`);
+    const n = bare(BIN, ['run', '--', 'true'], { uid: 65534, gid: 65534 });
+    t.equal(n.status, 125);
+    t.equal(n.stderr, 'bulkhead run: needs root (it creates namespaces, mounts and cgroups): run it as root, e.g. with sudo\n');
+  });
+
+  t.test('--device-read-bps: major and minor of real devices, majors above 16 included', async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-dev-'));
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const nodes: Array<[string, number, number]> = [[path.join(dir, 'nvme'), 259, 3], [path.join(dir, 'big'), 511, 300000], [path.join(dir, 'dm'), 253, 17]];
+    for (const [p, ma, mi] of nodes) execFileSync('mknod', [p, 'b', String(ma), String(mi)]);
+    for (const real of ['/dev/vda', '/dev/sda', '/dev/nvme0n1', '/dev/zram0']) {
+      if (!fs.existsSync(real)) continue;
+      const [ma, mi] = execFileSync('stat', ['-c', '%t %T', real], { encoding: 'utf8' }).trim().split(' ').map((h) => parseInt(h, 16));
+      nodes.push([real, ma, mi]);
+    }
+    for (const [p, major, minor] of nodes) {
+      const f = parseFlags(['--device-read-bps', `${p}:1mb`, '--', 'true'], RUN_FLAGS, 'run', { stopAtPositional: true });
+      t.same(runConfig(f.flags, f.rest ?? []).limits.io?.devices, [{ major, minor, rbps: 1024 * 1024 }], `${p} is ${major}:${minor}`);
+    }
+  });
+
+  const cg = discoverCgroup();
+  t.test('a limit whose controller belongs to cgroup v1: one line saying what to do', { skip: cg.v1Bound.memory === undefined ? 'memory is available in cgroup v2 here' : false }, async (t) => {
+    for (const [flag, value] of [['--memory', '64m'], ['--cpus', '0.5'], ['--pids-limit', '10'], ['--cpuset-cpus', '0']]) {
+      const controller = { '--memory': 'memory', '--cpus': 'cpu', '--pids-limit': 'pids', '--cpuset-cpus': 'cpuset' }[flag] as string;
+      if (cg.v1Bound[controller] === undefined) continue;
+      const r = run([flag, value, '--', 'true']);
+      t.equal(r.status, 125, flag);
+      t.match(r.stderr, new RegExp(`^bulkhead run: ${flag} needs the cgroup v2 ${controller} controller, but .*: run on a cgroup v2 host, boot with systemd.unified_cgroup_hierarchy=1, or drop ${flag}\\n$`));
+    }
+    const info = JSON.parse(spawnSync(BIN, ['info', '--json'], { encoding: 'utf8' }).stdout);
+    const needed = info.missing.map((m: { neededBy: string }) => m.neededBy).join(' ');
+    for (const f of ['--memory', '--cpus', '--pids-limit', '--cpuset-cpus']) t.match(needed, f, `info names ${f}`);
+  });
+
+  t.test('real runs of random argv: a run or one line and 125, never a hang, nothing left behind', async (t) => {
+    const seed = Number(process.env.BULKHEAD_FUZZ_SEED ?? 7);
+    const count = Number(process.env.BULKHEAD_FUZZ_REAL_RUNS ?? 40);
+    const r = rng(seed);
+    // Other work on this host mounts and makes groups too: look only for what these runs could leave,
+    // a mount of the embedded stage in the host's namespace and a group named after a run's pid.
+    const mounts = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes('/run/bulkhead'));
+    const pids: number[] = [];
+    const groups = () => (cg.currentDir ? fs.readdirSync(cg.currentDir).filter((d) => pids.some((p) => d.startsWith(`bulkhead-${p}-`))) : []);
+    const before = mounts();
+    for (let i = 0; i < count; i++) {
+      // The command is always harmless; the flags are random.
+      const argv = runArgv(r).filter((a) => a !== '--').concat(['--', 'true']);
+      const res = spawnSync(BIN, ['run', ...argv], { encoding: 'utf8', timeout: 30_000, input: '' });
+      pids.push(res.pid);
+      if (res.error || res.status === null) {
+        t.fail(`case ${i} (seed ${seed}) hung or died: ${JSON.stringify(argv)} (${res.error?.message ?? res.signal})`);
+        continue;
+      }
+      // 125 (a bad flag), 126 and 127 (a random word taken as the command) are one line of
+      // bulkhead's; any other status is the program's (true, or sh given random flags).
+      if (res.status >= 125 && res.status <= 127 && !/^bulkhead run: [^\n]*\n$/.test(res.stderr)) {
+        t.fail(`case ${i} (seed ${seed}): ${JSON.stringify(argv)} -> ${res.status} ${JSON.stringify(res.stderr)}`);
+      }
+      if (res.status === 0 && res.stderr !== '') t.fail(`case ${i} (seed ${seed}): ${JSON.stringify(argv)} -> 0 with ${JSON.stringify(res.stderr)}`);
+    }
+    t.same(mounts(), before, 'no mount left');
+    t.same(groups(), [], 'no group left');
   });
 }

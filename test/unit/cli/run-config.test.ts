@@ -65,7 +65,7 @@ t.test('environment, user, volumes, tmpfs, security options, ulimits', async (t)
   t.same(c.options.capAdd, ['NET_ADMIN']);
   t.same(c.options.namespaces, { net: false });
   t.match(c.options.hostname, /^[0-9a-f]{12}$/);
-  t.throws(() => cfg('-u', 'root', '--', 'true'), { message: /--user must be UID or UID:GID \(numeric\), got "root"/ });
+  t.throws(() => cfg('-u', 'no-such-user-here', '--', 'true'), { message: /--user names no user of the container's \/etc\/passwd, got "no-such-user-here"/ });
   t.throws(() => cfg('--security-opt', 'apparmor=x', '--', 'true'), { message: /--security-opt supports seccomp=, no-new-privileges and devices=unrestricted/ });
   t.throws(() => cfg('--ulimit', 'nofile', '--', 'true'), { message: /--ulimit must be NAME=SOFT\[:HARD\]/ });
 });
@@ -90,4 +90,106 @@ t.test('--device HOST[:CONTAINER][:PERMS] and --security-opt devices=unrestricte
   t.throws(() => cfg('--device', 'null', '--', 'true'), { message: /--device needs absolute paths/ });
   t.throws(() => cfg('--security-opt', 'devices=all', '--', 'true'), { message: /devices takes =unrestricted/ });
   t.throws(() => cfg('--security-opt', 'devices=unrestricted', '--device', '/dev/null', '--', 'true'), { message: /cannot be combined/ });
+});
+
+t.test('short clusters as docker reads them: booleans, then one value flag', async (t) => {
+  const a = cfg('-ie', 'FOO=1', 'sh');
+  t.equal(a.interactive, true);
+  t.equal(a.options.env?.FOO, '1');
+  t.equal(cfg('-ieFOO=2', 'sh').options.env?.FOO, '2');
+  t.equal(cfg('-tiw', '/w', 'sh').options.cwd, '/w');
+  t.throws(() => cfg('-itd', 'sh'), { message: /^bulkhead run: --detach is not supported/ });
+  t.throws(() => cfg('-iq', 'sh'), { message: /^bulkhead run: unknown flag -q / });
+  t.throws(() => cfg('-i\n', 'sh'), { message: /^bulkhead run: unknown flag "-\\n" / });
+});
+
+t.test('the embedded default: nobody, no unix sockets; -u or --rootfs change it', async (t) => {
+  const e = cfg('true');
+  t.equal(e.options.uid, 65534);
+  t.equal(e.options.gid, 65534);
+  t.same(e.options.groups, []);
+  t.equal(typeof e.options.seccomp, 'object', 'the embedded seccomp profile');
+  t.equal(cfg('-u', '0', 'true').options.uid, 0);
+  t.equal(cfg('--security-opt', 'seccomp=unconfined', 'true').options.seccomp, false);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bh-root-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(dir, 'etc'));
+  fs.writeFileSync(path.join(dir, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1234:2345:App:/srv/app:/bin/sh\n');
+  fs.writeFileSync(path.join(dir, 'etc', 'group'), 'root:x:0:\napp:x:2345:\nwheel:x:10:app,other\nstaff:x:50:\n');
+  const r = cfg('--rootfs', dir, 'true');
+  t.equal(r.options.uid, undefined, 'root in an image, as docker');
+  t.equal(r.options.seccomp, undefined, 'Docker\'s profile in an image');
+  t.equal(r.options.env?.HOME, '/root');
+  const u = cfg('--rootfs', dir, '-u', 'app', 'true');
+  t.same([u.options.uid, u.options.gid, u.options.groups, u.options.env?.HOME], [1234, 2345, [10], '/srv/app'], 'names from the rootfs\'s passwd and group, HOME from passwd');
+  t.same([cfg('--rootfs', dir, '-u', 'app:staff', 'true').options.gid], [50]);
+  t.equal(cfg('--rootfs', dir, '-u', 'app', '-e', 'HOME=/h', 'true').options.env?.HOME, '/h', '-e HOME wins');
+  t.same([cfg('--rootfs', dir, '-u', '777', 'true').options.gid, cfg('--rootfs', dir, '-u', '777', 'true').options.env?.HOME], [0, '/'], 'a uid without an entry: gid 0, HOME=/');
+  t.throws(() => cfg('--rootfs', dir, '-u', 'nobody', 'true'), { message: /--user names no user of the container's \/etc\/passwd, got "nobody"/ }, 'the host\'s names are not the image\'s');
+  t.throws(() => cfg('--rootfs', dir, '-u', 'app:nogroup', 'true'), { message: /names no group/ });
+  const cwd = process.cwd();
+  process.chdir(path.dirname(dir));
+  t.teardown(() => process.chdir(cwd));
+  t.equal(cfg('--rootfs', path.basename(dir), 'true').options.rootfs, dir, 'a relative --rootfs is the cwd\'s');
+});
+
+t.test('-t: TERM=xterm unless given; stdio are pipes, never the caller\'s', async (t) => {
+  t.equal(cfg('-t', 'sh').options.env?.TERM, 'xterm');
+  t.equal(cfg('-t', '-e', 'TERM=vt100', 'sh').options.env?.TERM, 'vt100');
+  t.equal(cfg('sh').options.env?.TERM, undefined);
+  t.same(cfg('sh').options.stdio, ['ignore', 'pipe', 'pipe']);
+  t.same(cfg('-i', 'sh').options.stdio, ['pipe', 'pipe', 'pipe']);
+});
+
+t.test('--report checked before the run; --rm and --name accepted', async (t) => {
+  t.throws(() => cfg('--report', '/nonexistent-dir/r.json', 'true'), { message: /^bulkhead run: --report cannot be written \(ENOENT\), got "\/nonexistent-dir\/r.json"$/ });
+  t.throws(() => cfg('--report', '/', 'true'), { message: /--report must name a file/ });
+  t.equal(cfg('--rm', '--name', 'web_1', 'true').command, 'true');
+  t.throws(() => cfg('--name', '-x', 'true'), { message: /--name must be letters/ });
+});
+
+t.test('errors name flags, never library option paths', async (t) => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--cap-add', 'BOGUS'], /^bulkhead run: --cap-add has an unknown capability "BOGUS"/],
+    [['--cap-drop', 'NOPE'], /^bulkhead run: --cap-drop has an unknown capability/],
+    [['--ulimit', 'bogus=1'], /^bulkhead run: --ulimit has an unknown limit "bogus"/],
+    [['--ulimit', 'nofile=20:10'], /^bulkhead run: --ulimit/],
+    [['--tmpfs', '/..'], /^bulkhead run: --tmpfs must/],
+    [['-v', '/tmp:/..'], /^bulkhead run: --volume must/],
+    [['-h', 'bad_name!'], /^bulkhead run: --hostname must/],
+  ];
+  for (const [flags, re] of cases) {
+    const err = (() => {
+      try {
+        cfg(...flags, 'true');
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    t.match(err?.message, re, flags.join(' '));
+    t.notMatch(err?.message, /capAdd|capDrop|rlimits|mounts\[|spawn: option/, 'no option path');
+  }
+});
+
+t.test('device numbers: glibc\'s layout, majors above 16 too', async (t) => {
+  const { splitRdev } = await import('../../../lib/cli/run/config');
+  // makedev(3) of glibc: major in bits 8-19 and 32-43, minor in bits 0-7 and 20-43.
+  const makedev = (major: bigint, minor: bigint) => ((major & 0xfffn) << 8n) | ((major & ~0xfffn) << 32n) | (minor & 0xffn) | ((minor & ~0xffn) << 12n);
+  for (const [ma, mi] of [[8, 0], [7, 3], [254, 0], [253, 16], [259, 1], [4095, 255], [4096, 256], [0xfffff, 0xfffff], [65535, 1048575]]) {
+    t.same(splitRdev(makedev(BigInt(ma), BigInt(mi))), { major: ma, minor: mi }, `${ma}:${mi}`);
+  }
+});
+
+t.test('-u reads the container\'s passwd only inside its root', async (t) => {
+  const { lookupUser } = await import('../../../lib/cli/run/user');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bh-user-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const outside = path.join(dir, 'host-passwd');
+  fs.writeFileSync(outside, 'evil:x:0:0::/:/bin/sh\n');
+  fs.mkdirSync(path.join(dir, 'root', 'etc'), { recursive: true });
+  fs.symlinkSync(outside, path.join(dir, 'root', 'etc', 'passwd'));
+  t.equal(lookupUser('evil', path.join(dir, 'root')), 'names no user of the container\'s /etc/passwd', 'a symlink out of the rootfs is not followed');
+  t.same(lookupUser('5:6', path.join(dir, 'root')), { uid: 5, gid: 6, groups: [], home: '/' });
+  t.equal(lookupUser('a:b:c', '/'), 'must be USER, UID, USER:GROUP or UID:GID');
+  t.equal(lookupUser('4294967295', '/'), 'must be an id from 0 to 4294967294');
 });

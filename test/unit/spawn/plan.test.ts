@@ -1,7 +1,8 @@
 import t from 'tap';
 import * as F from '../../../lib/spawn/flags';
 import { containedTarget, DEFAULT_NAMESPACES, validateSpawn } from '../../../lib/spawn/options';
-import { cloneFlags, computePlan, execCandidates, fsOps, mapText, SANDBOX_ROOT } from '../../../lib/spawn/plan';
+import { cloneFlags, computePlan, execCandidates, fsOps, mapText } from '../../../lib/spawn/plan';
+import { EMBEDDED_STAGE as SANDBOX_ROOT } from '../../../lib/security/embedded';
 
 const input = (options = {}) => ({
   command: 'sh',
@@ -62,12 +63,13 @@ t.test('user mounts: file binds get a file to land on, dirs a directory, ro thro
   ], 'every step inside the rootfs is resolved inside it');
 });
 
-t.test('host view: staging tmpfs, read-only recursive bind of /, host /proc /sys /dev /run /tmp detached', async (t) => {
+t.test('host view: a tmpfs root with the host\'s top-level entries bound read-only, nodev; fresh /proc /sys /dev /run /tmp (details: test/unit/security/embedded.test.ts)', async (t) => {
   const p = computePlan(input({}));
   t.equal(p.rootfs, SANDBOX_ROOT);
   const ops = p.ops.map((o) => `${o.op} ${o.target}`);
-  t.same(ops.slice(0, 9), ['mount /', 'mount /tmp', `mkdir ${SANDBOX_ROOT}`, `mount ${SANDBOX_ROOT}`, ...['/proc', '/sys', '/dev', '/run', '/tmp'].map((d) => `umount ${SANDBOX_ROOT}${d}`)]);
-  t.same(p.ops[9], { op: 'setattr', target: SANDBOX_ROOT, attrSet: F.MOUNT_ATTR_RDONLY | F.MOUNT_ATTR_NOSUID, recursive: true });
+  t.same(ops.slice(0, 2), ['mount /', `mount ${SANDBOX_ROOT}`]);
+  t.same(p.ops.find((o) => o.op === 'setattr' && o.target === '/usr'), { op: 'setattr', target: '/usr', root: SANDBOX_ROOT, attrSet: F.MOUNT_ATTR_RDONLY | F.MOUNT_ATTR_NOSUID | F.MOUNT_ATTR_NODEV, recursive: true });
+  t.notOk(p.ops.some((o) => o.op === 'mount' && (o.source === '/proc' || o.source === '/tmp' || o.source === '/root' || o.source === '/home')), 'the host\'s /proc, /tmp and homes are not bound');
   t.ok(p.ops.some((o) => o.op === 'mount' && o.root === SANDBOX_ROOT && o.target === '/tmp') && p.ops.some((o) => o.root === SANDBOX_ROOT && o.target === '/run'));
 });
 
