@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import type { FsOp } from '../native/types';
 import { DEFAULT_PROFILE } from '../seccomp/default';
 import { parseProfile, type SeccompFilter, type SeccompProfile, type SeccompRuleInput } from '../seccomp/profile';
-import * as F from '../spawn/flags';
+import * as F from '../util/kernel-flags';
 
 /** The host directory the container's root tmpfs is mounted on, in the child's own mount namespace. */
 export const EMBEDDED_STAGE = '/run/bulkhead/root';

@@ -3,7 +3,7 @@
 // Pure: unit tests check the plan without a kernel.
 import * as path from 'node:path';
 import type { FsOp, NativePlan } from '../native/types';
-import * as F from './flags';
+import * as F from '../util/kernel-flags';
 import { capNumbers, resolveCaps } from '../security/caps';
 import { EmbeddedRoot, realHost, type HostFs } from '../security/embedded';
 import { MASKED_PATHS, PROC_GLOBALS, READONLY_PATHS } from '../security/paths';

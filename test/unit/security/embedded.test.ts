@@ -8,7 +8,7 @@ import { DEFAULT_PROFILE } from '../../../lib/seccomp/default';
 import { syscallNumber } from '../../../lib/seccomp/syscalls';
 import { AF_UNIX, EMBEDDED_STAGE, EmbeddedRoot, type EntryType, type HostEntry, type HostFs } from '../../../lib/security/embedded';
 import { embeddedSeccomp } from '../../../lib/security/embedded';
-import * as F from '../../../lib/spawn/flags';
+import * as F from '../../../lib/util/kernel-flags';
 
 const TREE: Record<string, EntryType> = {
   '/usr': 'dir', '/usr/local': 'dir', '/usr/local/bin': 'dir', '/etc': 'dir', '/etc/passwd': 'file', '/etc/shadow': 'file', '/etc/ssh': 'dir',

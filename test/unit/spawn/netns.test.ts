@@ -1,7 +1,7 @@
 // spawn({ netns }): the plan joins the prepared namespace instead of making one
 // (network: lib/network prepares it; native/spawn/child.cc setns first).
 import t from 'tap';
-import * as F from '../../../lib/spawn/flags';
+import * as F from '../../../lib/util/kernel-flags';
 import { validateSpawn } from '../../../lib/spawn/options';
 import { computePlan } from '../../../lib/spawn/plan';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import * as F from '../../../lib/spawn/flags';
+import * as F from '../../../lib/util/kernel-flags';
 import { containedTarget, DEFAULT_NAMESPACES, validateSpawn } from '../../../lib/spawn/options';
 import { cloneFlags, computePlan, execCandidates, fsOps, mapText } from '../../../lib/spawn/plan';
 import { EMBEDDED_STAGE as SANDBOX_ROOT } from '../../../lib/security/embedded';
