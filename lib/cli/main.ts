@@ -58,7 +58,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs the command line of this process and sets its exit status (bin/bulkhead). */
+export function runMain(): void {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
@@ -69,3 +70,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runMain();

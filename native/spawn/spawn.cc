@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <condition_variable>
+#include <pthread.h>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -80,9 +80,11 @@ struct CloneJob {
 };
 
 // Never destroyed: glibc's pthread_cond_destroy at exit would wait for the
-// thread that waits on it forever.
-std::mutex& clone_mu = *new std::mutex;
-std::condition_variable& clone_cv = *new std::condition_variable;
+// thread that waits on it forever. pthread's own primitives, not
+// std::condition_variable: its wait() is a GLIBCXX_3.4.30 symbol, which the
+// libstdc++ of glibc-2.28 distributions lacks (the prebuilds must load there).
+pthread_mutex_t clone_mu = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t clone_cv = PTHREAD_COND_INITIALIZER;
 CloneJob* clone_job = nullptr;
 bool clone_thread_started = false;
 
@@ -93,12 +95,12 @@ long RunClone(CloneJob* j) {
 }
 
 void CloneThread() {
-  std::unique_lock<std::mutex> lock(clone_mu);
+  pthread_mutex_lock(&clone_mu);
   for (;;) {
-    clone_cv.wait(lock, [] { return clone_job != nullptr && !clone_job->done; });
+    while (clone_job == nullptr || clone_job->done) pthread_cond_wait(&clone_cv, &clone_mu);
     clone_job->result = RunClone(clone_job);
     clone_job->done = true;
-    clone_cv.notify_all();
+    pthread_cond_broadcast(&clone_cv);
   }
 }
 
@@ -109,18 +111,19 @@ bool OnMainThread() { return syscall(SYS_gettid) == getpid(); }
 // signal. Returns the pid or -errno.
 long CloneChild(CloneJob* j) {
   if (OnMainThread()) return RunClone(j);
-  std::unique_lock<std::mutex> lock(clone_mu);
+  pthread_mutex_lock(&clone_mu);
   if (!clone_thread_started) {
     // The new thread inherits our mask, which blocks everything now.
     std::thread(CloneThread).detach();
     clone_thread_started = true;
   }
-  clone_cv.wait(lock, [] { return clone_job == nullptr; });
+  while (clone_job != nullptr) pthread_cond_wait(&clone_cv, &clone_mu);
   clone_job = j;
-  clone_cv.notify_all();
-  clone_cv.wait(lock, [j] { return j->done; });
+  pthread_cond_broadcast(&clone_cv);
+  while (!j->done) pthread_cond_wait(&clone_cv, &clone_mu);
   clone_job = nullptr;
-  clone_cv.notify_all();
+  pthread_cond_broadcast(&clone_cv);
+  pthread_mutex_unlock(&clone_mu);
   return j->result;
 }
 
