@@ -16,5 +16,7 @@ t.test('info --json says unified with cpu io memory pids', async (t) => {
   t.equal(info.kernel.release, fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim());
   t.equal(info.clone3.available, true, 'clone3 works on 6.1');
   t.equal(info.clone3.intoCgroup, true, 'CLONE_INTO_CGROUP works on 6.1');
-  t.notOk(info.missing.some((m: { feature: string }) => m.feature.startsWith('cgroup ')), 'no cgroup controller is missing');
+  // cpuset is the one controller UML's v2 hierarchy lacks (Debian's config); every limit controller is there.
+  const missing = info.missing.filter((m: { feature: string }) => m.feature.startsWith('cgroup ')).map((m: { feature: string }) => m.feature);
+  t.same(missing.filter((f: string) => !(f === 'cgroup cpuset' && !root.includes('cpuset'))), [], 'no cgroup controller is missing but cpuset where the kernel has none');
 });
