@@ -7,6 +7,7 @@
         "native/probe.cc",
         "native/errors.cc",
         "native/psi.cc",
+        "native/fs/fsat.cc",
         "native/spawn/clone3.cc",
         "native/spawn/plan.cc",
         "native/spawn/child.cc",

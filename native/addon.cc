@@ -2,6 +2,7 @@
 // options object. Policy lives in lib/; this file only registers.
 #include <napi.h>
 
+#include "fs/fsat.h"
 #include "probe.h"
 #include "psi.h"
 #include "spawn/spawn.h"
@@ -15,6 +16,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
   exports.Set("spawn", Napi::Function::New(env, Spawn, "spawn"));
   exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize, "setWindowSize"));
+  exports.Set("openat2", Napi::Function::New(env, Openat2, "openat2"));
+  exports.Set("mknodat", Napi::Function::New(env, Mknodat, "mknodat"));
+  exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr, "lsetxattr"));
+  exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr, "lgetxattr"));
+  exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
+  exports.Set("linkat", Napi::Function::New(env, Linkat, "linkat"));
   exports.Set("ProcessWatch", ProcessWatch::Define(env));
   exports.Set("PressureTrigger", PressureTrigger::Define(env));
   return exports;

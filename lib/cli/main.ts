@@ -1,12 +1,23 @@
 #!/usr/bin/env node
 // The `bulkhead` command: dispatches to one module per subcommand.
 import { nearest, UsageError } from './args';
+import { imageCommand, imagesCommand, inspectCommand, loadCommand, pullCommand, rmiCommand, saveCommand, tagCommand } from './image/commands';
+import { pushCommand } from './image/push';
 import { infoCommand } from './info';
 import { runCommand } from './run/command';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   run: { run: runCommand, summary: 'run a command in a new container (docker run\'s flags)' },
   info: { run: infoCommand, summary: 'show what this host offers (cgroups, namespaces, clone3, seccomp)' },
+  pull: { run: pullCommand, summary: 'pull an image from a registry' },
+  push: { run: pushCommand, summary: 'push an image to a registry' },
+  images: { run: imagesCommand, summary: 'list images' },
+  image: { run: imageCommand, summary: 'manage images (ls, inspect, rm, tag, pull, push, load, save)' },
+  rmi: { run: rmiCommand, summary: 'remove images' },
+  tag: { run: tagCommand, summary: 'give an image another name' },
+  inspect: { run: inspectCommand, summary: 'show images as JSON' },
+  load: { run: loadCommand, summary: 'load images from a docker-archive or an OCI layout' },
+  save: { run: saveCommand, summary: 'save images to a docker-archive' },
 };
 
 function usage(): string {

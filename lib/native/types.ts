@@ -98,6 +98,14 @@ export interface NativeBinding {
   pipe(): [number, number];
   spawn(plan: NativePlan): { pid: number; pidfd: number; ptyMaster?: number };
   setWindowSize(fd: number, rows: number, cols: number): void;
+  /** openat2(2): a new fd for path resolved from dirfd under the RESOLVE_* flags. */
+  openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
+  mknodat(dirfd: number, name: string, mode: number, major: number, minor: number): void;
+  /** flock(2) LOCK_NB: true when taken. */
+  flock(fd: number, exclusive: boolean): boolean;
+  lsetxattr(path: string, name: string, value: Buffer): void;
+  lgetxattr(path: string, name: string): Buffer | null;
+  linkat(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): void;
   PressureTrigger: new (path: string, trigger: string, onEvent: (what: 'pressure' | 'closed') => void) => PressureTrigger;
   ProcessWatch: new (
     pidfd: number,

@@ -7,6 +7,7 @@ import { IsolationError } from '../../errors';
 import { spawn, type SpawnResult } from '../../spawn/index';
 import { formatHelp, parseFlags, UsageError } from '../args';
 import { runConfig } from './config';
+import { prepareImage } from './image';
 import { RUN_FLAGS } from './flags';
 
 export const runHelp = formatHelp(
@@ -48,12 +49,19 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(runHelp);
     return 0;
   }
-  const cfg = runConfig(flags, [...positionals, ...(rest ?? [])]);
+  const image = await prepareImage(argv, parsed);
+  const cfg = image?.cfg ?? runConfig(flags, [...positionals, ...(rest ?? [])]);
   // A group of its own gives the report its counters and lets --timeout kill every
   // process at once; limits need one, and without them it is made where allowed.
   if (Object.keys(cfg.limits).length > 0 || discoverCgroup().delegated) cfg.options.limits = cfg.limits as Limits;
   const started = Date.now();
-  const proc = spawn(cfg.command, cfg.args, cfg.options);
+  let proc;
+  try {
+    proc = spawn(cfg.command, cfg.args, cfg.options);
+  } catch (err) {
+    image?.release();
+    throw err;
+  }
   let timedOut = false;
   let signals = 0;
   const stdin = process.stdin;
@@ -62,7 +70,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   // First Ctrl-C or SIGTERM goes to the program; a second one kills it.
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
-    proc.kill(signals > 1 ? 'SIGKILL' : sig);
+    proc.kill(signals > 1 ? 'SIGKILL' : sig === 'SIGTERM' && image?.stopSignal ? image.stopSignal : sig);
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, onSignal);
@@ -117,6 +125,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (timer) clearTimeout(timer);
     for (const r of restore.reverse()) r();
     stdin.destroy();
+    image?.release();
   }
   const report: RunReport = {
     exitCode: result.exitCode,

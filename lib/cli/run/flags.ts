@@ -31,5 +31,9 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'tty', short: 't', type: 'boolean', help: 'allocate a pseudo-terminal' },
   { name: 'timeout', type: 'string', value: 'SECONDS', help: 'kill the container after this wall-clock time' },
   { name: 'report', type: 'string', value: 'FILE', help: 'write a JSON report: exitCode, signal, oomKilled, timedOut, durationMs, cpuUsec, memoryPeakBytes, pidsPeak' },
+  { name: 'entrypoint', type: 'string', value: 'CMD', help: 'run CMD instead of the image\'s Entrypoint (and without its Cmd)' },
+  { name: 'pull', type: 'string', value: 'POLICY', help: 'pull the image: missing (default), always or never' },
+  { name: 'platform', type: 'string', value: 'OS/ARCH', help: 'the platform to pull, e.g. linux/arm64 (default: this machine\'s)' },
+  { name: 'data-root', type: 'string', value: 'DIR', help: 'image and container data (default: $BULKHEAD_ROOT or /var/lib/bulkhead)' },
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];

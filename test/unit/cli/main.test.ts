@@ -9,7 +9,7 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], {
 t.test('unknown subcommand and flag name themselves and the valid ones', async (t) => {
   const a = cli('inof');
   t.equal(a.status, 2);
-  t.equal(a.stderr, 'bulkhead: unknown command "inof"; did you mean "info"? (valid: run, info)\n');
+  t.match(a.stderr, /^bulkhead: unknown command "inof"; did you mean "info"\? \(valid: run, info, pull, push, images, image, rmi, tag, inspect, load, save\)\n$/);
   const b = cli('info', '--jsno');
   t.equal(b.status, 2);
   t.match(b.stderr, /unknown flag --jsno; did you mean --json\? \(valid: --json, --help\)/);
@@ -21,7 +21,7 @@ t.test('unknown subcommand and flag name themselves and the valid ones', async (
 t.test('no command prints usage and fails; --help succeeds', async (t) => {
   const d = cli();
   t.equal(d.status, 2);
-  t.match(d.stdout, /Commands:\n {2}run {3}run a command in a new container/);
+  t.match(d.stdout, /Commands:\n {2}run +run a command in a new container/);
   const h = cli('--help');
   t.equal(h.status, 0);
   const ih = cli('info', '--help');
