@@ -217,3 +217,23 @@ export function writeDockerArchive(file: string, images: Array<{ image: BuiltIma
   entries.push({ name: 'manifest.json', data: JSON.stringify(manifest) });
   fs.writeFileSync(file, tar(entries));
 }
+
+/** An OCI layout whose one entry is an image index over several platforms (as a multi-arch image). */
+export function writeOciIndexLayout(dir: string, name: string, images: Array<{ image: BuiltImage; platform: { os: string; architecture: string; variant?: string } }>): void {
+  const blobs = path.join(dir, 'blobs', 'sha256');
+  fs.mkdirSync(blobs, { recursive: true });
+  const put = (b: Buffer) => fs.writeFileSync(path.join(blobs, sha256(b).slice(7)), b);
+  fs.writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  const manifests = images.map(({ image, platform }) => {
+    put(image.manifest);
+    put(image.config);
+    for (const l of image.layers) put(l.blob);
+    return { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: image.manifestDigest, size: image.manifest.length, platform };
+  });
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+  put(index);
+  fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: sha256(index), size: index.length, annotations: { 'org.opencontainers.image.ref.name': name } }],
+  }));
+}

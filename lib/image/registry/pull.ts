@@ -73,6 +73,18 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Prom
 }
 
 export async function pullImage(store: Store, ref: Reference, opts: PullOptions = {}): Promise<ImageRecord> {
+  try {
+    return await pull(store, ref, opts);
+  } catch (err) {
+    // However deep the cancellation surfaced (a body stream, a lock wait), it is one typed error.
+    if (opts.signal?.aborted && !(err instanceof ImageError && err.code === 'EABORTED')) {
+      throw new ImageError('EABORTED', `${formatReference(ref)}: pull cancelled`, formatReference(ref), undefined, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function pull(store: Store, ref: Reference, opts: PullOptions): Promise<ImageRecord> {
   const image = formatReference(ref);
   const want = opts.platform ?? hostPlatform();
   const progress = opts.onProgress ?? (() => undefined);
@@ -82,6 +94,8 @@ export async function pullImage(store: Store, ref: Reference, opts: PullOptions 
 
   progress({ id: image, status: 'Resolving' });
   let m = await fetchManifest(client, ref, ref.digest ?? ref.tag ?? 'latest', image);
+  // What the name resolved to (an index's digest for a multi-platform image), as Docker records RepoDigests.
+  const topDigest = m.digest;
   let parsed = parseManifest(m.bytes, image, m.type);
   if (parsed.kind === 'index') {
     if (!INDEX_TYPES.includes(parsed.mediaType)) throw new ImageError('EREGISTRY', `${image}: unsupported index type ${parsed.mediaType}`, image);
@@ -121,11 +135,11 @@ export async function pullImage(store: Store, ref: Reference, opts: PullOptions 
     manifestMediaType: parsed.mediaType,
     manifest,
     tags: ref.tag ? [ref] : [],
-    repoDigests: [`${repository(ref)}@${mb.digest}`],
+    repoDigests: [`${repository(ref)}@${topDigest}`],
     image,
     signal,
     onLayer: (d, state) => progress({ id: short(d), status: state === 'extracting' ? 'Extracting' : 'Pull complete' }),
   });
-  progress({ id: image, status: 'Digest', detail: mb.digest });
+  progress({ id: image, status: 'Digest', detail: topDigest });
   return rec;
 }
