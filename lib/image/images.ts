@@ -5,7 +5,7 @@ import { loadArchive, type LoadedImage, type LoadOptions } from './archive/load'
 import { saveArchive } from './archive/save';
 import { ImageError } from './errors';
 import { parseConfig, type ImageConfig } from './manifest';
-import { mountOverlay, type OverlayRoot } from './overlay/mount';
+import { liveLayers, mountOverlay, type OverlayRoot } from './overlay/mount';
 import { familiarName, formatReference, looksLikeId, parseReference, repository } from './reference/parse';
 import { dataRoot } from './store/layout';
 import { Store, type ImageRecord, type IndexData } from './store/store';
@@ -135,7 +135,7 @@ export class Images {
   /** Deletes blobs and layers that no image in idx references. */
   private collect(idx: IndexData): void {
     const blobs = new Set<string>();
-    const layers = new Set<string>();
+    const layers = new Set<string>([...liveLayers(this.store.layout)].map((d) => d.slice(7)));
     for (const img of Object.values(idx.images)) {
       blobs.add(img.id).add(img.manifest);
       for (const l of img.layers) {
@@ -145,8 +145,8 @@ export class Images {
     }
     for (const hex of fs.readdirSync(this.store.layout.blobs)) if (!blobs.has(`sha256:${hex}`)) this.store.removeBlob(`sha256:${hex}`);
     for (const hex of fs.readdirSync(this.store.layout.layers)) {
+      // Layers of live containers stay until a later removal finds them unused.
       if (layers.has(hex)) continue;
-      // Still a lower layer of a live container: its overlay keeps it busy; leave it for later.
       fs.rmSync(this.store.layout.layer(`sha256:${hex}`), { recursive: true, force: true });
       const link = `${this.store.layout.links}/${hex.slice(0, 20)}`;
       fs.rmSync(link, { force: true });

@@ -6,6 +6,7 @@
 // tmpfs mounts, StopSignal for the first SIGTERM.
 import * as fs from 'node:fs';
 import { resolveUser } from '../../image/config/user';
+import { mkdirInRoot } from '../../image/config/workdir';
 import { ImageError } from '../../image/errors';
 import { Images, type ImageRootfs } from '../../image/images';
 import { parsePlatform } from '../../image/manifest';
@@ -111,6 +112,13 @@ export async function prepareImage(argv: string[], parsed: Parsed): Promise<Imag
     if (!explicit.has('HOME') && !imageEnv.has('HOME')) env.HOME = user.home || '/';
     o.env = env;
     if (flags.workdir === undefined && c.WorkingDir) o.cwd = c.WorkingDir;
+    if (o.cwd && !flags['read-only']) {
+      try {
+        mkdirInRoot(root.rootfs, o.cwd, user.uid, user.gid);
+      } catch (err) {
+        fail(`working directory ${o.cwd}: ${(err as Error).message}`);
+      }
+    }
     const taken = new Set((o.mounts ?? []).map((m) => m.target));
     for (const v of Object.keys(c.Volumes ?? {})) if (!taken.has(v)) (o.mounts ??= []).push({ type: 'tmpfs', target: v });
     const stop = c.StopSignal ? (/^\d+$/.test(c.StopSignal) ? undefined : ((c.StopSignal.startsWith('SIG') ? c.StopSignal : `SIG${c.StopSignal}`) as NodeJS.Signals)) : undefined;

@@ -62,6 +62,35 @@ function unmount(dir: string): void {
   execFileSync('umount', [dir], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/** Diff ids under the overlays of containers that are alive (their lock is held). */
+export function liveLayers(layout: Layout): Set<string> {
+  const out = new Set<string>();
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(layout.containers);
+  } catch {
+    return out;
+  }
+  for (const id of names) {
+    const dir = path.join(layout.containers, id);
+    let fd: number;
+    try {
+      fd = fs.openSync(path.join(dir, 'lock'), 'r');
+    } catch {
+      continue;
+    }
+    try {
+      if (native().flock(fd, true)) continue; // dead: the next sweep removes it
+      for (const d of fs.readFileSync(path.join(dir, 'layers'), 'utf8').split('\n')) if (d) out.add(d);
+    } catch {
+      /* no layers file yet: not mounted yet either */
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  return out;
+}
+
 /** Unmounts and removes container directories whose owner died. */
 export function sweep(layout: Layout): void {
   let names: string[];
@@ -111,6 +140,8 @@ export function mountOverlay(layout: Layout, diffIds: string[], opts: MountOptio
   fs.mkdirSync(dir, { mode: 0o700 });
   const lockFd = fs.openSync(path.join(dir, 'lock'), fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
   native().flock(lockFd, true);
+  // The layers this container stands on, for rmi's collection to leave alone while it lives.
+  fs.writeFileSync(path.join(dir, 'layers'), diffIds.join('\n'));
   const merged = path.join(dir, 'merged');
   const rel = `containers/${id}`;
   let released = false;

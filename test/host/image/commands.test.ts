@@ -57,7 +57,15 @@ function main() {
     const loaded = await other.load(out);
     t.same(loaded[0].tags, ['docker.io/library/bb:1']);
     t.equal(loaded[0].image.id, img.configDigest);
+    // A running container keeps its layers through rmi.
+    const images = new Images({ root });
+    const live = await images.rootfsFor('bb:1');
     t.equal(cli('rmi', 'bb:1').stdout, `Untagged: bb:1\nDeleted: ${img.configDigest}\n`);
+    t.ok(fs.existsSync(`${live.rootfs}/bin/busybox`), 'the running container still sees its files');
+    t.equal(fs.readdirSync(path.join(root, 'image', 'layers')).length, 2, 'its layers stay while it lives');
+    live.release();
+    await images.load(path.join(tmp, 'oci'));
+    await images.remove('bb:1');
     t.same(fs.readdirSync(path.join(root, 'image', 'layers')), [], 'layers of the last image are removed');
     t.same(fs.readdirSync(path.join(root, 'image', 'blobs', 'sha256')), [], 'and its blobs');
     t.equal(cli('save', '-o', out, 'nothere').status, 125);

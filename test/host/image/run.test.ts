@@ -52,6 +52,9 @@ function main() {
     t.equal(cli(['run', '--entrypoint', 'pwd', 'example.com/app:1']).stdout, '/home/app\n');
     t.equal(cli(['run', 'example.com/app:1', 'grep -c " /cache tmpfs" /proc/mounts']).stdout, '1\n', 'Volumes become tmpfs mounts');
     t.match(cli(['run', '-u', 'ghost', 'example.com/app:1']).stderr, /unable to find user ghost/);
+    t.equal(cli(['run', '-w', '/new/dir', 'example.com/app:1', 'pwd; stat -c %U /new/dir']).stdout, '/new/dir\napp\n', 'a missing working directory is made, owned by the user');
+    t.equal(cli(['run', '-u', 'root', '-w', '/etc-link/made-here', 'example.com/app:1', 'ls -d /etc/made-here']).stdout, '/etc/made-here\n', 'through an image symlink it stays in the image');
+    t.notOk(fs.existsSync('/etc/made-here'), 'not on the host');
   });
 
   t.test('each container has its own upper directory, removed after exit', async (t) => {
