@@ -262,6 +262,41 @@ function main() {
     t.match(again.stdout, new RegExp(`${amd.layers[1].digest.slice(7, 19)}: Already exists`));
   });
 
+  t.test('redirects to blob storage: followed, without the registry credentials', async (t) => {
+    const storageHeaders: http.IncomingHttpHeaders[] = [];
+    const storage = http.createServer((req, res) => {
+      storageHeaders.push(req.headers);
+      const blob = amd.layers.find((l) => (req.url ?? '').endsWith(l.digest.slice(7)))?.blob;
+      if (!blob) return res.writeHead(404).end();
+      res.writeHead(200, { 'content-length': blob.length }).end(blob);
+    });
+    await new Promise<void>((r) => storage.listen(0, '127.0.0.1', r));
+    const registry = http.createServer((req, res) => {
+      if (req.headers.authorization !== `Basic ${Buffer.from('bob:pw').toString('base64')}`) {
+        return res.writeHead(401, { 'www-authenticate': 'Basic realm="test"' }).end();
+      }
+      const url = req.url ?? '';
+      if (url.includes('/manifests/')) return res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(amd.manifest);
+      if (url.includes(amd.configDigest)) return res.writeHead(200).end(amd.config);
+      const m = /\/blobs\/sha256:([0-9a-f]{64})$/.exec(url);
+      if (m) return res.writeHead(307, { location: `http://127.0.0.1:${(storage.address() as AddressInfo).port}/store/${m[1]}` }).end();
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r));
+    t.teardown(() => {
+      storage.close();
+      registry.close();
+    });
+    const host = `127.0.0.1:${(registry.address() as AddressInfo).port}`;
+    const cfg = path.join(tmp, 'dc-redirect');
+    fs.mkdirSync(cfg);
+    fs.writeFileSync(path.join(cfg, 'config.json'), JSON.stringify({ auths: { [host]: { auth: Buffer.from('bob:pw').toString('base64') } } }));
+    const out = await cliAsync(['pull', `${host}/r:1`], { BULKHEAD_ROOT: root(), DOCKER_CONFIG: cfg });
+    t.equal(out.status, 0, out.stderr);
+    t.equal(storageHeaders.length, amd.layers.length, 'every layer came from the storage server');
+    t.ok(storageHeaders.every((h) => h.authorization === undefined), 'the registry credentials stayed with the registry');
+  });
+
   t.test('library errors are typed', async (t) => {
     const images = new Images({ root: root() });
     await t.rejects(images.pull('127.0.0.1:1/x:1'), { name: 'ImageError', code: 'EREGISTRY', image: '127.0.0.1:1/x:1' });
