@@ -48,7 +48,9 @@ export class RegistryClient {
     private readonly opts: ClientOptions = {},
   ) {
     const host = domain === 'docker.io' ? 'registry-1.docker.io' : domain;
-    this.base = `${isLoopback(domain) || opts.insecure ? 'http' : 'https'}://${host}`;
+    // As dockerd's insecure-registries: BULKHEAD_INSECURE_REGISTRIES=host:port,... asks for plain HTTP.
+    const asked = (process.env.BULKHEAD_INSECURE_REGISTRIES ?? '').split(',').map((h) => h.trim()).includes(domain);
+    this.base = `${isLoopback(domain) || opts.insecure || asked ? 'http' : 'https'}://${host}`;
     this.creds = opts.credentials !== undefined ? opts.credentials : lookupCredentials(domain);
     this.image = opts.image ?? domain;
   }
