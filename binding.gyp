@@ -8,6 +8,7 @@
         "native/bpf.cc",
         "native/errors.cc",
         "native/psi.cc",
+        "native/fs/fsat.cc",
         "native/netlink.cc",
         "native/spawn/plan.cc",
         "native/spawn/spawn.cc",

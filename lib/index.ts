@@ -11,3 +11,9 @@ export { VolumeStore, type Volume, type VolumeCreateOptions, type VolumeFilters 
 export { DeviceProgramError, DEFAULT_DEVICE_RULES, type DeviceRule } from './cgroup/devices/index';
 export { reclaimGroups, type ReclaimResult } from './cgroup/reclaim';
 export * as network from './network/index';
+export { Images, type ImagesOptions, type ImageSummary, type ImageRootfs } from './image/images';
+export { ImageError, type ImageErrorCode } from './image/errors';
+export { parseReference, formatReference, familiarName, type Reference } from './image/reference/parse';
+export type { ImageRecord, LayerRecord, Platform } from './image/store/store';
+export type { PullOptions, PullProgress } from './image/registry/pull';
+export type { PushOptions } from './image/registry/push';

@@ -4,6 +4,7 @@
 
 #include "bpf.h"
 #include "netlink.h"
+#include "fs/fsat.h"
 #include "probe.h"
 #include "psi.h"
 #include "spawn/spawn.h"
@@ -27,6 +28,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("netlinkRecv", Napi::Function::New(env, NetlinkRecv, "netlinkRecv"));
   exports.Set("netnsCreate", Napi::Function::New(env, NetnsCreate, "netnsCreate"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
+  exports.Set("openat2", Napi::Function::New(env, Openat2, "openat2"));
+  exports.Set("mknodat", Napi::Function::New(env, Mknodat, "mknodat"));
+  exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr, "lsetxattr"));
+  exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr, "lgetxattr"));
+  exports.Set("linkat", Napi::Function::New(env, Linkat, "linkat"));
   exports.Set("ProcessWatch", ProcessWatch::Define(env));
   exports.Set("PressureTrigger", PressureTrigger::Define(env));
   return exports;

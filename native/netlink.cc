@@ -140,24 +140,5 @@ Napi::Value NetnsCreate(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, o.fd);
 }
 
-// flock(fd, exclusive, wait): returns false when wait is false and another open
-// file description holds a conflicting lock (flock(2)). The lock goes with the
-// process: a SIGKILLed holder releases it.
-Napi::Value Flock(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fd = IntArg(info, 0);
-  bool exclusive = info.Length() > 1 && info[1].ToBoolean().Value();
-  bool wait = info.Length() > 2 && info[2].ToBoolean().Value();
-  int op = (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB);
-  int r;
-  do {
-    r = flock(fd, op);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) {
-    if (errno == EWOULDBLOCK && !wait) return Napi::Boolean::New(env, false);
-    return ThrowErrno(env, errno, "flock");
-  }
-  return Napi::Boolean::New(env, true);
-}
 
 }  // namespace bulkhead

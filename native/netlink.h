@@ -11,6 +11,5 @@ Napi::Value NetlinkOpen(const Napi::CallbackInfo& info);
 Napi::Value NetlinkSend(const Napi::CallbackInfo& info);
 Napi::Value NetlinkRecv(const Napi::CallbackInfo& info);
 Napi::Value NetnsCreate(const Napi::CallbackInfo& info);
-Napi::Value Flock(const Napi::CallbackInfo& info);
 
 }  // namespace bulkhead

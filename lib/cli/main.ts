@@ -3,6 +3,8 @@
 import * as path from 'node:path';
 import { nearest } from '../util/nearest';
 import { UsageError } from './args';
+import { imageCommand, imagesCommand, inspectCommand, loadCommand, pullCommand, rmiCommand, saveCommand, tagCommand } from './image/commands';
+import { pushCommand } from './image/push';
 import { infoCommand } from './info';
 import { runCommand } from './run/command';
 import { networkCommand } from './network/command';
@@ -11,6 +13,15 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   run: { run: runCommand, summary: 'run a command in a new container (docker run\'s flags)' },
   info: { run: infoCommand, summary: 'show what this host offers (cgroups, namespaces, clone3, seccomp)' },
   network: { run: networkCommand, summary: 'manage networks: create, ls, inspect, rm, prune' },
+  pull: { run: pullCommand, summary: 'pull an image from a registry' },
+  push: { run: pushCommand, summary: 'push an image to a registry' },
+  images: { run: imagesCommand, summary: 'list images' },
+  image: { run: imageCommand, summary: 'manage images (ls, inspect, rm, tag, pull, push, load, save)' },
+  rmi: { run: rmiCommand, summary: 'remove images' },
+  tag: { run: tagCommand, summary: 'give an image another name' },
+  inspect: { run: inspectCommand, summary: 'show images as JSON' },
+  load: { run: loadCommand, summary: 'load images from a docker-archive or an OCI layout' },
+  save: { run: saveCommand, summary: 'save images to a docker-archive' },
 };
 
 /** The package's version, from its package.json (dist/lib/cli/main.js is three levels below it). */

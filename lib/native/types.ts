@@ -111,6 +111,12 @@ export interface NativeBinding {
   bpfProgAttach(cgroupFd: number, progFd: number, attachType: number, flags: number): void;
   bpfProgDetach(cgroupFd: number, progFd: number, attachType: number): void;
   bpfProgQuery(cgroupFd: number, attachType: number): { attachFlags: number; progIds: number[] };
+  /** openat2(2): a new fd for path resolved from dirfd under the RESOLVE_* flags. */
+  openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
+  mknodat(dirfd: number, name: string, mode: number, major: number, minor: number): void;
+  lsetxattr(path: string, name: string, value: Buffer): void;
+  lgetxattr(path: string, name: string): Buffer | null;
+  linkat(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): void;
   PressureTrigger: new (path: string, trigger: string, onEvent: (what: 'pressure' | 'closed') => void) => PressureTrigger;
   /** A NETLINK_ROUTE socket, inside the network namespace of netnsFd when given. */
   netlinkOpen(netnsFd?: number): number;
@@ -120,7 +126,7 @@ export interface NativeBinding {
   /** A new empty network namespace, held by the returned fd. */
   netnsCreate(): number;
   /** flock(2); false when wait is false and the lock is held elsewhere. */
-  flock(fd: number, exclusive: boolean, wait: boolean): boolean;
+  flock(fd: number, exclusive: boolean, wait?: boolean): boolean;
   ProcessWatch: new (
     pidfd: number,
     pid: number,

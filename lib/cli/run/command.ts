@@ -9,6 +9,7 @@ import { spawn, type SpawnResult } from '../../spawn/index';
 import { formatHelp, parseFlags, UsageError } from '../args';
 import { CONTROLLER_FLAGS, controllerMessage } from '../../info/cgroup-flags';
 import { flagError, runConfig } from './config';
+import { prepareImage } from './image';
 import { RUN_FLAGS } from './flags';
 import { attachNetwork } from '../network/run';
 
@@ -73,11 +74,15 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(runHelp);
     return 0;
   }
-  const cfg = runConfig(flags, [...positionals, ...(rest ?? [])]);
+  if (process.getuid?.() !== 0) throw new UsageError('bulkhead run: needs root (it creates namespaces, mounts and cgroups): run it as root, e.g. with sudo', 125);
+  const image = await prepareImage(argv, parsed);
+  const cfg = image?.cfg ?? runConfig(flags, [...positionals, ...(rest ?? [])]);
   const stdin = process.stdin;
   // docker run -it refuses a stdin that is not a terminal rather than wait on it forever.
-  if (cfg.tty && cfg.interactive && !stdin.isTTY) throw new UsageError('bulkhead run: the input device is not a TTY (-t with -i needs a terminal as stdin; drop -t to pipe data in)', 125);
-  if (process.getuid?.() !== 0) throw new UsageError('bulkhead run: needs root (it creates namespaces, mounts and cgroups): run it as root, e.g. with sudo', 125);
+  if (cfg.tty && cfg.interactive && !stdin.isTTY) {
+    image?.release();
+    throw new UsageError('bulkhead run: the input device is not a TTY (-t with -i needs a terminal as stdin; drop -t to pipe data in)', 125);
+  }
   // A group of its own gives the report its counters and lets --timeout kill every
   // process at once; limits need one, and without them it is made where allowed.
   if (Object.keys(cfg.limits).length > 0 || discoverCgroup().delegated) cfg.options.limits = cfg.limits as Limits;
@@ -88,6 +93,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     proc = spawn(cfg.command, cfg.args, cfg.options);
   } catch (err) {
     endpoint?.release();
+    image?.release();
     // What only spawn() can know (this process's bounding set, ...) still names the flag.
     throw flagError(err, cfg);
   }
@@ -98,7 +104,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   // First Ctrl-C or SIGTERM goes to the program; a second one kills it.
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
-    proc.kill(signals > 1 ? 'SIGKILL' : sig);
+    proc.kill(signals > 1 ? 'SIGKILL' : sig === 'SIGTERM' && image?.stopSignal ? image.stopSignal : sig);
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, onSignal);
@@ -169,6 +175,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     endpoint?.release();
     for (const r of restore.reverse()) r();
     stdin.destroy();
+    image?.release();
   }
   const report: RunReport = {
     exitCode: result.exitCode,

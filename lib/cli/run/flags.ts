@@ -37,5 +37,9 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'rm', type: 'boolean', help: 'accepted for docker compatibility: a container is always removed when it ends' },
   { name: 'name', type: 'string', value: 'NAME', help: 'accepted for docker compatibility (checked, not used: nothing outlives the run)' },
   { name: 'detach', short: 'd', type: 'boolean', help: 'not supported: a container lives as long as its bulkhead run (refused)' },
+  { name: 'entrypoint', type: 'string', value: 'CMD', help: 'run CMD instead of the image\'s Entrypoint (and without its Cmd)' },
+  { name: 'pull', type: 'string', value: 'POLICY', help: 'pull the image: missing (default), always or never' },
+  { name: 'platform', type: 'string', value: 'OS/ARCH', help: 'the platform to pull, e.g. linux/arm64 (default: this machine\'s)' },
+  { name: 'data-root', type: 'string', value: 'DIR', help: 'image and container data (default: $BULKHEAD_ROOT or /var/lib/bulkhead)' },
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];

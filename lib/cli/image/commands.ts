@@ -1,0 +1,164 @@
+// The image commands of `bulkhead`, with docker's names and output: pull, images
+// (image ls), rmi (image rm), tag, inspect (image inspect), load, save, push.
+// Failures are one line naming the image, exit 125 (main.ts prints them).
+import { ImageError } from '../../image/errors';
+import { Images } from '../../image/images';
+import { familiarName, parseReference } from '../../image/reference/parse';
+import { formatHelp, parseFlags, UsageError, type FlagSpec } from '../args';
+import { humanSize, pullWithProgress } from './progress';
+
+const ROOT_FLAG: FlagSpec = { name: 'data-root', type: 'string', value: 'DIR', help: 'image data (default: $BULKHEAD_ROOT or /var/lib/bulkhead)' };
+const HELP: FlagSpec = { name: 'help', type: 'boolean', help: 'show this help' };
+
+function open(flags: Record<string, unknown>): Images {
+  return new Images(flags['data-root'] !== undefined ? { root: flags['data-root'] as string } : {});
+}
+
+function parse(argv: string[], name: string, usage: string, summary: string, specs: FlagSpec[], min: number, max = Infinity) {
+  const all = [...specs, ROOT_FLAG, HELP];
+  const p = parseFlags(argv, all, name);
+  if (p.flags.help) {
+    process.stdout.write(formatHelp(usage, summary, all));
+    return null;
+  }
+  const args = [...p.positionals, ...(p.rest ?? [])];
+  if (args.length < min || args.length > max) throw new UsageError(`bulkhead ${name}: expected ${min === max ? min : `${min}${max === Infinity ? ' or more' : `-${max}`}`} argument(s) (usage: ${usage})`, 125);
+  return { flags: p.flags, args };
+}
+
+export async function pullCommand(argv: string[]): Promise<number> {
+  const p = parse(argv, 'pull', 'bulkhead pull [OPTIONS] NAME[:TAG|@DIGEST]', 'Pull an image from a registry.', [
+    { name: 'platform', type: 'string', value: 'OS/ARCH', help: 'platform to pull (default: this machine\'s)' },
+    { name: 'quiet', short: 'q', type: 'boolean', help: 'print only the image reference' },
+  ], 1, 1);
+  if (!p) return 0;
+  const images = open(p.flags);
+  const rec = await pullWithProgress(images, p.args[0], { platform: p.flags.platform as string | undefined, quiet: Boolean(p.flags.quiet) });
+  if (p.flags.quiet) process.stdout.write(`${parseReference(p.args[0]).domain}/${parseReference(p.args[0]).path}:${parseReference(p.args[0]).tag ?? ''}${parseReference(p.args[0]).digest ? `@${parseReference(p.args[0]).digest}` : ''}\n`.replace(/:@/, '@'));
+  void rec;
+  return 0;
+}
+
+export async function imagesCommand(argv: string[]): Promise<number> {
+  const p = parse(argv, 'images', 'bulkhead images [OPTIONS]', 'List images.', [
+    { name: 'quiet', short: 'q', type: 'boolean', help: 'only image ids' },
+    { name: 'no-trunc', type: 'boolean', help: 'full image ids' },
+    { name: 'digests', type: 'boolean', help: 'show digests' },
+    { name: 'format', type: 'string', value: 'json', help: 'json: one JSON object a line' },
+  ], 0, 0);
+  if (!p) return 0;
+  const list = open(p.flags).list();
+  const id = (i: string) => (p.flags['no-trunc'] ? i : i.slice(7, 19));
+  if (p.flags.format === 'json') {
+    for (const i of list) process.stdout.write(JSON.stringify(i) + '\n');
+    return 0;
+  }
+  if (p.flags.format !== undefined) throw new UsageError(`bulkhead images: --format supports only json, got ${JSON.stringify(p.flags.format)}`, 125);
+  if (p.flags.quiet) {
+    for (const i of list) process.stdout.write(`${id(i.id)}\n`);
+    return 0;
+  }
+  const rows: string[][] = [['REPOSITORY', 'TAG', ...(p.flags.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE']];
+  for (const i of list) {
+    const tags = i.repoTags.length ? i.repoTags : ['<none>:<none>'];
+    for (const t of tags) {
+      const fam = t === '<none>:<none>' ? t : familiarName(parseReference(t));
+      const at = fam.lastIndexOf(':');
+      rows.push([fam.slice(0, at), fam.slice(at + 1), ...(p.flags.digests ? [i.repoDigests[0]?.split('@')[1] ?? '<none>'] : []), id(i.id), i.created ? i.created.slice(0, 19).replace('T', ' ') : 'N/A', humanSize(i.size)]);
+    }
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const r of rows) process.stdout.write(r.map((v, c) => (c === r.length - 1 ? v : v.padEnd(widths[c] + 3))).join('') + '\n');
+  return 0;
+}
+
+export async function rmiCommand(argv: string[]): Promise<number> {
+  const p = parse(argv, 'rmi', 'bulkhead rmi [OPTIONS] IMAGE [IMAGE...]', 'Remove images (a tag; the image goes with its last tag).', [{ name: 'force', short: 'f', type: 'boolean', help: 'remove every tag of an image named by id' }], 1);
+  if (!p) return 0;
+  const images = open(p.flags);
+  let status = 0;
+  for (const name of p.args) {
+    try {
+      const r = await images.remove(name, { force: Boolean(p.flags.force) });
+      for (const t of r.untagged) process.stdout.write(`Untagged: ${familiarName(parseReference(t))}\n`);
+      for (const d of r.deleted) process.stdout.write(`Deleted: ${d}\n`);
+    } catch (err) {
+      if (!(err instanceof ImageError)) throw err;
+      process.stderr.write(`bulkhead rmi: ${err.message}\n`);
+      status = 125;
+    }
+  }
+  return status;
+}
+
+export async function tagCommand(argv: string[]): Promise<number> {
+  const p = parse(argv, 'tag', 'bulkhead tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', 'Give an image another name.', [], 2, 2);
+  if (!p) return 0;
+  await open(p.flags).tag(p.args[0], p.args[1]);
+  return 0;
+}
+
+export async function inspectCommand(argv: string[]): Promise<number> {
+  const p = parse(argv, 'inspect', 'bulkhead image inspect IMAGE [IMAGE...]', 'Show images as JSON (docker image inspect\'s fields).', [], 1);
+  if (!p) return 0;
+  const images = open(p.flags);
+  const idx = images.store.readIndex();
+  const out = p.args.map((n) => {
+    const img = images.get(n);
+    const cfg = images.config(img);
+    return {
+      Id: img.id,
+      RepoTags: Object.entries(idx.tags).filter(([, v]) => v === img.id).map(([k]) => familiarName(parseReference(k))),
+      RepoDigests: img.repoDigests,
+      Created: img.created ?? '',
+      Architecture: img.platform.architecture,
+      ...(img.platform.variant ? { Variant: img.platform.variant } : {}),
+      Os: img.platform.os,
+      Size: img.size,
+      Config: cfg.config ?? {},
+      RootFS: { Type: 'layers', Layers: img.layers.map((l) => l.diffId) },
+      Manifest: { Digest: img.manifest, MediaType: img.manifestMediaType, Layers: img.layers.map((l) => ({ Digest: l.digest, Size: l.size, MediaType: l.mediaType })) },
+    };
+  });
+  process.stdout.write(JSON.stringify(out, null, 4) + '\n');
+  return 0;
+}
+
+export async function loadCommand(argv: string[]): Promise<number> {
+  const p = parse(argv, 'load', 'bulkhead load -i FILE', 'Load images from a docker-archive or an OCI layout (directory or tar, plain or gzip).', [
+    { name: 'input', short: 'i', type: 'string', value: 'FILE', help: 'the archive or layout directory' },
+    { name: 'quiet', short: 'q', type: 'boolean', help: 'print nothing' },
+  ], 0, 0);
+  if (!p) return 0;
+  if (p.flags.input === undefined) throw new UsageError('bulkhead load: --input FILE is required (reading stdin is not supported)', 125);
+  const images = open(p.flags);
+  const loaded = await images.load(p.flags.input as string);
+  if (!p.flags.quiet) {
+    for (const { image, tags } of loaded) {
+      if (tags.length === 0) process.stdout.write(`Loaded image ID: ${image.id}
+`);
+      for (const t of tags) process.stdout.write(`Loaded image: ${familiarName(parseReference(t))}
+`);
+    }
+  }
+  return 0;
+}
+
+export async function saveCommand(argv: string[]): Promise<number> {
+  const p = parse(argv, 'save', 'bulkhead save -o FILE IMAGE [IMAGE...]', 'Save images to a docker-archive (docker save\'s format).', [{ name: 'output', short: 'o', type: 'string', value: 'FILE', help: 'the archive to write' }], 1);
+  if (!p) return 0;
+  if (p.flags.output === undefined) throw new UsageError('bulkhead save: --output FILE is required (writing to stdout is not supported)', 125);
+  await open(p.flags).save(p.args, p.flags.output as string);
+  return 0;
+}
+
+/** `bulkhead image SUBCOMMAND`: ls, inspect, rm, tag, pull, push, load, save. */
+export async function imageCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const subs: Record<string, (a: string[]) => Promise<number>> = { ls: imagesCommand, list: imagesCommand, inspect: inspectCommand, rm: rmiCommand, tag: tagCommand, pull: pullCommand, load: loadCommand, save: saveCommand };
+  const { pushCommand } = await import('./push');
+  subs.push = pushCommand;
+  const fn = sub ? subs[sub] : undefined;
+  if (!fn) throw new UsageError(`bulkhead image: ${sub ? `unknown subcommand "${sub}"` : 'a subcommand is needed'} (valid: ${Object.keys(subs).join(', ')})`);
+  return fn(rest);
+}
