@@ -12,8 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Images } from '../lib/image/images';
 import { spawn } from '../lib/spawn/index';
-import { buildImage, busyboxEntries, writeOciLayout } from '../test/helpers/images';
-import { skopeo, startRegistry } from '../test/helpers/registry';
+import { buildImage, busyboxEntries, writeOciLayout } from '../support/images';
+import { skopeo, startRegistry } from '../support/registry';
 import { makeBusyboxRootfs } from '../support/rootfs';
 
 const CLI = path.resolve(__dirname, '..', 'lib', 'cli', 'main.js');

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
-import { buildImage, busyboxEntries, featureEntries, writeOciLayout } from '../helpers/images';
+import { buildImage, busyboxEntries, featureEntries, writeOciLayout } from '../../support/images';
 
 const CLI = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'main.js');
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { Images } from '../../../lib/image/images';
-import { buildImage, busyboxEntries, featureEntries, writeOciLayout } from '../../helpers/images';
+import { buildImage, busyboxEntries, featureEntries, writeOciLayout } from '../../../support/images';
 import { imageTier, tempRoot } from '../../helpers/image-root';
 
 const CLI = path.resolve(__dirname, '..', '..', '..', 'lib', 'cli', 'main.js');

@@ -12,9 +12,9 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import t, { type Test } from 'tap';
 import { Images } from '../../../lib/image/images';
-import { buildImage, busyboxEntries, featureEntries, writeOciLayout } from '../../helpers/images';
+import { buildImage, busyboxEntries, featureEntries, writeOciLayout } from '../../../support/images';
 import { imageTier, tempRoot } from '../../helpers/image-root';
-import { registryMissing, skopeo, startRegistry } from '../../helpers/registry';
+import { registryMissing, skopeo, startRegistry } from '../../../support/registry';
 import { requirementMissing } from '../../helpers/tier';
 
 const CLI = path.resolve(__dirname, '..', '..', '..', 'lib', 'cli', 'main.js');

@@ -9,7 +9,7 @@ import t, { type Test } from 'tap';
 import { Images } from '../../../lib/image/images';
 import { unpackTar } from '../../../lib/image/unpack/unpack';
 import { native } from '../../../lib/native/load';
-import { buildImage, busyboxEntries, tar, writeOciLayout, type Entry } from '../../helpers/images';
+import { buildImage, busyboxEntries, tar, writeOciLayout, type Entry } from '../../../support/images';
 import { imageTier, tempRoot } from '../../helpers/image-root';
 
 if (imageTier()) main();

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import t, { type Test } from 'tap';
 import { Images } from '../../../lib/image/images';
 import { native } from '../../../lib/native/load';
-import { buildImage, busyboxEntries, capabilityXattr, featureEntries, tarDirectory, writeDockerArchive, writeOciLayout } from '../../helpers/images';
+import { buildImage, busyboxEntries, capabilityXattr, featureEntries, tarDirectory, writeDockerArchive, writeOciLayout } from '../../../support/images';
 import { imageTier, tempRoot } from '../../helpers/image-root';
 
 if (imageTier()) main();

@@ -12,9 +12,9 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import t from 'tap';
 import { Images } from '../../../lib/image/images';
-import { buildImage, busyboxEntries, featureEntries, writeOciIndexLayout, writeOciLayout } from '../../helpers/images';
+import { buildImage, busyboxEntries, featureEntries, writeOciIndexLayout, writeOciLayout } from '../../../support/images';
 import { imageTier, tempRoot } from '../../helpers/image-root';
-import { registryMissing, skopeo, startRegistry, startTokenServer, type Registry } from '../../helpers/registry';
+import { registryMissing, skopeo, startRegistry, startTokenServer, type Registry } from '../../../support/registry';
 import { requirementMissing } from '../../helpers/tier';
 
 const CLI = path.resolve(__dirname, '..', '..', '..', 'lib', 'cli', 'main.js');

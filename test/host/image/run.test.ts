@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { buildImage, busyboxEntries, featureEntries, writeDockerArchive, writeOciLayout } from '../../helpers/images';
+import { buildImage, busyboxEntries, featureEntries, writeDockerArchive, writeOciLayout } from '../../../support/images';
 import { imageTier, tempRoot } from '../../helpers/image-root';
 
 const CLI = path.resolve(__dirname, '..', '..', '..', 'lib', 'cli', 'main.js');

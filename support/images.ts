@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { BUSYBOX } from '../../support/rootfs';
+import { BUSYBOX } from './rootfs';
 
 export interface Entry {
   name: string;
