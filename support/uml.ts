@@ -65,7 +65,7 @@ export async function bootUml(opts: UmlOptions): Promise<UmlRun> {
   try {
     const shim = path.join(work, 'xstate-shim.so');
     execFileSync('cc', ['-O2', '-shared', '-fPIC', '-o', shim, path.join(ROOT, 'support', 'xstate-shim.c'), '-ldl'], { stdio: 'inherit' });
-    const params = Object.entries({ ...opts.params, BULKHEAD_ROOT: ROOT, BULKHEAD_OUT: work })
+    const params = Object.entries({ ...opts.params, BULKHEAD_PROJECT: ROOT, BULKHEAD_OUT: work })
       .filter(([, v]) => v !== undefined && v !== '')
       .map(([k, v]) => `${k}=${v}`);
     const args = [`mem=${opts.memory ?? '2G'}`, 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'rw', 'quiet', `init=${opts.init}`, 'con=null', 'con0=fd:0,fd:1', ...params];

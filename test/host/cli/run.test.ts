@@ -220,10 +220,14 @@ function main(rootDir: string) {
     const pids: number[] = [];
     const groups = () => (cg.currentDir ? fs.readdirSync(cg.currentDir).filter((d) => pids.some((p) => d.startsWith(`bulkhead-${p}-`))) : []);
     const before = mounts();
+    const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'bh-fuzz-root-'));
+    t.teardown(() => fs.rmSync(dataRoot, { recursive: true, force: true }));
     for (let i = 0; i < count; i++) {
       // The command is always harmless; the flags are random.
-      const argv = runArgv(r).filter((a) => a !== '--').concat(['--', 'true']);
-      const res = spawnSync(BIN, ['run', ...argv], { encoding: 'utf8', timeout: 30_000, input: '' });
+      // A random word before `--` is an image name: never pulled (no traffic leaves this machine),
+      // looked up in an empty store of this test's own.
+      const argv = ['--pull=never', ...runArgv(r).filter((a) => a !== '--' && !a.startsWith('--pull'))].concat(['--', 'true']);
+      const res = spawnSync(BIN, ['run', ...argv], { encoding: 'utf8', timeout: 30_000, input: '', env: { ...process.env, BULKHEAD_ROOT: dataRoot } });
       pids.push(res.pid);
       if (res.error || res.status === null) {
         t.fail(`case ${i} (seed ${seed}) hung or died: ${JSON.stringify(argv)} (${res.error?.message ?? res.signal})`);
