@@ -46,7 +46,8 @@ function main() {
     const mac = fs.readFileSync(`/sys/class/net/${n.bridge}/address`, 'utf8').trim();
     const attack = async () => {
       got.length = 0;
-      const r = await spawn('/usr/bin/python3', [SCRIPT, mac, String(port), ep.ip], { netns: ep.netns, mounts: ep.mounts });
+      // Bound in by name: the embedded default shows neither /tmp nor the homes, where a checkout may live.
+      const r = await spawn('/usr/bin/python3', ['/opt/localnet-udp.py', mac, String(port), ep.ip], { netns: ep.netns, mounts: [...(ep.mounts ?? []), { type: 'bind', source: SCRIPT, target: '/opt/localnet-udp.py', readonly: true }] });
       if (r.stdout?.trim() !== 'sent') throw new Error(`the frame was not sent: ${r.stdout} ${r.stderr}`);
       await new Promise((res) => setTimeout(res, 500));
       return got.length ? got.join(',') : 'NONE';
