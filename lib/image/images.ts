@@ -126,10 +126,10 @@ export class Images {
         delete idx.images[img.id];
         deleted.push(img.id);
       }
-      return { untagged, deleted, idx };
-    });
-    if (result.deleted.length) this.collect(result.idx);
-    return { untagged: result.untagged, deleted: result.deleted };
+      return { untagged, deleted };
+      // Under the index lock, after the write: a pull registers its image under the same lock and checks its layers there.
+    }, (idx, out) => out.deleted.length && this.collect(idx));
+    return result;
   }
 
   /** Deletes blobs and layers that no image in idx references. */
