@@ -308,6 +308,8 @@ function main() {
     const images = new Images({ root: root() });
     await t.rejects(images.pull('127.0.0.1:1/x:1'), { name: 'ImageError', code: 'EREGISTRY', image: '127.0.0.1:1/x:1' });
     await t.rejects(images.pull('UPPER'), { code: 'EREFERENCE' });
+    await t.rejects(images.pull('x', { platform: 'linux/amd64' as never }), { name: 'TypeError', message: /platform must be/ });
+    await t.rejects(images.pull('x', { concurrency: 0 }), { name: 'RangeError', message: /concurrency/ });
     t.throws(() => images.get('nothere'), { code: 'ENOTFOUND', message: 'nothere: no such image' });
     const ac = new AbortController();
     ac.abort();
