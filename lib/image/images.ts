@@ -126,10 +126,10 @@ export class Images {
         delete idx.images[img.id];
         deleted.push(img.id);
       }
-      return { untagged, deleted, idx };
-    });
-    if (result.deleted.length) this.collect(result.idx);
-    return { untagged: result.untagged, deleted: result.deleted };
+      return { untagged, deleted };
+      // Under the index lock, after the write: a pull registers its image under the same lock and checks its layers there.
+    }, (idx, out) => out.deleted.length && this.collect(idx));
+    return result;
   }
 
   /** Deletes blobs and layers that no image in idx references. */
@@ -155,6 +155,15 @@ export class Images {
 
   /** Pulls ref (Docker's normalisation: alpine is docker.io/library/alpine:latest) from its registry. */
   async pull(ref: string, opts: PullOptions = {}): Promise<ImageRecord> {
+    if (typeof ref !== 'string') throw new TypeError(`ref must be a string, got ${typeof ref}`);
+    if (opts === null || typeof opts !== 'object') throw new TypeError('options must be an object');
+    const p = opts.platform;
+    if (p !== undefined && (p === null || typeof p !== 'object' || typeof p.os !== 'string' || typeof p.architecture !== 'string' || (p.variant !== undefined && typeof p.variant !== 'string'))) {
+      throw new TypeError(`platform must be { os, architecture, variant? } of strings, got ${JSON.stringify(p)}`);
+    }
+    if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError('onProgress must be a function');
+    if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
+    if (opts.concurrency !== undefined && (!Number.isInteger(opts.concurrency) || opts.concurrency < 1 || opts.concurrency > 32)) throw new RangeError(`concurrency must be an integer from 1 to 32, got ${opts.concurrency}`);
     return pullImage(this.store, parseReference(ref), opts);
   }
 

@@ -2,6 +2,7 @@
 // unpacks its layers (each once, shared) and then, last, writes the index entry
 // and tags. A kill before the index write leaves verified blobs and whole layers
 // that the next pull reuses, and no image that is not complete.
+import * as fs from 'node:fs';
 import { ImageError } from './errors';
 import { parseConfig, type ImageConfig, type Manifest } from './manifest';
 import { formatReference, type Reference } from './reference/parse';
@@ -37,6 +38,12 @@ export async function registerImage(store: Store, input: RegisterInput): Promise
   input.signal?.throwIfAborted();
   const id = manifest.config.digest;
   return store.updateIndex((idx) => {
+    // Under the index lock, which rmi's collection also holds: what was unpacked is still there.
+    for (const l of layers) {
+      if (!store.hasBlob(l.digest) || !fs.existsSync(store.layout.layer(l.diffId))) {
+        throw new ImageError('ENOTFOUND', `${image}: layer ${l.digest} was removed (by rmi) during the pull; pull again`, image, l.digest);
+      }
+    }
     const prev = idx.images[id];
     const repoDigests = new Set(prev?.repoDigests ?? []);
     for (const d of input.repoDigests ?? []) repoDigests.add(d);

@@ -1,6 +1,9 @@
 // The image commands of `bulkhead`, with docker's names and output: pull, images
 // (image ls), rmi (image rm), tag, inspect (image inspect), load, save, push.
 // Failures are one line naming the image, exit 125 (main.ts prints them).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { ImageError } from '../../image/errors';
 import { Images } from '../../image/images';
 import { familiarName, parseReference } from '../../image/reference/parse';
@@ -125,14 +128,30 @@ export async function inspectCommand(argv: string[]): Promise<number> {
 }
 
 export async function loadCommand(argv: string[]): Promise<number> {
-  const p = parse(argv, 'load', 'bulkhead load -i FILE', 'Load images from a docker-archive or an OCI layout (directory or tar, plain or gzip).', [
-    { name: 'input', short: 'i', type: 'string', value: 'FILE', help: 'the archive or layout directory' },
+  const p = parse(argv, 'load', 'bulkhead load [-i FILE]', 'Load images from a docker-archive or an OCI layout (directory or tar, plain or gzip).', [
+    { name: 'input', short: 'i', type: 'string', value: 'FILE', help: 'the archive or layout directory (default: stdin)' },
     { name: 'quiet', short: 'q', type: 'boolean', help: 'print nothing' },
   ], 0, 0);
   if (!p) return 0;
-  if (p.flags.input === undefined) throw new UsageError('bulkhead load: --input FILE is required (reading stdin is not supported)', 125);
   const images = open(p.flags);
-  const loaded = await images.load(p.flags.input as string);
+  let input = p.flags.input as string | undefined;
+  let spool: { dir: string; close: () => void } | undefined;
+  if (input === undefined) {
+    // docker load reads stdin when no file is named: spooled into the store's tmp/ (a tar is read in one pass, but an OCI layout needs its index first).
+    if (process.stdin.isTTY) throw new UsageError('bulkhead load: give --input FILE or pipe an archive to stdin', 125);
+    spool = images.store.tempDir('load');
+    input = path.join(spool.dir, 'stdin.tar');
+    await pipeline(process.stdin, fs.createWriteStream(input));
+  }
+  let loaded;
+  try {
+    loaded = await images.load(input);
+  } finally {
+    if (spool) {
+      fs.rmSync(spool.dir, { recursive: true, force: true });
+      spool.close();
+    }
+  }
   if (!p.flags.quiet) {
     for (const { image, tags } of loaded) {
       if (tags.length === 0) process.stdout.write(`Loaded image ID: ${image.id}

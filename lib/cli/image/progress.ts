@@ -96,9 +96,17 @@ export async function pullWithProgress(images: Images, name: string, o: PullCliO
   process.once('SIGTERM', onSig);
   try {
     const ref = parseReference(name);
-    const rec = await images.pull(name, { ...(o.platform ? { platform: parsePlatform(o.platform) } : {}), signal: ac.signal, onProgress: (p) => printer.event(p) });
+    let fetched = false;
+    const rec = await images.pull(name, {
+      ...(o.platform ? { platform: parsePlatform(o.platform) } : {}),
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.status === 'Download complete') fetched = true;
+        printer.event(p);
+      },
+    });
     printer.flush();
-    if (!o.quiet) out.write(`Status: Downloaded newer image for ${familiarName(ref)}\n`);
+    if (!o.quiet) out.write(fetched ? `Status: Downloaded newer image for ${familiarName(ref)}\n` : `Status: Image is up to date for ${familiarName(ref)}\n`);
     return rec;
   } catch (err) {
     printer.flush();

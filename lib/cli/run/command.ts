@@ -14,8 +14,8 @@ import { RUN_FLAGS } from './flags';
 import { attachNetwork } from '../network/run';
 
 export const runHelp = formatHelp(
-  'bulkhead run [OPTIONS] [--rootfs DIR] [--] COMMAND [ARG...]',
-  'Run a command in a new container. Without --rootfs it sees the host\'s files read-only, with its own /proc, /dev, /tmp and /run.\n' +
+  'bulkhead run [OPTIONS] IMAGE [COMMAND] [ARG...]\n       bulkhead run [OPTIONS] [--rootfs DIR] -- COMMAND [ARG...]',
+  'Run a command in a new container: on an image (pulled when missing; its Entrypoint, Cmd, Env, WorkingDir and User apply), on --rootfs DIR, or, with neither, on the host\'s files read-only, with its own /proc, /dev, /tmp and /run.\n' +
     'Exit status: the command\'s own; 125 when bulkhead fails, 126 not executable, 127 not found, 128+N for signal N, 137 for an OOM kill.',
   RUN_FLAGS,
 );

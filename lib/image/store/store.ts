@@ -228,12 +228,17 @@ export class Store {
     return data;
   }
 
-  /** Read, change and atomically replace the index under its lock. */
-  async updateIndex<T>(fn: (data: IndexData) => T): Promise<T> {
+  /**
+   * Read, change and atomically replace the index under its lock; then, still
+   * under the lock, `after` (rmi's collection: only once the index no longer
+   * names what it deletes, so a kill in between leaves orphans, never holes).
+   */
+  async updateIndex<T>(fn: (data: IndexData) => T, after?: (data: IndexData, out: T) => void): Promise<T> {
     return withLock(this.layout.indexLock, () => {
       const data = this.readIndex();
       const out = fn(data);
       writeFileAtomic(this.layout.index, JSON.stringify(data, null, 1) + '\n');
+      after?.(data, out);
       return out;
     });
   }

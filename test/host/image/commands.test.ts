@@ -53,6 +53,9 @@ function main() {
     t.equal(JSON.parse(stdout).config.digest, img.configDigest, 'skopeo reads the archive');
     await promisify(execFile)('skopeo', ['--insecure-policy', 'copy', `docker-archive:${out}`, `oci:${path.join(tmp, 'via-skopeo')}:x`]);
     t.pass('skopeo copy docker-archive: verifies and copies every layer');
+    const piped = spawnSync(process.execPath, [CLI, 'load'], { encoding: 'utf8', input: fs.readFileSync(out), env: { ...process.env, BULKHEAD_ROOT: path.join(tmp, 'root-stdin') } });
+    t.equal(piped.stdout, 'Loaded image: bb:1\n', 'load reads stdin');
+    t.same(fs.readdirSync(path.join(tmp, 'root-stdin', 'image', 'tmp')), []);
     const other = new Images({ root: path.join(tmp, 'root2') });
     const loaded = await other.load(out);
     t.same(loaded[0].tags, ['docker.io/library/bb:1']);

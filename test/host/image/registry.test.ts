@@ -90,6 +90,13 @@ function main() {
     t.equal(none.status, 125);
     t.match(none.stderr, /^bulkhead pull: 127\.0\.0\.1:\d+\/nope:1: not found in 127\.0\.0\.1:\d+ \(MANIFEST_UNKNOWN/);
     t.equal((await cliAsync(['pull', 'Not/Valid'], { BULKHEAD_ROOT: r2 })).status, 125);
+    // Docker schema 2: a manifest list and Docker manifests (skopeo converts the OCI index).
+    await skopeo(['copy', '--all', '--format', 'v2s2', `oci:${path.join(tmp, 'multi')}:multi`, `docker://${reg.host}/bb:v2s2`]);
+    const raw = JSON.parse(await skopeo(['inspect', '--raw', `docker://${reg.host}/bb:v2s2`]));
+    t.equal(raw.mediaType, 'application/vnd.docker.distribution.manifest.list.v2+json');
+    const v2 = await cliAsync(['run', `${reg.host}/bb:v2s2`], { BULKHEAD_ROOT: r2 });
+    t.equal(v2.stdout, 'amd64 image\n', v2.stderr);
+    t.equal(new Images({ root: r2 }).get(`${reg.host}/bb:v2s2`).manifestMediaType, 'application/vnd.docker.distribution.manifest.v2+json');
     // zstd layers.
     const z = await cliAsync(['run', `${reg.host}/bb:zstd`], { BULKHEAD_ROOT: r2 });
     t.equal(z.stdout, 'zstd image\n', z.stderr);
@@ -301,6 +308,8 @@ function main() {
     const images = new Images({ root: root() });
     await t.rejects(images.pull('127.0.0.1:1/x:1'), { name: 'ImageError', code: 'EREGISTRY', image: '127.0.0.1:1/x:1' });
     await t.rejects(images.pull('UPPER'), { code: 'EREFERENCE' });
+    await t.rejects(images.pull('x', { platform: 'linux/amd64' as never }), { name: 'TypeError', message: /platform must be/ });
+    await t.rejects(images.pull('x', { concurrency: 0 }), { name: 'RangeError', message: /concurrency/ });
     t.throws(() => images.get('nothere'), { code: 'ENOTFOUND', message: 'nothere: no such image' });
     const ac = new AbortController();
     ac.abort();
