@@ -53,7 +53,10 @@ Napi::Value Mknodat(const Napi::CallbackInfo& info) {
   std::string name = info[1].As<Napi::String>().Utf8Value();
   mode_t mode = info[2].As<Napi::Number>().Uint32Value();
   dev_t dev = makedev(info[3].As<Napi::Number>().Uint32Value(), info[4].As<Napi::Number>().Uint32Value());
-  if (mknodat(dirfd, name.c_str(), mode, dev) < 0) return ThrowErrno(env, errno, "mknodat", name.c_str());
+  // The system call itself: glibc's mknodat wrapper is a GLIBC_2.33 symbol, which
+  // the glibc-2.28 distributions the prebuilds target lack.
+  if (syscall(SYS_mknodat, dirfd, name.c_str(), static_cast<mode_t>(mode), static_cast<unsigned long>(dev)) < 0)
+    return ThrowErrno(env, errno, "mknodat", name.c_str());
   return env.Undefined();
 }
 
