@@ -67,8 +67,10 @@ t.test('memory.max: a hog is OOM-killed inside the group and oomKill fires', asy
   t.equal(fs.readFileSync(path.join(cg.path, 'memory.max'), 'utf8').trim(), String(32 * MiB));
   const w = cg.watch();
   const oomKill = within(new Promise((r) => w.once('oomKill', r)), 60_000, 'oomKill event');
-  // tail keeps everything of a newline-free stream: it grows until killed.
-  const run = spawnIn(cg, 'head -c 200000000 /dev/zero | tail > /dev/null; echo "tail $?"');
+  // tail keeps everything of a newline-free stream: it grows until killed. Its
+  // oom_score_adj of 1000 makes it the OOM killer's choice whatever else is
+  // charged at that moment (proc(5)), so the shell lives to report.
+  const run = spawnIn(cg, 'head -c 200000000 /dev/zero | (echo 1000 > /proc/self/oom_score_adj; exec tail) > /dev/null; echo "tail $?"');
   t.match(await oomKill, { count: 1, delta: 1 }, 'oomKill event with the counter');
   await within(run.exit, 30_000, 'exit');
   t.equal(run.out(), 'tail 137\n', 'tail died of SIGKILL (128 + 9); the shell, small, lived');
