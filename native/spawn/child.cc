@@ -328,6 +328,16 @@ int ChildMain(void* arg) {
     if (r < 0) Die(c, kStepSetns, r);
   }
 
+  // exec: enter a running container's namespaces, in the order TS gives (user
+  // first: the others are owned by it; mount last: setns(CLONE_NEWNS) also sets
+  // root and cwd to that namespace's root, so no pivot_root follows, and every
+  // path below is the container's). The pid namespace was entered by the
+  // cloning thread (pid_namespaces(7): setns changes only the caller's children).
+  for (long i = 0; i < p->njoins; i++) {
+    r = Raw(SYS_setns, p->joins[i].fd, p->joins[i].nstype);
+    if (r < 0) Die(c, kStepJoin, r, static_cast<int32_t>(i));
+  }
+
   // Wait for the parent: uid/gid maps for a user namespace, or the cgroup move
   // after a legacy clone. EOF without the byte means the parent gave up.
   if (c->sync_fd >= 0) {
