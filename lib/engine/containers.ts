@@ -297,7 +297,11 @@ export class Containers {
     st.Error = '';
     st.StartedAt = nowNano();
     rec.Runtime = { startTime: processStartTime(sub.pid) ?? 0, cgroup: sub.cgroup?.path ?? '' };
-    this.store.save(rec);
+    // Not fsynced: a power loss kills the container with the machine, and a
+    // record that lost this change (still created or exited) is as true then;
+    // its group, owned by no record, is removed at the next open. A SIGKILL of
+    // the engine finds it whole either way (rename(2) is atomic).
+    this.store.save(rec, { durable: false });
     this.emit('start', rec);
     // The exit is recorded once the output read so far is in the log: the pipes
     // close with the last process of the container's pid namespace (pid_namespaces(7)),
@@ -351,7 +355,10 @@ export class Containers {
         }, delay),
       );
     }
-    if (!gone) this.store.save(rec);
+    // Not fsynced either: after a power loss a record still "running" is
+    // recovered as exited (137) with its restart policy applied, which is what
+    // the machine's crash did to it; only the exit code may be lost.
+    if (!gone) this.store.save(rec, { durable: false });
     this.emit('die', rec, { exitCode: String(code) });
     this.waiters.emit(`exit:${rec.Id}`, { StatusCode: code });
     if (!gone && !restart && !live.ending && rec.HostConfig.AutoRemove && st.Status !== 'removing') {
