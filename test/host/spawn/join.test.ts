@@ -141,6 +141,22 @@ function main(rootfs: string) {
     t.not(ns, own);
   });
 
+  t.test('a container with a user namespace: the exec enters it first, then the others it owns', async (t) => {
+    const map = [{ containerId: 0, hostId: 100000, size: 65536 }];
+    const c = spawn('sleep', ['60'], { rootfs, namespaces: { user: true }, uidMappings: map, gidMappings: map, buffer: false, reject: false });
+    t.teardown(async () => {
+      c.kill('SIGKILL');
+      await c;
+    });
+    for (let i = 0; i < 200 && !fs.existsSync(`/proc/${c.pid}/ns/user`); i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    const r = await spawn('sh', ['-c', 'id -u; cat /proc/self/uid_map; for n in user mnt pid; do readlink /proc/self/ns/$n; done'], { join: { pid: c.pid! } });
+    const lines = (r.stdout ?? '').split('\n');
+    t.equal(lines[0], '0', 'root of the container');
+    t.match(lines[1], /^\s*0\s+100000\s+65536$/, 'the container\'s id map');
+    t.same(lines.slice(2, 5), ['user', 'mnt', 'pid'].map((n) => nsOf(c.pid!, n)));
+  });
+
   t.test('options that describe a new container are refused with join', async (t) => {
     const { c } = await container(t);
     t.throws(() => spawn('true', [], { join: { pid: c.pid! }, rootfs }), { name: 'RangeError', option: 'rootfs' });
