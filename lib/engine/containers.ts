@@ -52,6 +52,15 @@ export interface EngineContext {
 
 const DEFAULT_STOP_TIMEOUT = 10;
 
+/** Whether a group's freeze is requested (cgroup.freeze reads 1); false where there is no freezer. */
+function readFreeze(dir: string): boolean {
+  try {
+    return fs.readFileSync(path.join(dir, 'cgroup.freeze'), 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+}
+
 function exitCodeOf(res: SpawnResult): number {
   if (res.exitCode !== null) return res.exitCode;
   return 128 + ((res.signal && os.constants.signals[res.signal]) || 9);
@@ -596,7 +605,8 @@ export class Containers {
     const live = this.live.get(rec.Id);
     // Docker's checks and messages, in its order (daemon/exec.go getActiveContainer).
     if (!live || !rec.State.Running || !rec.Runtime) throw conflict(`Container ${rec.Id} is not running`);
-    if (rec.State.Paused) throw conflict(`Container ${rec.Id} is paused, unpause the container before exec`);
+    // Paused, or being paused (pause() has written cgroup.freeze and waits for the kernel).
+    if (rec.State.Paused || readFreeze(rec.Runtime.cgroup)) throw conflict(`Container ${rec.Id} is paused, unpause the container before exec`);
     if (rec.State.Restarting) throw conflict(`Container ${rec.Id} is restarting, wait until the container is running`);
     // The init's pid is still the container's while its start time matches: a
     // reaped pid could have been reused, and reaping happens on this thread, so

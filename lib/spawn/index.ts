@@ -403,6 +403,17 @@ function spawnJoined(command: string, args: string[], o: SpawnOptions, started: 
       }
     });
     if (join.cgroup !== undefined) {
+      // A task that enters a frozen group is frozen at once (cgroup-v2.rst,
+      // "Core Interface Files": cgroup.freeze), before its execve: this call,
+      // which waits for that execve, would never return. Refused instead; the
+      // freeze is requested by writing cgroup.freeze, read here.
+      let frozen = false;
+      try {
+        frozen = fs.readFileSync(path.join(join.cgroup, 'cgroup.freeze'), 'utf8').trim() === '1';
+      } catch {
+        // No freezer file (the root group, or cgroup v1): nothing can be frozen.
+      }
+      if (frozen) throw new IsolationError(`EBUSY: cgroup ${join.cgroup} is frozen; the program would freeze before it starts`, { code: 'EBUSY', syscall: 'open', step: 'cgroup', path: join.cgroup });
       try {
         cgroupFd = fs.openSync(join.cgroup, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
       } catch (err) {

@@ -157,6 +157,17 @@ function main(rootfs: string) {
     t.same(lines.slice(2, 5), ['user', 'mnt', 'pid'].map((n) => nsOf(c.pid!, n)));
   });
 
+  t.test('a frozen group is refused, not waited on forever', async (t) => {
+    const { c } = await container(t);
+    const group = c.cgroup?.path;
+    if (!group || !fs.existsSync(`${group}/cgroup.freeze`)) return t.pass('no cgroup v2 freezer here: nothing to freeze');
+    fs.writeFileSync(`${group}/cgroup.freeze`, '1');
+    t.teardown(() => fs.writeFileSync(`${group}/cgroup.freeze`, '0'));
+    const err = await spawn('true', [], { join: { pid: c.pid! } }).catch((e: unknown) => e);
+    t.type(err, IsolationError);
+    t.match(err, { step: 'cgroup', code: 'EBUSY', path: group });
+  });
+
   t.test('options that describe a new container are refused with join', async (t) => {
     const { c } = await container(t);
     t.throws(() => spawn('true', [], { join: { pid: c.pid! }, rootfs }), { name: 'RangeError', option: 'rootfs' });
