@@ -81,6 +81,8 @@ export interface NativePlan {
   joins?: Array<{ fd: number; nstype: number }>;
   /** exec: a pid namespace fd or pidfd the cloning thread enters (setns CLONE_NEWPID) for the clone. */
   joinPidFd?: number;
+  /** false: the child makes itself non-dumpable first (PR_SET_DUMPABLE) and gets its own memory instead of sharing node's. */
+  dumpable?: boolean;
 }
 
 export interface NativeRusage {

@@ -377,6 +377,9 @@ function spawnJoined(command: string, args: string[], o: SpawnOptions, started: 
     seccomp: (caps) => seccompProgram((o.seccomp ?? true) as Parameters<typeof seccompProgram>[0], caps) ?? undefined,
   });
   plan.joins = join.joins;
+  // The container's processes are there before this one: until its execve they
+  // must not ptrace it (it holds our fds and a copy of our memory).
+  plan.dumpable = false;
   if (join.joinPidFd !== undefined) plan.joinPidFd = join.joinPidFd;
   if (o.signal?.aborted) {
     join.close();

@@ -146,6 +146,7 @@ bool ParsePlan(Napi::Env env, Napi::Object o, Plan* p) {
       p->joins.push_back({static_cast<int>(fd), static_cast<int>(nstype)});
     }
   }
+  if (!Bool(env, o, "dumpable", &p->dumpable)) return false;
   double join_pid = -1;
   if (!Num(env, o, "joinPidFd", &join_pid)) return false;
   p->join_pid_fd = static_cast<int>(join_pid);

@@ -77,6 +77,7 @@ struct Plan {
   int netns_fd = -1;              // network: join this namespace (setns) instead of CLONE_NEWNET
   std::vector<NsJoin> joins;      // exec: entered by the child in order, first thing after the netns
   int join_pid_fd = -1;           // exec: a pid namespace (or pidfd) the cloning thread enters first
+  bool dumpable = true;           // false: PR_SET_DUMPABLE 0 first, and the child gets its own memory
 };
 
 // Fills plan from a JS object; on a malformed field throws a JS TypeError and

@@ -284,6 +284,7 @@ static void Flatten(const Plan& plan, ChildPlan* cp, std::vector<ChildOp>* ops, 
   cp->netns_fd = plan.netns_fd;
   cp->joins = plan.joins.data();
   cp->njoins = static_cast<long>(plan.joins.size());
+  cp->dumpable = plan.dumpable;
   for (int i = 0; i < 3; i++) cp->stdio[i] = plan.stdio[i];
   cp->fds = plan.fds.data();
   cp->nfds = static_cast<long>(plan.fds.size());
@@ -396,8 +397,11 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   long pid;
   // The child shares our memory (CLONE_VM) instead of copying node's page
   // tables: it only reads the plan and runs on its own stack. A time namespace
-  // refuses CLONE_VM (clone(2), EINVAL), so that case copies.
-  uint64_t vm = (BULKHEAD_RAW_SYSCALLS && !(plan.flags & CLONE_NEWTIME)) ? CLONE_VM : 0;
+  // refuses CLONE_VM (clone(2), EINVAL), so that case copies, and so does a
+  // non-dumpable child (an exec's: see child.cc).
+  // Dumpability belongs to the memory (mm), so a child made non-dumpable must
+  // not share ours: it would make node non-dumpable too.
+  uint64_t vm = (BULKHEAD_RAW_SYSCALLS && !(plan.flags & CLONE_NEWTIME) && plan.dumpable) ? CLONE_VM : 0;
   CloneArgs args{};
   CloneJob job{};
   job.ctx = &ctx;
