@@ -2,6 +2,8 @@
 // spawn(), side by side in one run, as ratios:
 //  - create + start + wait + remove of /bin/true through the engine, against
 //    spawn() alone with the same options (a rootfs and a group of its own);
+//  - exec of /bin/true into a running container against spawn() of it
+//    (what entering namespaces costs beside making them);
 //  - list() with 500 containers against list() with 5 (an in-memory index:
 //    the goal is under 2x).
 // Prints a table and writes benchmarks/results/engine.json.
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     // Five running containers in each case; the rest created and stopped.
     const running = Array.from({ length: 5 }, () => e.containers.create({ Rootfs: rootfs.dir, Cmd: ['sleep', '1000'] }).Id);
     for (const id of running) await e.containers.start(id);
+    const viaExec = await time(n, 10, () => e.containers.exec(running[0], { Cmd: ['/bin/true'] }).done);
     const listOf = async (count: number, all: boolean) => {
       const ids = Array.from({ length: count - 5 }, (_, i) => e.containers.create({ Rootfs: rootfs.dir, Cmd: ['true'], Labels: { i: String(i) } }).Id);
       const samples = await time(n, 10, () => e.containers.list({ all }));
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
     const rows = [
       { id: 'spawn', what: 'spawn() of /bin/true (rootfs, own group)', median: median(spawnOnly), p95: p95(spawnOnly) },
       { id: 'engine', what: 'engine create+start+wait+remove', median: median(viaEngine), p95: p95(viaEngine) },
+      { id: 'exec', what: 'engine exec of /bin/true (running container)', median: median(viaExec), p95: p95(viaExec) },
       { id: 'list-5', what: 'list() with 5 containers (5 running)', median: median(list5), p95: p95(list5) },
       { id: 'list-500', what: 'list() with 500 containers (5 running)', median: median(list500), p95: p95(list500) },
       { id: 'list-all-5', what: 'list({ all }) of 5 containers', median: median(all5), p95: p95(all5) },
@@ -67,10 +71,11 @@ async function main(): Promise<void> {
     const added = median(viaEngine) - median(spawnOnly);
     const listRatio = median(list500) / median(list5);
     console.log(`engine adds ${added.toFixed(2)} ms a container (goal: under 1 ms); engine/spawn ${(median(viaEngine) / median(spawnOnly)).toFixed(2)}x`);
+    console.log(`exec/spawn ${(median(viaExec) / median(spawnOnly)).toFixed(2)}x`);
     console.log(`list(): 500 containers / 5 containers = ${listRatio.toFixed(2)}x (goal: under 2x); list({ all }) of 500 / of 5 = ${(median(all500) / median(all5)).toFixed(1)}x (${((median(all500) / 500) * 1000).toFixed(2)} µs a container listed)`);
     const out = path.resolve(__dirname, '..', '..', 'benchmarks', 'results');
     fs.mkdirSync(out, { recursive: true });
-    fs.writeFileSync(path.join(out, 'engine.json'), JSON.stringify({ n, host: os.hostname(), rows, addedMs: added, listRatio }, null, 2) + '\n');
+    fs.writeFileSync(path.join(out, 'engine.json'), JSON.stringify({ n, host: os.hostname(), rows, addedMs: added, listRatio, execRatio: median(viaExec) / median(spawnOnly) }, null, 2) + '\n');
   } finally {
     await e.close({ timeout: 0 });
     fs.rmSync(root, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <linux/bpf.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -60,15 +61,31 @@ Napi::Value BpfProgLoad(const Napi::CallbackInfo& info) {
   attr.insns = reinterpret_cast<uintptr_t>(code.Data());
   attr.insn_cnt = static_cast<uint32_t>(code.Length() / sizeof(struct bpf_insn));
   attr.license = reinterpret_cast<uintptr_t>(lic.c_str());
-  long fd = Bpf(BPF_PROG_LOAD, &attr);
-  if (fd >= 0) return Napi::Number::New(env, static_cast<double>(fd));
+  // The verifier gives up with EAGAIN when a signal is pending for the caller
+  // (kernel/bpf/verifier.c: signal_pending in do_check), which node's SIGCHLD
+  // or a profiler's SIGPROF can be at any moment; blocked signals are not
+  // pending for it, so the loads run with all blocked (sigprocmask, as
+  // spawn.cc does, for glibc 2.28), and an EAGAIN still seen is retried as
+  // libbpf does (5 attempts).
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
+  long fd = -1;
+  for (int attempt = 0; attempt < 5; attempt++) {
+    fd = Bpf(BPF_PROG_LOAD, &attr);
+    if (fd >= 0 || errno != EAGAIN) break;
+  }
   int err = errno;
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+  if (fd >= 0) return Napi::Number::New(env, static_cast<double>(fd));
   // Again with a log buffer, to say why (bpf(2): log_level 1, the verifier's trace).
   std::vector<char> log(64 * 1024, '\0');
   attr.log_level = 1;
   attr.log_buf = reinterpret_cast<uintptr_t>(log.data());
   attr.log_size = static_cast<uint32_t>(log.size());
+  sigprocmask(SIG_SETMASK, &all, nullptr);
   long again = Bpf(BPF_PROG_LOAD, &attr);
+  sigprocmask(SIG_SETMASK, &old, nullptr);
   if (again >= 0) {
     // Loaded with a log where it failed without one: keep the program, not the puzzle.
     return Napi::Number::New(env, static_cast<double>(again));

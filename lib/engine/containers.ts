@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { spawn } from '../spawn/index';
 import type { Mount } from '../spawn/options';
-import type { SpawnResult } from '../spawn/subprocess';
+import type { SpawnResult, Subprocess } from '../spawn/subprocess';
 import { Cgroup } from '../cgroup/cgroup';
 import { EngineError, conflict, invalid, notFound } from '../util/engine-error';
 import { newId } from './ids/id';
@@ -33,6 +33,8 @@ import { nextDelay, shouldRestart } from './restart/policy';
 import type { RootfsSource } from './rootfs';
 import type { VolumeStore } from '../volume/store';
 import { fillFromRoot } from '../volume/copy';
+import { execSpawnOptions, validateExec, type ExecConfig } from './exec/config';
+import { ExecStore, exitCodeOf as execExitCode, type ExecInspect, type ExecSession } from './exec/exec';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 export interface WaitResult {
@@ -50,6 +52,15 @@ export interface EngineContext {
 
 const DEFAULT_STOP_TIMEOUT = 10;
 
+/** Whether a group's freeze is requested (cgroup.freeze reads 1); false where there is no freezer. */
+function readFreeze(dir: string): boolean {
+  try {
+    return fs.readFileSync(path.join(dir, 'cgroup.freeze'), 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+}
+
 function exitCodeOf(res: SpawnResult): number {
   if (res.exitCode !== null) return res.exitCode;
   return 128 + ((res.signal && os.constants.signals[res.signal]) || 9);
@@ -61,6 +72,7 @@ export class Containers {
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private readonly delays = new Map<string, number>();
   private readonly waiters = new EventEmitter();
+  private readonly execs = new ExecStore();
   private closing = false;
 
   constructor(private readonly ctx: EngineContext) {
@@ -294,7 +306,11 @@ export class Containers {
     st.Error = '';
     st.StartedAt = nowNano();
     rec.Runtime = { startTime: processStartTime(sub.pid) ?? 0, cgroup: sub.cgroup?.path ?? '' };
-    this.store.save(rec);
+    // Not fsynced: a power loss kills the container with the machine, and a
+    // record that lost this change (still created or exited) is as true then;
+    // its group, owned by no record, is removed at the next open. A SIGKILL of
+    // the engine finds it whole either way (rename(2) is atomic).
+    this.store.save(rec, { durable: false });
     this.emit('start', rec);
     // The exit is recorded once the output read so far is in the log: the pipes
     // close with the last process of the container's pid namespace (pid_namespaces(7)),
@@ -348,7 +364,10 @@ export class Containers {
         }, delay),
       );
     }
-    if (!gone) this.store.save(rec);
+    // Not fsynced either: after a power loss a record still "running" is
+    // recovered as exited (137) with its restart policy applied, which is what
+    // the machine's crash did to it; only the exit code may be lost.
+    if (!gone) this.store.save(rec, { durable: false });
     this.emit('die', rec, { exitCode: String(code) });
     this.waiters.emit(`exit:${rec.Id}`, { StatusCode: code });
     if (!gone && !restart && !live.ending && rec.HostConfig.AutoRemove && st.Status !== 'removing') {
@@ -512,6 +531,7 @@ export class Containers {
     this.ctx.rootfs.release(rec.Id);
     this.store.delete(rec);
     this.delays.delete(rec.Id);
+    this.execs.dropContainer(rec.Id);
     if (volumes) {
       for (const m of rec.Mounts) {
         if (m.Anonymous && m.Name && this.usersOfVolume(m.Name).length === 0) this.ctx.volumes.remove(m.Name, { force: true });
@@ -569,6 +589,80 @@ export class Containers {
       this.waiters.once(`exit:${rec.Id}`, onExit);
       return () => this.waiters.off(`exit:${rec.Id}`, onExit);
     });
+  }
+
+  // ---- exec ------------------------------------------------------------------
+
+  /**
+   * Runs a new process in a running container (docker exec): in its
+   * namespaces and cgroup, as its user with its capabilities and seccomp filter
+   * unless the config says otherwise. It dies with the container: it is in the
+   * container's pid namespace (whose init's death kills it) and group.
+   */
+  exec(ref: string, config: ExecConfig): ExecSession {
+    const c = validateExec(config);
+    const rec = this.store.find(ref);
+    const live = this.live.get(rec.Id);
+    // Docker's checks and messages, in its order (daemon/exec.go getActiveContainer).
+    if (!live || !rec.State.Running || !rec.Runtime) throw conflict(`Container ${rec.Id} is not running`);
+    // Paused, or being paused (pause() has written cgroup.freeze and waits for the kernel).
+    if (rec.State.Paused || readFreeze(rec.Runtime.cgroup)) throw conflict(`Container ${rec.Id} is paused, unpause the container before exec`);
+    if (rec.State.Restarting) throw conflict(`Container ${rec.Id} is restarting, wait until the container is running`);
+    // The init's pid is still the container's while its start time matches: a
+    // reaped pid could have been reused, and reaping happens on this thread, so
+    // nothing can reap it between this check and spawn's pidfd_open below.
+    if (live.sub.exitCode !== null || processStartTime(rec.State.Pid) !== rec.Runtime.startTime) throw conflict(`Container ${rec.Id} is not running`);
+    const id = newId();
+    const entry = { id, containerId: rec.Id, config: c, sub: null as Subprocess | null, running: false, exitCode: null as number | null };
+    const sub = spawn(c.Cmd[0], c.Cmd.slice(1), execSpawnOptions(rec, c, rec.State.Pid));
+    const done = sub.then(
+      (res) => ({ ExitCode: execExitCode(res) }),
+      (err: unknown) => {
+        // It never ran: a missing program is 127 as in Docker, anything else 126 (cannot invoke).
+        const code = (err as { code?: string }).code === 'ENOENT' ? 127 : 126;
+        return { ExitCode: code, Error: { Message: (err as Error).message } };
+      },
+    );
+    entry.sub = sub;
+    entry.running = sub.pid !== undefined;
+    this.execs.add(entry);
+    if (entry.running) this.emit('exec_start', rec, { execID: id });
+    // Settled once the output is read to its end (as the container's exit waits
+    // for its log), bounded: an unread stream holds it 2 s at most.
+    const outputs = (c.Tty ? [sub.pty] : [sub.stdout, sub.stderr]).filter((x) => x !== null);
+    const ended = Promise.all(outputs.map((x) => new Promise<void>((r) => (x.readableEnded || x.destroyed ? r() : (x.once('end', () => r()), x.once('close', () => r()))))));
+    const drained = () => Promise.race([ended, new Promise<void>((r) => setTimeout(r, 2000).unref())]);
+    const settled = done.then(async (r) => {
+      entry.running = false;
+      entry.exitCode = r.ExitCode;
+      this.emit('exec_die', rec, { execID: id, exitCode: String(r.ExitCode) });
+      await drained();
+      return r;
+    });
+    // Detached, or nobody reads the tty: drain it so that the program never blocks on output.
+    if (c.Detach && sub.pty) sub.pty.resume();
+    return {
+      Id: id,
+      stdin: c.Tty ? (c.AttachStdin && !c.Detach ? sub.pty : null) : sub.stdin,
+      stdout: c.Tty ? (c.Detach ? null : sub.pty) : sub.stdout,
+      stderr: c.Tty ? null : sub.stderr,
+      resize: (rows, cols) => this.execResize(id, { h: rows, w: cols }),
+      done: settled,
+    };
+  }
+
+  /** Docker's ExecInspect: running or not, the exit code once it has exited, the process config. */
+  execInspect(execId: string): ExecInspect {
+    return this.execs.inspect(execId);
+  }
+
+  /** Resizes an exec's tty (POST /exec/{id}/resize); the kernel sends its process group SIGWINCH. */
+  execResize(execId: string, size: { h: number; w: number }): void {
+    const e = this.execs.get(execId);
+    if (!Number.isInteger(size.h) || !Number.isInteger(size.w) || size.h < 1 || size.w < 1 || size.h > 65535 || size.w > 65535) throw invalid('exec resize: h and w must be integers from 1 to 65535');
+    if (!e.config.Tty) throw conflict(`exec ${execId} has no tty`);
+    if (!e.running || !e.sub) throw conflict(`Exec ${execId} is not running`);
+    e.sub.resize(size.h, size.w);
   }
 
   // ---- engine lifecycle ------------------------------------------------------

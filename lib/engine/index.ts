@@ -7,6 +7,8 @@ export { EngineError, type EngineErrorCode } from '../util/engine-error';
 export type { ContainerConfig, HostConfig, RestartPolicy, LogConfig } from './container/config';
 export type { ContainerRecord, State, Status, MountPoint } from './container/record';
 export type { ContainerInspect, ContainerSummary } from './container/inspect';
+export type { ExecConfig } from './exec/config';
+export type { ExecInspect, ExecSession } from './exec/exec';
 export type { ListFilters } from './container/filters';
 export type { ContainerStats } from './container/stats';
 export type { TopResult } from './container/top';

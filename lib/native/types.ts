@@ -77,6 +77,12 @@ export interface NativePlan {
   cols?: number;
   /** network: a network namespace fd to join with setns instead of CLONE_NEWNET. */
   netnsFd?: number;
+  /** exec: namespaces the child enters with setns(2), in order: an ns file's fd with its type, or a pidfd with a set. */
+  joins?: Array<{ fd: number; nstype: number }>;
+  /** exec: a pid namespace fd or pidfd the cloning thread enters (setns CLONE_NEWPID) for the clone. */
+  joinPidFd?: number;
+  /** false: the child makes itself non-dumpable first (PR_SET_DUMPABLE) and gets its own memory instead of sharing node's. */
+  dumpable?: boolean;
 }
 
 export interface NativeRusage {
@@ -105,6 +111,8 @@ export interface NativeBinding {
   pipe(): [number, number];
   spawn(plan: NativePlan): { pid: number; pidfd: number; ptyMaster?: number };
   setWindowSize(fd: number, rows: number, cols: number): void;
+  /** pidfd_open(2); the fd is close-on-exec. */
+  pidfdOpen(pid: number): number;
   /** The child's steps by their wire number (native/spawn/plan.h BULKHEAD_CHILD_STEPS). */
   childSteps: readonly string[];
   bpfProgLoad(options: { type: number; insns: Buffer; license: string }): number;

@@ -17,9 +17,10 @@ import { discoverCgroupCached } from '../cgroup/discover';
 import { attachDevicePolicy, DEFAULT_DEVICE_RULES, normalizeAccess, splitDev, type DeviceRule } from '../cgroup/devices/index';
 import { groupName, reclaimOnce } from '../cgroup/reclaim';
 import type { DeviceNode } from './plan';
+import { resolveJoin, type JoinPlan } from './join';
 
 export { ExitError, Subprocess, type CgroupUsage, type SpawnResult } from './subprocess';
-export type { DeviceMapping, Encoding, IdMapping, Mount, Namespaces, SpawnOptions, StdioOption } from './options';
+export type { DeviceMapping, Encoding, IdMapping, JoinOptions, Mount, NamespaceName, Namespaces, SpawnOptions, StdioOption } from './options';
 export { childSteps } from './steps';
 
 const isFile = (p: string): boolean => {
@@ -161,11 +162,13 @@ function failed<Out extends string | Buffer>(command: string, err: unknown): Sub
 }
 
 /** Turns the addon's error into an IsolationError that names the step and the path. */
-function isolationError(err: NodeJS.ErrnoException & { step?: string; index?: number }, plan: ReturnType<typeof computePlan>): IsolationError {
+function isolationError(err: NodeJS.ErrnoException & { step?: string; index?: number }, plan: ReturnType<typeof computePlan>, join?: JoinPlan): IsolationError {
   const step = err.step ?? err.syscall ?? 'spawn';
   let p = err.path;
+  if (p === undefined && step === 'join_pid') p = `pid namespace (fd ${plan.joinPidFd})`;
   if (p === undefined && typeof err.index === 'number' && err.index >= 0) {
-    if (step === 'execve') p = plan.files[err.index];
+    if (step === 'join') p = join?.what[err.index];
+    else if (step === 'execve') p = plan.files[err.index];
     else if (step === 'dup') p = `fd ${err.index}`;
     else if (step === 'prlimit') p = `RLIMIT_${Object.keys(RLIMITS).find((k) => RLIMITS[k] === err.index)?.toUpperCase()}`;
     else if (step === 'capbset') p = `CAP_${CAPABILITY_NAMES[err.index] ?? err.index}`;
@@ -219,6 +222,7 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     // A missing bulkhead-init is this installation's failure, reported through the promise.
     return failed(command, err);
   }
+  if (o.join !== undefined) return spawnJoined(command, args, o, started);
   const devices = resolveDevices(o);
   if (devices instanceof IsolationError) return failed(command, devices);
   const plan = computePlan({
@@ -344,5 +348,100 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
   } finally {
     for (const fd of toClose) fs.closeSync(fd);
     if (cgroupFd !== undefined) fs.closeSync(cgroupFd);
+  }
+}
+
+/**
+ * spawn with `join`: the program enters a running process's namespaces and
+ * cgroup (docker exec). No group, device program or mount is made: the ones of
+ * the process it joins are in force.
+ */
+function spawnJoined(command: string, args: string[], o: SpawnOptions, started: number): Subprocess<string | Buffer> {
+  let join: JoinPlan;
+  try {
+    join = resolveJoin(o.join!);
+  } catch (err) {
+    return failed(command, err);
+  }
+  const none = { pid: false, mount: false, uts: false, ipc: false, net: false, cgroup: false, user: false, time: false };
+  const plan = computePlan({
+    command,
+    args,
+    options: o,
+    ns: none,
+    isFile,
+    hostUid: 0,
+    hostGid: 0,
+    capLast: capLast(),
+    capAvailable: bounding(),
+    seccomp: (caps) => seccompProgram((o.seccomp ?? true) as Parameters<typeof seccompProgram>[0], caps) ?? undefined,
+  });
+  plan.joins = join.joins;
+  // The container's processes are there before this one: until its execve they
+  // must not ptrace it (it holds our fds and a copy of our memory).
+  plan.dumpable = false;
+  if (join.joinPidFd !== undefined) plan.joinPidFd = join.joinPidFd;
+  if (o.signal?.aborted) {
+    join.close();
+    return failed(command, new BulkheadError(`Command was canceled before it started: ${[command, ...args].join(' ')}`, { code: 'ERR_BULKHEAD_CANCELED', cause: o.signal.reason }));
+  }
+  const stdio = stdioEntries(o.stdio);
+  const toClose: number[] = [];
+  const parentEnds: Array<number | null> = stdio.map(() => null);
+  const childFds: number[] = [];
+  let cgroupFd: number | undefined;
+  try {
+    stdio.forEach((s, i) => {
+      if (o.tty && i < 3) childFds.push(NULL_STDIO);
+      else if (s === 'inherit') childFds.push(i);
+      else if (typeof s === 'number') childFds.push(s);
+      // The container's own /dev/null once its mount namespace is entered.
+      else if (s === 'ignore') childFds.push(join.mount ? NULL_STDIO : devNull());
+      else {
+        const [r, w] = native().pipe();
+        parentEnds[i] = i === 0 ? w : r;
+        const child = i === 0 ? r : w;
+        toClose.push(child);
+        childFds.push(child);
+      }
+    });
+    if (join.cgroup !== undefined) {
+      // A task that enters a frozen group is frozen at once (cgroup-v2.rst,
+      // "Core Interface Files": cgroup.freeze), before its execve: this call,
+      // which waits for that execve, would never return. Refused instead; the
+      // freeze is requested by writing cgroup.freeze, read here.
+      let frozen = false;
+      try {
+        frozen = fs.readFileSync(path.join(join.cgroup, 'cgroup.freeze'), 'utf8').trim() === '1';
+      } catch {
+        // No freezer file (the root group, or cgroup v1): nothing can be frozen.
+      }
+      if (frozen) throw new IsolationError(`EBUSY: cgroup ${join.cgroup} is frozen; the program would freeze before it starts`, { code: 'EBUSY', syscall: 'open', step: 'cgroup', path: join.cgroup });
+      try {
+        cgroupFd = fs.openSync(join.cgroup, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        throw new IsolationError(`${e.code}: cgroup ${join.cgroup} cannot be entered (${e.message})`, { code: e.code ?? 'ENOENT', errno: e.errno, syscall: 'open', step: 'cgroup', path: join.cgroup, cause: e });
+      }
+      plan.cgroupFd = cgroupFd;
+    }
+    const { pid, pidfd, ptyMaster } = native().spawn({ ...plan, stdio: childFds.slice(0, 3) as [number, number, number], fds: childFds.slice(3) });
+    let resolveExit!: (e: ExitInfo | Promise<ExitInfo>) => void;
+    const exited = new Promise<ExitInfo>((r) => (resolveExit = r));
+    const watch = new (native().ProcessWatch)(pidfd, pid, (exitCode, signal, rusage) => resolveExit({ exitCode, signal: signal as NodeJS.Signals | null, rusage }));
+    return new Subprocess<string | Buffer>(pid, [command, ...args].join(' '), watch, parentEnds, exited, started, {
+      ...runOptions(o),
+      ...(ptyMaster !== undefined ? { resize: (rows: number, cols: number) => native().setWindowSize(ptyMaster, rows, cols) } : {}),
+    }, ptyMaster ?? null);
+  } catch (err) {
+    for (const fd of parentEnds) if (fd !== null) fs.closeSync(fd);
+    const e = err as NodeJS.ErrnoException & { step?: string };
+    if (e instanceof IsolationError) return failed(command, e);
+    if (e instanceof TypeError || e.code === undefined) throw err;
+    return failed(command, isolationError(e, plan, join));
+  } finally {
+    for (const fd of toClose) fs.closeSync(fd);
+    if (cgroupFd !== undefined) fs.closeSync(cgroupFd);
+    join.close();
   }
 }

@@ -127,7 +127,36 @@ export interface SpawnOptions {
   tty?: boolean | { rows: number; cols: number };
   /** network: an fd open on a prepared network namespace (lib/network's endpoint.netns) that the child joins with setns instead of a new, empty one. */
   netns?: number;
+  /** Enter a running process's namespaces and cgroup instead of making new ones (docker exec); see JoinOptions. */
+  join?: JoinOptions;
 }
+
+/** A namespace by its /proc/<pid>/ns name. */
+export type NamespaceName = 'user' | 'mnt' | 'pid' | 'net' | 'ipc' | 'uts' | 'cgroup';
+export const NAMESPACE_NAMES: readonly NamespaceName[] = ['user', 'mnt', 'pid', 'net', 'ipc', 'uts', 'cgroup'];
+
+/**
+ * spawn's `join`: the program starts inside existing namespaces (setns(2)),
+ * the way docker exec enters a running container. Give the process (`pid` or
+ * `pidfd`: all of its namespaces that differ from this process's, or those
+ * listed in `namespaces`, entered through the pidfd in one call), or namespace
+ * files as fds (`fds`: /proc/<pid>/ns/<x> or a bind mount of one, as an OCI
+ * runtime's linux.namespaces[].path). The program starts in `cgroup` (default:
+ * the process's own group).
+ */
+export interface JoinOptions {
+  pid?: number;
+  pidfd?: number;
+  namespaces?: NamespaceName[];
+  fds?: Array<{ fd: number; type: NamespaceName }>;
+  cgroup?: string;
+}
+
+/** Options that describe a new container, meaningless when entering a running one. */
+export const JOIN_EXCLUDES = [
+  'rootfs', 'namespaces', 'hostname', 'uidMappings', 'gidMappings', 'mounts', 'cgroup', 'limits', 'devices',
+  'init', 'maskedPaths', 'readonlyPaths', 'readonlyRootfs', 'netns', 'legacyClone',
+] as const;
 
 export const DEFAULT_NAMESPACES: Namespaces = {
   pid: true,
@@ -154,6 +183,7 @@ export const KEYS: Array<keyof SpawnOptions> = [
   'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop',
   'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
   'maxBuffer', 'encoding', 'input', 'all', 'timeout', 'killSignal', 'forceKillAfterDelay', 'signal', 'devices', 'netns',
+  'join',
 ];
 
 function typeError(option: string, want: string, got: unknown): never {
@@ -286,6 +316,11 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
     }
   }
   const o = options as SpawnOptions;
+  if (o.join !== undefined) {
+    validateJoin(o);
+    validateRun(o);
+    return { pid: false, mount: false, uts: false, ipc: false, net: false, cgroup: false, user: false, time: false };
+  }
   if (o.namespaces !== undefined && !isObj(o.namespaces)) typeError('namespaces', 'an object', o.namespaces);
   for (const key of Object.keys(o.namespaces ?? {})) {
     if (!Object.hasOwn(DEFAULT_NAMESPACES, key)) {
@@ -312,20 +347,7 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
     }
     if (!ns.uts) rangeError('hostname', 'needs namespaces.uts (it would rename the host)', o.hostname);
   }
-  if (o.env !== undefined) {
-    if (!isObj(o.env)) typeError('env', 'an object of strings', o.env);
-    for (const [k, v] of Object.entries(o.env)) {
-      if (typeof v !== 'string') typeError(`env.${k}`, 'a string', v);
-      if (k === '' || k.includes('=') || k.includes('\0') || v.includes('\0')) rangeError(`env.${k}`, 'needs a name without "=" and no NUL bytes', v);
-    }
-  }
-  if (o.cwd !== undefined) absolute('cwd', o.cwd);
-  id('uid', o.uid);
-  id('gid', o.gid);
-  if (o.groups !== undefined) {
-    if (!Array.isArray(o.groups)) typeError('groups', 'an array of integers', o.groups);
-    each(o.groups, (g, i) => (g === undefined ? typeError(`groups[${i}]`, 'an integer', g) : id(`groups[${i}]`, g)));
-  }
+  validateProgram(o);
   mappings('uidMappings', o.uidMappings);
   mappings('gidMappings', o.gidMappings);
   if (!ns.user) {
@@ -348,42 +370,15 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
       containedTarget(`${n}.target`, m.target);
     });
   }
-  if (o.stdio !== undefined) {
-    if (Array.isArray(o.stdio)) {
-      if (o.stdio.length > MAX_STDIO) rangeError('stdio', `must have at most ${MAX_STDIO} entries`, o.stdio.length);
-      // Holes in the first three mean 'pipe', as child_process reads them; past them a hole is a mistake.
-      each(o.stdio, (s, i) => (i < 3 && s === undefined ? undefined : stdioEntry(`stdio[${i}]`, s)));
-    } else stdioEntry('stdio', o.stdio);
-  }
   if (o.cgroup !== undefined) absolute('cgroup', o.cgroup);
   for (const k of ['buffer', 'reject', 'dieWithParent', 'legacyClone', 'noNewPrivileges', 'readonlyRootfs', 'init', 'all'] as const) bool(k, o[k]);
-  for (const k of ['capAdd', 'capDrop', 'maskedPaths', 'readonlyPaths'] as const) {
+  for (const k of ['maskedPaths', 'readonlyPaths'] as const) {
     const v = o[k];
     if (v === undefined) continue;
     if (!Array.isArray(v)) typeError(k, 'an array of strings', v);
     each(v, (x, i) => (typeof x === 'string' ? undefined : typeError(`${k}[${i}]`, 'a string', x)));
   }
   for (const k of ['maskedPaths', 'readonlyPaths'] as const) each(o[k] ?? [], (p, i) => containedTarget(`${k}[${i}]`, p));
-  if (o.seccomp !== undefined && o.seccomp !== false && typeof o.seccomp !== 'string' && !isObj(o.seccomp)) {
-    typeError('seccomp', 'false, a profile object or a path to a JSON profile', o.seccomp);
-  }
-  if (typeof o.seccomp === 'string') absolute('seccomp', o.seccomp);
-  // Parses (and caches) a profile object or file now, so that a bad one throws before anything runs.
-  if (o.seccomp !== undefined && o.seccomp !== false) {
-    try {
-      seccompProfileFor(o.seccomp as Parameters<typeof seccompProfileFor>[0]);
-    } catch (err) {
-      if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
-      throw renamed('seccomp', err);
-    }
-  }
-  if (o.tty !== undefined && typeof o.tty !== 'boolean') {
-    if (!isObj(o.tty)) typeError('tty', 'a boolean or { rows, cols }', o.tty);
-    for (const k of ['rows', 'cols'] as const) {
-      const v = (o.tty as Record<string, unknown>)[k];
-      if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535) rangeError(`tty.${k}`, 'must be an integer from 1 to 65535', v);
-    }
-  }
   if (o.tty && !ns.mount) rangeError('tty', 'needs namespaces.mount (the pty comes from the container\'s devpts)', o.tty);
   // Every limit is checked now: a bad one throws before any group exists.
   if (o.limits !== undefined) {
@@ -415,6 +410,96 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
   }
   validateRun(o);
   return ns;
+}
+
+/** join and the options that may go with it (the new program's own: env, cwd, ids, caps, seccomp, rlimits, tty, stdio). */
+function validateJoin(o: SpawnOptions): void {
+  const j = o.join as unknown;
+  if (!isObj(j)) typeError('join', 'an object { pid | pidfd | fds, namespaces?, cgroup? }', j);
+  for (const k of Object.keys(j)) {
+    if (!['pid', 'pidfd', 'namespaces', 'fds', 'cgroup'].includes(k)) throw Object.assign(new TypeError(`spawn: unknown option "join.${k}"`), { code: 'ERR_INVALID_ARG_VALUE', option: `join.${k}` });
+  }
+  for (const k of JOIN_EXCLUDES) {
+    if (o[k] !== undefined) rangeError(k, 'cannot be combined with join (it describes a new container; join enters a running one)', o[k]);
+  }
+  const given = ['pid', 'pidfd', 'fds'].filter((k) => j[k] !== undefined);
+  if (given.length !== 1) rangeError('join', 'needs exactly one of pid, pidfd or fds', j);
+  if (j.pid !== undefined && !(Number.isInteger(j.pid) && (j.pid as number) > 0 && (j.pid as number) <= 0x3fffffff)) rangeError('join.pid', 'must be a process id', j.pid);
+  if (j.pidfd !== undefined && !(Number.isInteger(j.pidfd) && (j.pidfd as number) >= 0 && (j.pidfd as number) <= 0x7fffffff)) rangeError('join.pidfd', 'must be an fd number', j.pidfd);
+  const names = NAMESPACE_NAMES as readonly string[];
+  if (j.namespaces !== undefined) {
+    if (j.fds !== undefined) rangeError('join.namespaces', 'goes with pid or pidfd (fds name their own types)', j.namespaces);
+    if (!Array.isArray(j.namespaces)) typeError('join.namespaces', `an array of ${names.join(', ')}`, j.namespaces);
+    each(j.namespaces, (n, i) => (names.includes(n as string) ? undefined : rangeError(`join.namespaces[${i}]`, `must be one of ${names.join(', ')}`, n)));
+  }
+  if (j.fds !== undefined) {
+    if (!Array.isArray(j.fds) || j.fds.length === 0) typeError('join.fds', 'a non-empty array of { fd, type }', j.fds);
+    const seen = new Set<string>();
+    each(j.fds, (f, i) => {
+      if (!isObj(f)) typeError(`join.fds[${i}]`, 'an object { fd, type }', f);
+      if (!(Number.isInteger(f.fd) && (f.fd as number) >= 0 && (f.fd as number) <= 0x7fffffff)) rangeError(`join.fds[${i}].fd`, 'must be an fd number', f.fd);
+      if (!names.includes(f.type as string)) rangeError(`join.fds[${i}].type`, `must be one of ${names.join(', ')}`, f.type);
+      if (seen.has(f.type as string)) rangeError(`join.fds[${i}].type`, 'names a namespace type given twice', f.type);
+      seen.add(f.type as string);
+    });
+  }
+  if (j.cgroup !== undefined) absolute('join.cgroup', j.cgroup);
+  // The pty and the 'ignore' /dev/null come from the container's /dev: its mount namespace must be entered.
+  const withMnt = j.fds !== undefined ? (j.fds as Array<{ type: string }>).some((f) => f.type === 'mnt') : j.namespaces === undefined || (j.namespaces as string[]).includes('mnt');
+  if (o.tty && !withMnt) rangeError('tty', 'needs join to enter the mount namespace (the pty comes from the container\'s devpts)', o.tty);
+  validateProgram(o);
+}
+
+/** The new program's own options: env, cwd, ids, stdio, capabilities, seccomp, the tty's size. */
+function validateProgram(o: SpawnOptions): void {
+  if (o.env !== undefined) {
+    if (!isObj(o.env)) typeError('env', 'an object of strings', o.env);
+    for (const [k, v] of Object.entries(o.env)) {
+      if (typeof v !== 'string') typeError(`env.${k}`, 'a string', v);
+      if (k === '' || k.includes('=') || k.includes('\0') || v.includes('\0')) rangeError(`env.${k}`, 'needs a name without "=" and no NUL bytes', v);
+    }
+  }
+  if (o.cwd !== undefined) absolute('cwd', o.cwd);
+  id('uid', o.uid);
+  id('gid', o.gid);
+  if (o.groups !== undefined) {
+    if (!Array.isArray(o.groups)) typeError('groups', 'an array of integers', o.groups);
+    each(o.groups, (g, i) => (g === undefined ? typeError(`groups[${i}]`, 'an integer', g) : id(`groups[${i}]`, g)));
+  }
+  if (o.stdio !== undefined) {
+    if (Array.isArray(o.stdio)) {
+      if (o.stdio.length > MAX_STDIO) rangeError('stdio', `must have at most ${MAX_STDIO} entries`, o.stdio.length);
+      // Holes in the first three mean 'pipe', as child_process reads them; past them a hole is a mistake.
+      each(o.stdio, (s, i) => (i < 3 && s === undefined ? undefined : stdioEntry(`stdio[${i}]`, s)));
+    } else stdioEntry('stdio', o.stdio);
+  }
+  for (const k of ['buffer', 'reject', 'dieWithParent', 'noNewPrivileges', 'all'] as const) bool(k, o[k]);
+  for (const k of ['capAdd', 'capDrop'] as const) {
+    const v = o[k];
+    if (v === undefined) continue;
+    if (!Array.isArray(v)) typeError(k, 'an array of strings', v);
+    each(v, (x, i) => (typeof x === 'string' ? undefined : typeError(`${k}[${i}]`, 'a string', x)));
+  }
+  if (o.seccomp !== undefined && o.seccomp !== false && typeof o.seccomp !== 'string' && !isObj(o.seccomp)) {
+    typeError('seccomp', 'false, a profile object or a path to a JSON profile', o.seccomp);
+  }
+  if (typeof o.seccomp === 'string') absolute('seccomp', o.seccomp);
+  // Parses (and caches) a profile object or file now, so that a bad one throws before anything runs.
+  if (o.seccomp !== undefined && o.seccomp !== false) {
+    try {
+      seccompProfileFor(o.seccomp as Parameters<typeof seccompProfileFor>[0]);
+    } catch (err) {
+      if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
+      throw renamed('seccomp', err);
+    }
+  }
+  if (o.tty !== undefined && typeof o.tty !== 'boolean') {
+    if (!isObj(o.tty)) typeError('tty', 'a boolean or { rows, cols }', o.tty);
+    for (const k of ['rows', 'cols'] as const) {
+      const v = (o.tty as Record<string, unknown>)[k];
+      if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535) rangeError(`tty.${k}`, 'must be an integer from 1 to 65535', v);
+    }
+  }
 }
 
 /** The options about running and collecting: rlimits, output, input, timeout, cancellation. */

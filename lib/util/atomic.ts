@@ -4,7 +4,13 @@
 // mix. With syncDir the directory is fsynced too, so that the rename itself
 // survives a power loss (fsync(2): "Calling fsync() does not necessarily ensure
 // that the entry in the directory containing the file has also reached disk");
-// without it a power loss may bring back the previous version, whole.
+// without it a power loss may bring back the previous version, whole. With
+// fsync: false the data is not flushed either: a SIGKILL of the writer still
+// finds the old or the new file whole (both live in the page cache, which the
+// kernel keeps), but after a power loss the file may be the old one or, on a
+// filesystem that does not flush data before a rename over an existing file
+// (ext4's auto_da_alloc and btrfs do), empty. Only for state a power loss makes
+// moot anyway.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -19,13 +25,13 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-export function writeFileAtomic(file: string, data: string | Buffer, opts: { mode?: number; syncDir?: boolean } = {}): void {
+export function writeFileAtomic(file: string, data: string | Buffer, opts: { mode?: number; syncDir?: boolean; fsync?: boolean } = {}): void {
   const mode = opts.mode ?? 0o600;
   const tmp = `${file}.${process.pid}${TMP_SUFFIX}`;
   const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC, mode);
   try {
     fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
+    if (opts.fsync !== false) fs.fsyncSync(fd);
   } catch (err) {
     fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
@@ -41,7 +47,7 @@ export function writeFileAtomic(file: string, data: string | Buffer, opts: { mod
   if (opts.syncDir) fsyncDir(path.dirname(file));
 }
 
-export const writeJsonAtomic = (file: string, value: unknown, opts: { syncDir?: boolean } = {}): void => writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', opts);
+export const writeJsonAtomic = (file: string, value: unknown, opts: { syncDir?: boolean; fsync?: boolean } = {}): void => writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', opts);
 
 /** Removes temp files a killed writer left in dir (never the target: rename is all or nothing). */
 export function removeStaleTemps(dir: string): void {

@@ -295,6 +295,18 @@ int ChildMain(void* arg) {
   const ChildPlan* p = c->plan;
   long r;
 
+  // exec: processes of the container we are about to enter could ptrace us
+  // (same uid, and once the capabilities are dropped below, no more than
+  // theirs) between setns and execve, while we still hold the parent's fds and
+  // a copy of its memory (CVE-2016-9962, runc's "nsenter" does the same). A
+  // non-dumpable process can be ptraced only with CAP_SYS_PTRACE over its
+  // memory's user namespace, the host's (ptrace(2), "Ptrace access mode
+  // checking"). execve gives the program a new memory, dumpable again.
+  if (!p->dumpable) {
+    r = Raw(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (r < 0) Die(c, kStepPrctl, r);
+  }
+
   // Our copies of the parent's ends: the parent closing its sync end must be an
   // EOF here, and only the parent may keep the console's other end.
   if (c->sync_wfd >= 0) Raw(SYS_close, c->sync_wfd);
@@ -326,6 +338,16 @@ int ChildMain(void* arg) {
   if (p->netns_fd >= 0) {
     r = Raw(SYS_setns, p->netns_fd, CLONE_NEWNET);
     if (r < 0) Die(c, kStepSetns, r);
+  }
+
+  // exec: enter a running container's namespaces, in the order TS gives (user
+  // first: the others are owned by it; mount last: setns(CLONE_NEWNS) also sets
+  // root and cwd to that namespace's root, so no pivot_root follows, and every
+  // path below is the container's). The pid namespace was entered by the
+  // cloning thread (pid_namespaces(7): setns changes only the caller's children).
+  for (long i = 0; i < p->njoins; i++) {
+    r = Raw(SYS_setns, p->joins[i].fd, p->joins[i].nstype);
+    if (r < 0) Die(c, kStepJoin, r, static_cast<int32_t>(i));
   }
 
   // Wait for the parent: uid/gid maps for a user namespace, or the cgroup move

@@ -54,6 +54,9 @@ struct ChildPlan {
   unsigned short seccomp_len;  // instructions
   unsigned short rows, cols;
   int netns_fd;  // -1: a new network namespace (or the host's); else joined with setns(2) first
+  const NsJoin* joins;  // exec: namespaces entered with setns(2), in order
+  long njoins;
+  bool dumpable;  // false: made non-dumpable before anything else (its memory is its own then)
 };
 
 constexpr int kNullStdio = -2;

@@ -132,6 +132,24 @@ bool ParsePlan(Napi::Env env, Napi::Object o, Plan* p) {
   double netns_fd = -1;
   if (!Num(env, o, "netnsFd", &netns_fd)) return false;
   p->netns_fd = static_cast<int>(netns_fd);
+  // exec: namespaces to enter (lib/spawn/plan.ts orders them), and the pid one.
+  Napi::Value joins = o.Get("joins");
+  if (!joins.IsUndefined() && !joins.IsNull()) {
+    if (!joins.IsArray()) return Fail(env, "joins", "an array of { fd, nstype }");
+    Napi::Array a = joins.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Value e = a.Get(i);
+      if (!e.IsObject()) return Fail(env, "joins[]", "objects { fd, nstype }");
+      double fd = -1, nstype = 0;
+      if (!Num(env, e.As<Napi::Object>(), "fd", &fd) || !Num(env, e.As<Napi::Object>(), "nstype", &nstype)) return false;
+      if (fd < 0) return Fail(env, "joins[].fd", "an fd");
+      p->joins.push_back({static_cast<int>(fd), static_cast<int>(nstype)});
+    }
+  }
+  if (!Bool(env, o, "dumpable", &p->dumpable)) return false;
+  double join_pid = -1;
+  if (!Num(env, o, "joinPidFd", &join_pid)) return false;
+  p->join_pid_fd = static_cast<int>(join_pid);
   p->set_hostname = has_host;
   if (uid >= 0 && gid >= 0) {
     p->set_ids = true;

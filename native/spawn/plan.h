@@ -29,6 +29,14 @@ struct FsOp {
   std::vector<std::string> names;  // bindEntries: entries of source bound onto the same names under target
 };
 
+// One namespace to enter with setns(2): an fd of a namespace file
+// (/proc/<pid>/ns/<x> or a bind mount of one) with its one CLONE_NEW* type, or
+// a pidfd with a set of them, entered in one call (setns(2), Linux 5.8).
+struct NsJoin {
+  int fd;
+  int nstype;
+};
+
 struct Rlimit {
   int resource;
   uint64_t soft, hard;
@@ -67,6 +75,9 @@ struct Plan {
   bool tty = false;               // a pty from the container's own devpts as stdio
   unsigned short rows = 0, cols = 0;
   int netns_fd = -1;              // network: join this namespace (setns) instead of CLONE_NEWNET
+  std::vector<NsJoin> joins;      // exec: entered by the child in order, first thing after the netns
+  int join_pid_fd = -1;           // exec: a pid namespace (or pidfd) the cloning thread enters first
+  bool dumpable = true;           // false: PR_SET_DUMPABLE 0 first, and the child gets its own memory
 };
 
 // Fills plan from a JS object; on a malformed field throws a JS TypeError and
@@ -84,7 +95,8 @@ bool ParsePlan(Napi::Env env, Napi::Object obj, Plan* plan);
   X(Setgroups, "setgroups") X(Setresgid, "setresgid") X(Setresuid, "setresuid") X(Dup, "dup")         \
   X(CloseRange, "close_range") X(Execve, "execve") X(LoUp, "lo_up") X(NoNewPrivs, "no_new_privs")     \
   X(Capbset, "capbset") X(Capset, "capset") X(Prlimit, "prlimit") X(Seccomp, "seccomp") X(Cwd, "cwd") \
-  X(Openat2, "openat2") X(Tty, "tty") X(Mknod, "mknod") X(Unshare, "unshare") X(Setns, "setns")
+  X(Openat2, "openat2") X(Tty, "tty") X(Mknod, "mknod") X(Unshare, "unshare") X(Setns, "setns") \
+  X(Join, "join") X(JoinPid, "join_pid")
 
 enum Step : int32_t {
 #define BULKHEAD_STEP_ENUM(id, name) kStep##id,

@@ -75,6 +75,8 @@ struct CloneJob {
   void* stack;
   int legacy_flags;
   int* pidfd;
+  int join_pid_fd;          // exec: enter this pid namespace (an ns fd or a pidfd) for the clone, or -1
+  bool join_failed;         // the result is setns's error, not clone's
   long result;
   bool done;
 };
@@ -94,11 +96,41 @@ long RunClone(CloneJob* j) {
   return pid < 0 ? -errno : pid;
 }
 
+// Set when this thread could not return to its own pid namespace after a join:
+// every later clone from it would land in a container's, so all are refused.
+int clone_thread_stuck = 0;
+
+// exec: a pid namespace is entered only by the children of the caller
+// (setns(2): CLONE_NEWPID sets pid_for_children, never the caller's own), so
+// this thread enters it, clones, and goes back to its own, named by an fd of
+// /proc/thread-self/ns/pid taken first (its active namespace, which setns never
+// changes; pid_namespaces(7) allows entering that one again). Only the clone
+// thread runs this: no other spawn is in flight on it meanwhile.
+long RunJoined(CloneJob* j) {
+  if (clone_thread_stuck) return -clone_thread_stuck;
+  if (j->join_pid_fd < 0) return RunClone(j);
+  int self = open("/proc/thread-self/ns/pid", O_RDONLY | O_CLOEXEC);
+  if (self < 0) {
+    j->join_failed = true;
+    return -errno;
+  }
+  if (setns(j->join_pid_fd, CLONE_NEWPID) < 0) {
+    int e = errno;
+    close(self);
+    j->join_failed = true;
+    return -e;
+  }
+  long r = RunClone(j);
+  if (setns(self, CLONE_NEWPID) < 0) clone_thread_stuck = errno ? errno : EIO;
+  close(self);
+  return r;
+}
+
 void CloneThread() {
   pthread_mutex_lock(&clone_mu);
   for (;;) {
     while (clone_job == nullptr || clone_job->done) pthread_cond_wait(&clone_cv, &clone_mu);
-    clone_job->result = RunClone(clone_job);
+    clone_job->result = RunJoined(clone_job);
     clone_job->done = true;
     pthread_cond_broadcast(&clone_cv);
   }
@@ -110,7 +142,9 @@ bool OnMainThread() { return syscall(SYS_gettid) == getpid(); }
 // the process) or on the process-lifetime thread; the caller has blocked every
 // signal. Returns the pid or -errno.
 long CloneChild(CloneJob* j) {
-  if (OnMainThread()) return RunClone(j);
+  // A pid join always goes through the clone thread: the main thread's own
+  // pid_for_children never changes.
+  if (OnMainThread() && j->join_pid_fd < 0) return RunClone(j);
   pthread_mutex_lock(&clone_mu);
   if (!clone_thread_started) {
     // The new thread inherits our mask, which blocks everything now.
@@ -183,6 +217,18 @@ Napi::Value ChildSteps(Napi::Env env) {
   return a;
 }
 
+Napi::Value PidfdOpenJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "pidfdOpen(pid)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  // Close-on-exec by the kernel (pidfd_open(2)).
+  int fd = PidfdOpen(static_cast<pid_t>(info[0].As<Napi::Number>().Int32Value()));
+  if (fd < 0) return ThrowErrno(env, errno, "pidfd_open");
+  return Napi::Number::New(env, fd);
+}
+
 Napi::Value SetWindowSize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() != 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber()) {
@@ -236,6 +282,9 @@ static void Flatten(const Plan& plan, ChildPlan* cp, std::vector<ChildOp>* ops, 
   cp->envp = plan.envp.data();
   cp->flags = plan.flags;
   cp->netns_fd = plan.netns_fd;
+  cp->joins = plan.joins.data();
+  cp->njoins = static_cast<long>(plan.joins.size());
+  cp->dumpable = plan.dumpable;
   for (int i = 0; i < 3; i++) cp->stdio[i] = plan.stdio[i];
   cp->fds = plan.fds.data();
   cp->nfds = static_cast<long>(plan.fds.size());
@@ -348,13 +397,17 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   long pid;
   // The child shares our memory (CLONE_VM) instead of copying node's page
   // tables: it only reads the plan and runs on its own stack. A time namespace
-  // refuses CLONE_VM (clone(2), EINVAL), so that case copies.
-  uint64_t vm = (BULKHEAD_RAW_SYSCALLS && !(plan.flags & CLONE_NEWTIME)) ? CLONE_VM : 0;
+  // refuses CLONE_VM (clone(2), EINVAL), so that case copies, and so does a
+  // non-dumpable child (an exec's: see child.cc).
+  // Dumpability belongs to the memory (mm), so a child made non-dumpable must
+  // not share ours: it would make node non-dumpable too.
+  uint64_t vm = (BULKHEAD_RAW_SYSCALLS && !(plan.flags & CLONE_NEWTIME) && plan.dumpable) ? CLONE_VM : 0;
   CloneArgs args{};
   CloneJob job{};
   job.ctx = &ctx;
   job.stack = stack;
   job.pidfd = &pidfd;
+  job.join_pid_fd = plan.join_pid_fd;
   if (!plan.legacy_clone) {
     args.flags = CLONE_PIDFD | vm | plan.flags | (plan.cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
     args.pidfd = reinterpret_cast<uintptr_t>(&pidfd);
@@ -381,6 +434,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   console[1] = -1;
   if (clone_err) {
     close_all();
+    if (job.join_failed) return ChildFailure(env, ChildError{kStepJoinPid, clone_err, -1});
     return ThrowErrno(env, clone_err, plan.legacy_clone ? "clone" : "clone3");
   }
 

@@ -7,6 +7,8 @@ namespace bulkhead {
 // Error with { step, errno, code, index }; lib/spawn turns it into an IsolationError.
 Napi::Value Spawn(const Napi::CallbackInfo& info);
 
+// pidfdOpen(pid) -> a pidfd (exec: the process whose namespaces a spawn joins).
+Napi::Value PidfdOpenJs(const Napi::CallbackInfo& info);
 // setWindowSize(ptyMaster, rows, cols): TIOCSWINSZ.
 Napi::Value SetWindowSize(const Napi::CallbackInfo& info);
 // The names of the child's steps in wire order (plan.h's BULKHEAD_CHILD_STEPS).

@@ -20,21 +20,29 @@ export function limitsOf(h: ContainerRecord['HostConfig']): Limits {
   return l;
 }
 
-export function spawnOptionsOf(r: ContainerRecord, rootfs: string, mounts: Mount[], cgroupParent: string): SpawnOptions {
-  const c = r.Config;
-  const h = r.HostConfig;
+/** The container's environment: PATH and HOSTNAME, then its Env, then `extra` (an exec's Env) over them. */
+export function envOf(c: ContainerRecord['Config'], extra: string[] = []): Record<string, string> {
   const env: Record<string, string> = { PATH: DEFAULT_PATH, HOSTNAME: c.Hostname ?? '' };
-  for (const e of c.Env ?? []) {
+  for (const e of [...(c.Env ?? []), ...extra]) {
     const i = e.indexOf('=');
     env[e.slice(0, i)] = e.slice(i + 1);
   }
-  let uid = 0;
-  let gid = 0;
-  if (c.User && c.User !== 'root') {
-    const [u, g] = c.User.split(':');
-    uid = Number(u);
-    gid = g !== undefined ? Number(g) : uid;
-  }
+  return env;
+}
+
+/** A numeric User ("uid" or "uid:gid"; "" and "root" are 0) as ids. */
+export function idsOf(user: string | undefined): { uid: number; gid: number } {
+  if (!user || user === 'root') return { uid: 0, gid: 0 };
+  const [u, g] = user.split(':');
+  const uid = Number(u);
+  return { uid, gid: g !== undefined ? Number(g) : uid };
+}
+
+export function spawnOptionsOf(r: ContainerRecord, rootfs: string, mounts: Mount[], cgroupParent: string): SpawnOptions {
+  const c = r.Config;
+  const h = r.HostConfig;
+  const env = envOf(c);
+  const { uid, gid } = idsOf(c.User);
   env.HOME ??= uid === 0 ? '/root' : '/';
   return {
     rootfs,

@@ -111,9 +111,13 @@ export class ContainerStore {
     this.byName.set(rec.Name, rec.Id);
   }
 
-  /** Persists a changed record (same object), atomically. */
-  save(rec: ContainerRecord): void {
-    writeJsonAtomic(path.join(this.containerDir(rec.Id), RECORD), rec);
+  /**
+   * Persists a changed record (same object), atomically. durable: false skips
+   * the fsync, for changes a power loss makes moot (see writeFileAtomic): the
+   * record still survives a SIGKILL of the engine whole, old or new.
+   */
+  save(rec: ContainerRecord, opts: { durable?: boolean } = {}): void {
+    writeJsonAtomic(path.join(this.containerDir(rec.Id), RECORD), rec, { fsync: opts.durable ?? true });
   }
 
   rename(rec: ContainerRecord, name: string): void {

@@ -210,6 +210,21 @@ function main(rootDir: string, losetup: string, mount: string) {
     t.throws(() => native().bpfProgDetach(fd, prog, BPF_CGROUP_DEVICE), { code: 'ENOENT', syscall: 'bpf(BPF_PROG_DETACH)' });
   });
 
+  t.test('the program loads while signals keep arriving (the verifier gives up with EAGAIN on a pending signal)', async (t) => {
+    // A node process sampled by its CPU profiler every 20 µs (SIGPROF) loads 40 programs.
+    const script = `const { native } = require(${JSON.stringify(path.resolve(__dirname, '..', '..', '..', 'lib', 'native', 'load.js'))});
+const { BPF_PROG_TYPE_CGROUP_DEVICE } = require(${JSON.stringify(path.resolve(__dirname, '..', '..', '..', 'lib', 'cgroup', 'devices', 'program.js'))});
+const { compileDeviceRules, DEFAULT_DEVICE_RULES } = require(${JSON.stringify(path.resolve(__dirname, '..', '..', '..', 'lib', 'cgroup', 'devices', 'index.js'))});
+const fs = require('fs');
+const insns = compileDeviceRules(DEFAULT_DEVICE_RULES);
+for (let i = 0; i < 40; i++) fs.closeSync(native().bpfProgLoad({ type: BPF_PROG_TYPE_CGROUP_DEVICE, insns, license: 'Apache-2.0' }));
+console.log('loaded');`;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-prof-'));
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '20', '--cpu-prof-dir', dir, '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    t.equal(r.stdout.trim(), 'loaded', r.stderr.split('\n').slice(0, 3).join(' '));
+  });
+
   t.test('bad devices fail before anything is created', async (t) => {
     const before = ours();
     t.throws(() => spawn('/bin/true', [], { ...base, devices: [{ path: 'loop0' }] }), { name: 'RangeError', message: /devices\[0\]\.path/ });

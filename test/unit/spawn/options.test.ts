@@ -124,3 +124,25 @@ t.test('a seccomp path that is not a regular file is refused at once, naming the
   fs.writeFileSync(good, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [] }));
   t.doesNotThrow(() => validateSpawn('/bin/true', [], { seccomp: good }));
 });
+
+t.test('join: one of pid, pidfd or fds; options of a new container refused with it', async (t) => {
+  for (const k of ['rootfs', 'hostname', 'mounts', 'cgroup', 'limits', 'devices', 'init', 'maskedPaths', 'readonlyPaths', 'readonlyRootfs', 'netns', 'legacyClone', 'uidMappings', 'namespaces']) {
+    const v = { rootfs: '/r', hostname: 'h', mounts: [], cgroup: '/c', limits: {}, devices: [], init: true, maskedPaths: [], readonlyPaths: [], readonlyRootfs: true, netns: 3, legacyClone: true, uidMappings: [], namespaces: {} }[k];
+    bad(t, { join: { pid: 1 }, [k]: v }, k);
+  }
+  bad(t, { join: 1 }, 'join', 'TypeError');
+  bad(t, { join: {} }, 'join');
+  bad(t, { join: { pid: 1, fds: [{ fd: 3, type: 'net' }] } }, 'join');
+  bad(t, { join: { pid: -1 } }, 'join.pid');
+  bad(t, { join: { pidfd: 1.5 } }, 'join.pidfd');
+  bad(t, { join: { pid: 1, namespaces: ['mount'] } }, 'join.namespaces[0]');
+  bad(t, { join: { fds: [{ fd: 3, type: 'net' }], namespaces: ['net'] } }, 'join.namespaces');
+  bad(t, { join: { fds: [{ fd: 3, type: 'net' }, { fd: 4, type: 'net' }] } }, 'join.fds[1].type');
+  bad(t, { join: { fds: [{ fd: -1, type: 'net' }] } }, 'join.fds[0].fd');
+  bad(t, { join: { pid: 1, cgroup: 'rel' } }, 'join.cgroup');
+  bad(t, { join: { pid: 1, namespaces: ['net'] }, tty: true }, 'tty');
+  bad(t, { join: { pid: 1 }, env: { A: 1 } }, 'env.A', 'TypeError');
+  bad(t, { join: { pid: 1 }, uid: -1 }, 'uid');
+  t.doesNotThrow(() => validateSpawn('/bin/true', [], { join: { pid: 1 }, tty: true, uid: 5, env: { A: 'b' }, capAdd: ['ALL'], seccomp: false }));
+  t.doesNotThrow(() => validateSpawn('/bin/true', [], { join: { fds: [{ fd: 3, type: 'mnt' }, { fd: 4, type: 'pid' }], cgroup: '/sys/fs/cgroup/x' }, tty: true }));
+});
