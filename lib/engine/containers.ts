@@ -296,8 +296,12 @@ export class Containers {
     rec.Runtime = { startTime: processStartTime(sub.pid) ?? 0, cgroup: sub.cgroup?.path ?? '' };
     this.store.save(rec);
     this.emit('start', rec);
+    // spawn()'s promise (buffer: false) settles at the exit, possibly before the
+    // last output is read from the pipes; the exit is handled once every stream
+    // has closed too ('close', as child_process), or that output is lost.
+    const closed = new Promise<void>((r) => sub.once('close', () => r()));
     sub.then(
-      (res) => this.onExit(rec, live, res),
+      (res) => void closed.then(() => this.onExit(rec, live, res)),
       (err) => this.onExit(rec, live, { exitCode: 128 + 9, signal: null, error: err } as unknown as SpawnResult),
     );
   }
@@ -561,10 +565,18 @@ export class Containers {
    */
   attach(ref: string, io: AttachIO): AttachSession {
     const { rec, live } = this.running(ref);
-    return attachClient(live, rec.Config.Tty ? live.sub.pty : live.sub.stdin, rec.Config.OpenStdin ?? false, io, (onExit) => {
+    return attachClient(live, rec.Config.Tty ? live.sub.pty : live.sub.stdin, rec.Config.OpenStdin ?? false, { closeStdin: rec.Config.StdinOnce ?? false, ...io }, (onExit) => {
       this.waiters.once(`exit:${rec.Id}`, onExit);
       return () => this.waiters.off(`exit:${rec.Id}`, onExit);
     });
+  }
+
+  /** Sets a tty container's window size (TIOCSWINSZ on its pty; the program gets SIGWINCH). */
+  resize(ref: string, rows: number, cols: number): void {
+    const { rec, live } = this.running(ref);
+    if (!rec.Config.Tty) throw conflict(`Container ${rec.Id} has no tty to resize`);
+    for (const [k, v] of [['h', rows], ['w', cols]] as const) if (!Number.isInteger(v) || v < 0 || v > 65535) throw invalid(`invalid ${k}: must be an integer from 0 to 65535, got ${v}`);
+    live.sub.resize(rows, cols);
   }
 
   // ---- engine lifecycle ------------------------------------------------------

@@ -209,4 +209,29 @@ function main(rootfs: string) {
     t.equal(e.containers.inspect(Id).State.Status, 'exited', 'a paused container stops');
     t.equal(e.containers.inspect(Id).State.Paused, false);
   });
+
+  t.test('HostConfig.Tmpfs and SecurityOpt: a tmpfs with its size and mode, seccomp unconfined; bad entries refused', async (t) => {
+    const e = await openEngine(t);
+    const { Id } = e.containers.create({
+      Rootfs: rootfs,
+      Cmd: ['sh', '-c', 'grep " /scratch " /proc/mounts; stat -c %a /scratch; grep Seccomp: /proc/self/status'],
+      HostConfig: { ReadonlyRootfs: true, Tmpfs: { '/scratch': 'size=1m,mode=700' }, SecurityOpt: ['seccomp=unconfined'] },
+    });
+    await e.containers.start(Id);
+    t.equal((await e.containers.wait(Id)).StatusCode, 0);
+    let text = '';
+    for await (const l of e.containers.logs(Id)) text += l.log;
+    t.match(text, /^tmpfs \/scratch tmpfs [^\n]*size=1024k/m, 'mounted with its size');
+    t.match(text, /^700$/m, 'and its mode');
+    t.match(text, /^Seccomp:\s+0$/m, 'no seccomp filter with seccomp=unconfined');
+    // The control: by default the filter is there.
+    const d = e.containers.create({ Rootfs: rootfs, Cmd: ['grep', 'Seccomp:', '/proc/self/status'] });
+    await e.containers.start(d.Id);
+    await e.containers.wait(d.Id);
+    let dt = '';
+    for await (const l of e.containers.logs(d.Id)) dt += l.log;
+    t.match(dt, /^Seccomp:\s+2$/m);
+    t.throws(() => e.containers.create({ Rootfs: rootfs, Cmd: ['true'], HostConfig: { Tmpfs: { '/x': 'noexec' } } }), { code: 'INVALID_PARAMETER', message: /invalid tmpfs option "noexec"/ });
+    t.throws(() => e.containers.create({ Rootfs: rootfs, Cmd: ['true'], HostConfig: { SecurityOpt: ['apparmor=x'] } }), { code: 'INVALID_PARAMETER', message: /invalid SecurityOpt "apparmor=x"/ });
+  });
 }
