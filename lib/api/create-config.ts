@@ -12,8 +12,8 @@ import { noSuchImage, type ImageSource } from './images';
 const CONFIG_MAPPED = ['Hostname', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Entrypoint', 'Image', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout', 'HostConfig', 'NetworkingConfig'];
 // Informational or client-side fields whatever their value.
 const CONFIG_IGNORED = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'ArgsEscaped', 'Domainname'];
-const HOST_MAPPED = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt'];
-const HOST_IGNORED = ['ContainerIDFile', 'ConsoleSize', 'CgroupnsMode', 'MemorySwappiness', 'OomKillDisable', 'Isolation', 'Cgroup'];
+const HOST_MAPPED = ['ConsoleSize', 'Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt'];
+const HOST_IGNORED = ['ContainerIDFile', 'CgroupnsMode', 'MemorySwappiness', 'OomKillDisable', 'Isolation', 'Cgroup'];
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -162,6 +162,9 @@ export function toEngineConfig(body: Record<string, unknown>, images: ImageSourc
     const v = hc[k];
     if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) h[k] = v as string[];
   }
+  // The terminal's size for -t, given at create by the docker CLI (API 1.42+).
+  const cs = hc.ConsoleSize;
+  if (c.Tty && Array.isArray(cs) && cs.length === 2 && cs.every((n) => Number.isInteger(n) && n > 0)) h.ConsoleSize = [cs[0] as number, cs[1] as number];
   c.HostConfig = h;
   return c;
 }

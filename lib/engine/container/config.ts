@@ -32,6 +32,8 @@ export interface HostConfig {
   Tmpfs?: Record<string, string>;
   /** seccomp=unconfined | seccomp=<profile JSON>, no-new-privileges[=true|false] (also with ':' as Docker's old form). */
   SecurityOpt?: string[];
+  /** The terminal's [rows, columns] for a Tty container, set before the program starts (0, 0: the pty's default). */
+  ConsoleSize?: [number, number];
 }
 
 export interface ContainerConfig {
@@ -58,7 +60,7 @@ export interface ContainerConfig {
 }
 
 const CONFIG_KEYS = ['Rootfs', 'Image', 'Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Hostname', 'Labels', 'Tty', 'OpenStdin', 'StdinOnce', 'StopSignal', 'StopTimeout', 'Volumes', 'HostConfig'];
-const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Tmpfs', 'SecurityOpt'];
+const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Tmpfs', 'SecurityOpt', 'ConsoleSize'];
 
 const show = (v: unknown): string => {
   try {
@@ -184,6 +186,9 @@ export function validateConfig(config: unknown): ContainerConfig {
         if (typeof o !== 'string') want(`HostConfig.Tmpfs.${p}`, 'a string of options', o);
         parseTmpfsOptions(p, o);
       }
+    }
+    if (h.ConsoleSize !== undefined && (!Array.isArray(h.ConsoleSize) || h.ConsoleSize.length !== 2 || h.ConsoleSize.some((n) => !Number.isInteger(n) || n < 0 || n > 65535))) {
+      want('HostConfig.ConsoleSize', '[rows, columns], integers from 0 to 65535', h.ConsoleSize);
     }
     strings('HostConfig.SecurityOpt', h.SecurityOpt);
     parseSecurityOpt(h.SecurityOpt ?? []);

@@ -48,7 +48,8 @@ export function spawnOptionsOf(r: ContainerRecord, rootfs: string, mounts: Mount
     mounts: [...mounts, ...Object.entries(h.Tmpfs ?? {}).map(([target, o]): Mount => ({ type: 'tmpfs', target, ...parseTmpfsOptions(target, o) }))],
     ...parseSecurityOpt(h.SecurityOpt ?? []),
     stdio: [c.OpenStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    ...(c.Tty ? { tty: true } : {}),
+    // The size is the pty's before the program's first instruction (a resize after the start would race it).
+    ...(c.Tty ? { tty: h.ConsoleSize && h.ConsoleSize[0] > 0 && h.ConsoleSize[1] > 0 ? { rows: h.ConsoleSize[0], cols: h.ConsoleSize[1] } : true } : {}),
     cgroup: cgroupParent,
     limits: limitsOf(h),
     readonlyRootfs: h.ReadonlyRootfs ?? false,

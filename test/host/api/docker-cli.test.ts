@@ -3,6 +3,7 @@
 // kill, rm, inspect, wait, attach, top, stats, pause, rename, prune), volumes,
 // events, system df, and Docker's errors (404 for unknown names, 409 conflicts).
 import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { withBusyboxRoot, requirementMissing } from '../../helpers/tier';
 import { dockerMissing, startDaemon } from '../../helpers/daemon';
@@ -51,6 +52,9 @@ function main(rootfs: string) {
     const piped = await d.docker(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'cat; echo done'], { input: 'hi\nthere\n' });
     t.equal(piped.code, 0, piped.stderr);
     t.equal(piped.stdout, 'hi\nthere\ndone\n', 'stdin reached the container and its end closed it');
+    // -it under a terminal (script(1) gives one): the size the CLI sends at create is the pty's from the start.
+    const tty = spawnSync('script', ['-qc', 'stty cols 91 rows 33; docker run --rm -it busybox sh -c "stty size; tty"', '/dev/null'], { encoding: 'utf8', env: { ...process.env, DOCKER_HOST: `unix://${d.sock}` }, timeout: 30_000 });
+    t.match(tty.stdout, /33 91\r?\n\/dev\/pts\/0/, 'a tty of the client\'s size');
     const det = await d.docker(['run', '-d', '--name', 'bg', '--label', 'role=bg', 'busybox', 'sh', '-c', 'echo started; exec sleep 1000']);
     t.equal(det.code, 0, det.stderr);
     t.match(det.stdout.trim(), /^[0-9a-f]{64}$/, '-d prints the id');

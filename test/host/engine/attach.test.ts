@@ -70,6 +70,17 @@ function main(rootfs: string) {
     await e.containers.stop(other.Id, { timeout: 0 });
   });
 
+  t.test('HostConfig.ConsoleSize: the pty has its size before the program starts', async (t) => {
+    const e = await openEngine(t);
+    const { Id } = e.containers.create({ Rootfs: rootfs, Tty: true, Cmd: ['stty', 'size'], HostConfig: { ConsoleSize: [33, 91] } });
+    await e.containers.start(Id);
+    await e.containers.wait(Id);
+    let text = '';
+    for await (const l of e.containers.logs(Id)) text += l.log;
+    t.equal(text.trim(), '33 91');
+    t.throws(() => e.containers.create({ Rootfs: rootfs, Tty: true, Cmd: ['true'], HostConfig: { ConsoleSize: [1] as unknown as [number, number] } }), { code: 'INVALID_PARAMETER' });
+  });
+
   t.test('a tty container: input echoed by its terminal, output to the client', async (t) => {
     const e = await openEngine(t);
     const { Id } = e.containers.create({ Rootfs: rootfs, Tty: true, OpenStdin: true, Cmd: ['sh', '-c', 'read l; echo "tty:$l"'] });
