@@ -30,21 +30,21 @@ export function goArch(): string {
   return ({ x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm' } as Record<string, string>)[os.arch()] ?? os.arch();
 }
 
-/** The controllers the engine's group can hand to containers (cgroup.controllers of its parent group). */
-export function controllersAt(dir: string): string[] {
-  try {
-    return fs.readFileSync(path.join(dir, 'cgroup.controllers'), 'utf8').trim().split(/\s+/).filter(Boolean);
-  } catch {
-    return [];
-  }
+/**
+ * The controllers the engine can hand its containers' groups: those the v2
+ * root offers (its cgroup.controllers; the engine enables them down its own
+ * subtree as it creates groups). A hybrid host keeps memory, cpu and pids in
+ * v1, so none of them is offered there.
+ */
+export function controllersAt(_dir: string): string[] {
+  return discoverCgroupCached().controllers;
 }
 
 export function info(ctx: Ctx, s: ApiState): void {
   const all = s.engine.containers.list({ all: true });
   const count = (st: string) => all.filter((c) => c.State === st).length;
   const cg = discoverCgroupCached();
-  // Enforceable only where the engine's own v2 group has the controller: a hybrid
-  // host keeps memory, cpu and pids in v1, so these are false there.
+  // Enforceable only where the v2 hierarchy offers the controller.
   const ctl = controllersAt(s.engine.cgroupParent);
   const osRelease = (() => {
     try {

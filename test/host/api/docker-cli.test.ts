@@ -2,8 +2,8 @@
 // container lifecycle (run, -d, -i with a pipe, exit status, ps, logs, stop,
 // kill, rm, inspect, wait, attach, top, stats, pause, rename, prune), volumes,
 // events, system df, and Docker's errors (404 for unknown names, 409 conflicts).
-import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { discoverCgroupCached } from '../../../lib/cgroup/discover';
 import t from 'tap';
 import { withBusyboxRoot, requirementMissing } from '../../helpers/tier';
 import { dockerMissing, startDaemon } from '../../helpers/daemon';
@@ -36,7 +36,7 @@ function main(rootfs: string) {
     t.match(i, { Driver: 'overlay2', CgroupDriver: 'cgroupfs', OSType: 'linux', Images: 1, Containers: 0, SecurityOptions: ['name=seccomp,profile=builtin', 'name=cgroupns'] });
     t.equal(i.NCPU, (await import('node:os')).availableParallelism());
     // Limits are claimed only where the engine's v2 group has the controller.
-    const ctl = fs.existsSync(`${d.cgroupParent}/cgroup.controllers`) ? fs.readFileSync(`${d.cgroupParent}/cgroup.controllers`, 'utf8') : '';
+    const ctl = discoverCgroupCached().controllers.join(' ');
     t.equal(i.MemoryLimit, /\bmemory\b/.test(ctl), 'MemoryLimit as the host can enforce it');
     t.equal(i.PidsLimit, /\bpids\b/.test(ctl), 'PidsLimit as the host can enforce it');
     t.equal(i.CpuCfsQuota, /\bcpu\b/.test(ctl));
