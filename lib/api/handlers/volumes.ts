@@ -3,6 +3,7 @@ import type { Ctx } from '../context';
 import { qbool, qfilters } from '../context';
 import type { ApiState } from '../state';
 import { HttpError } from '../errors';
+import { compareVersions } from '../version';
 import type { Volume } from '../../volume/index';
 
 const out = (v: Volume) => {
@@ -44,7 +45,8 @@ export function remove(ctx: Ctx, s: ApiState): void {
 
 export function prune(ctx: Ctx, s: ApiState): void {
   const f = qfilters(ctx.query);
-  const all = f.all?.some((v) => v === 'true' || v === '1') ?? false;
+  // Before API 1.42 a prune took every unused volume; since, only anonymous ones unless all=true.
+  const all = compareVersions(ctx.version, '1.42') < 0 || (f.all?.some((v) => v === 'true' || v === '1') ?? false);
   delete f.all;
   const r = s.engine.volumes.prune({ all, filters: f });
   for (const name of r.VolumesDeleted) s.engine.emit('event', { Type: 'volume', Action: 'destroy', Actor: { ID: name, Attributes: { driver: 'local' } }, time: Math.floor(Date.now() / 1000) });
