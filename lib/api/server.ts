@@ -18,6 +18,7 @@ import * as ctr from './handlers/containers';
 import * as vol from './handlers/volumes';
 import * as img from './handlers/images';
 import * as exec from './handlers/exec';
+import * as net from './handlers/networks';
 
 type Handler = (ctx: Ctx, s: ApiState, head: Buffer) => void | Promise<void>;
 
@@ -66,6 +67,11 @@ function routes(): Router<Handler> {
     .add('POST', '/volumes/prune', vol.prune)
     .add('GET', '/volumes/{name}', vol.inspect)
     .add('DELETE', '/volumes/{name}', vol.remove)
+    .add('GET', '/networks', net.list)
+    .add('POST', '/networks/create', net.create)
+    .add('POST', '/networks/prune', net.prune)
+    .add('GET', '/networks/{id}', net.inspect)
+    .add('DELETE', '/networks/{id}', net.remove)
     .add('GET', '/images/json', img.list)
     .add('POST', '/images/create', img.notYet('pull'))
     .add('POST', '/images/load', img.notYet('load'))

@@ -110,6 +110,10 @@ function main(rootfs: string) {
     const unsupported = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { Privileged: true } });
     t.equal(unsupported.status, 400, 'a setting bulkheadd lacks is refused, never dropped');
     t.match(unsupported.json(), { message: /HostConfig.Privileged/ });
+    const nets = await d.docker(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']);
+    t.equal(nets.stdout, 'host host\nnone null\n', 'the two networks there are');
+    t.match((await d.docker(['network', 'inspect', 'nosuch'])).stderr, /network nosuch not found/);
+    t.match((await d.docker(['network', 'rm', 'host'])).stderr, /host is a pre-defined network and cannot be removed/);
     const exec = await d.docker(['exec', 'xx', 'true']);
     t.match(exec.stderr, /exec is not implemented by bulkheadd yet/);
     const rmf = await d.docker(['rm', '-f', 'xx']);
