@@ -128,9 +128,16 @@ export async function remove(ctx: Ctx, s: ApiState): Promise<void> {
 /** POST /containers/{id}/wait: the status line goes out at once (the waiter is registered), the body at the exit. */
 export async function wait(ctx: Ctx, s: ApiState): Promise<void> {
   const condition = (ctx.query.get('condition') || 'not-running') as 'not-running' | 'next-exit' | 'removed';
-  const p = s.engine.containers.wait(ctx.params.id!, condition);
+  const ac = new AbortController();
+  const p = s.engine.containers.wait(ctx.params.id!, condition, { signal: ac.signal });
   const out = ctx.stream(200, 'application/json');
-  const r = await p;
+  ctx.req.socket.once('close', () => ac.abort());
+  let r;
+  try {
+    r = await p;
+  } catch {
+    return; // The client went away: nobody to answer.
+  }
   if (!out.destroyed) out.end(JSON.stringify({ StatusCode: r.StatusCode, Error: r.Error ?? null }) + '\n');
 }
 
@@ -200,13 +207,17 @@ export async function logs(ctx: Ctx, s: ApiState): Promise<void> {
   const since = q.get('since');
   const until = q.get('until');
   const timestamps = qbool(q, 'timestamps');
+  const ac = new AbortController();
   const it = s.engine.containers
-    .logs(c.Id, { stdout, stderr, follow: qbool(q, 'follow'), tail, timestamps, ...(since && since !== '0' ? { since } : {}), ...(until && until !== '0' ? { until } : {}) })
+    .logs(c.Id, { stdout, stderr, follow: qbool(q, 'follow'), tail, timestamps, signal: ac.signal, ...(since && since !== '0' ? { since } : {}), ...(until && until !== '0' ? { until } : {}) })
     [Symbol.asyncIterator]();
   const tty = c.Config.Tty ?? false;
   const out = ctx.stream(200, tty ? RAW_STREAM : MULTIPLEXED_STREAM);
   let gone = false;
-  ctx.req.socket.once('close', () => (gone = true));
+  ctx.req.socket.once('close', () => {
+    gone = true;
+    ac.abort();
+  });
   try {
     for (;;) {
       const n = await it.next();

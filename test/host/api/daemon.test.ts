@@ -149,7 +149,34 @@ function main(rootfs: string) {
     await sleep(800);
     p.kill('SIGKILL');
     t.match(out, /line\nline\n/);
-    await d.docker(['rm', '-f', 'talker']);
+    // Followers of logs, waiters and attachers of a container not started yet, all gone at once: nothing stays open.
+    const fds = () => fs.readdirSync(`/proc/${d.proc.pid}/fd`).length;
+    await d.docker(['create', '--name', 'idle', 'busybox', 'true']);
+    await sleep(200);
+    const before = fds();
+    const socks: net.Socket[] = [];
+    for (const req of ['GET /v1.43/containers/talker/logs?follow=1&stdout=1&tail=0', 'POST /v1.43/containers/talker/wait?condition=removed', 'POST /v1.43/containers/idle/attach?stream=1&stdout=1']) {
+      for (let i = 0; i < 10; i++) {
+        const s = net.connect(d.sock);
+        s.on('error', () => undefined);
+        s.write(`${req} HTTP/1.1\r\nHost: x\r\n${req.includes('attach') ? 'Connection: Upgrade\r\nUpgrade: tcp\r\n' : ''}Content-Length: 0\r\n\r\n`);
+        socks.push(s);
+      }
+    }
+    await sleep(500);
+    t.ok(fds() >= before + 30, `30 clients held (${fds() - before} fds more)`);
+    for (const s of socks) s.destroy();
+    // A client's EOF cannot be told from a half-close (the docker CLI half-closes
+    // at once when it sends no input), so an attacher that went away is let go of
+    // at its container's next output or end, as dockerd's: start it (it exits).
+    await d.docker(['start', 'idle']);
+    let after = fds();
+    for (let i = 0; i < 40 && after > before; i++) {
+      await sleep(50);
+      after = fds();
+    }
+    t.equal(after, before, 'every follower, waiter and attacher let go of what it held');
+    await d.docker(['rm', '-f', 'talker', 'idle']);
   });
 
   t.test('malformed JSON, wrong types, oversized bodies: 400, and the daemon\'s memory stays put', async (t) => {

@@ -234,4 +234,29 @@ function main(rootfs: string) {
     t.throws(() => e.containers.create({ Rootfs: rootfs, Cmd: ['true'], HostConfig: { Tmpfs: { '/x': 'noexec' } } }), { code: 'INVALID_PARAMETER', message: /invalid tmpfs option "noexec"/ });
     t.throws(() => e.containers.create({ Rootfs: rootfs, Cmd: ['true'], HostConfig: { SecurityOpt: ['apparmor=x'] } }), { code: 'INVALID_PARAMETER', message: /invalid SecurityOpt "apparmor=x"/ });
   });
+
+  t.test('wait and logs follow end when their caller aborts: no waiter or open log left', async (t) => {
+    const e = await openEngine(t);
+    const { Id } = e.containers.create({ Rootfs: rootfs, Cmd: ['sleep', '1000'] });
+    await e.containers.start(Id);
+    const base = e.containers.waiterCount();
+    const ac = new AbortController();
+    const waits = Array.from({ length: 20 }, (_, i) => e.containers.wait(Id, i % 2 ? 'removed' : 'next-exit', { signal: ac.signal }).catch((err: Error) => err));
+    t.equal(e.containers.waiterCount(), base + 20);
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const followers = Array.from({ length: 10 }, async () => {
+      let n = 0;
+      for await (const _ of e.containers.logs(Id, { follow: true, signal: ac.signal })) n++;
+      return n;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    t.ok(fds() >= before + 10, 'each follower holds its log open');
+    ac.abort();
+    t.ok((await Promise.all(waits)).every((r) => r instanceof Error), 'every wait rejected');
+    t.same(await Promise.all(followers), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 'every follower ended');
+    t.equal(e.containers.waiterCount(), base, 'no waiter left');
+    t.equal(fds(), before, 'no log left open');
+    await e.containers.remove(Id, { force: true });
+  });
 }
