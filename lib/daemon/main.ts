@@ -48,7 +48,13 @@ export async function main(argv: string[]): Promise<number> {
     log('warning', `could not find the group ${o.group}: the socket is root:root 0660`);
     gid = 0;
   }
-  const releasePid = writePidFile(o.pidfile);
+  let releasePid: () => void;
+  try {
+    releasePid = writePidFile(o.pidfile);
+  } catch (err) {
+    log('error', (err as Error).message);
+    return 1;
+  }
   let engine: Engine;
   try {
     engine = await Engine.open({ root: o.root });
