@@ -2,6 +2,7 @@
 // container lifecycle (run, -d, -i with a pipe, exit status, ps, logs, stop,
 // kill, rm, inspect, wait, attach, top, stats, pause, rename, prune), volumes,
 // events, system df, and Docker's errors (404 for unknown names, 409 conflicts).
+import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { discoverCgroupCached } from '../../../lib/cgroup/discover';
 import t from 'tap';
@@ -81,6 +82,31 @@ function main(rootfs: string) {
     t.equal((await d.docker(['wait', 'bg'])).stdout.trim(), '137');
     t.equal((await d.docker(['rm', 'bg', 'hello'])).code, 0);
     t.equal((await d.docker(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean).length, 1, 'the --rm container went by itself');
+  });
+
+  t.test('run flags reach the container: -u, --read-only, --tmpfs, --cap-drop, --init, --entrypoint, --stop-signal; logs -f and --since; rm -v', async (t) => {
+    const d = await startDaemon(t, rootfs);
+    fs.writeFileSync(`${d.dir}/envfile`, 'FROM_FILE=yes\n');
+    const r = await d.docker(['run', '--name', 'flags', '-u', '1000:1000', '--read-only', '--tmpfs', '/scratch', '--cap-drop', 'ALL', '--init', '--env-file', `${d.dir}/envfile`, '--security-opt', 'no-new-privileges', '--label', 'a=b', 'busybox', 'sh', '-c',
+      'id -u; echo $FROM_FILE; touch /x 2>/dev/null || echo ro; touch /scratch/y && echo tmpfs-ok; grep CapEff /proc/self/status; cat /proc/1/cmdline | tr "\\0" " "; echo'], { timeoutMs: 60_000 });
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stdout, /^1000\nyes\nro\ntmpfs-ok\nCapEff:\s+0+\n/, 'user, env file, read-only root, tmpfs, no capabilities');
+    t.match(r.stdout, /^\/dev\/init -- sh -c/m, '--init runs an init as pid 1 (mounted at /dev/init, as Docker does)');
+    t.equal((await d.docker(['run', '--rm', '--entrypoint', 'echo', 'busybox', 'from', 'entrypoint'])).stdout, 'from entrypoint\n');
+    await d.docker(['run', '-d', '--name', 'sig', '--stop-signal', 'SIGUSR1', '--stop-timeout', '5', 'busybox', 'sh', '-c', 'trap "echo usr1; exit 7" USR1; while true; do sleep 0.1; done']);
+    await sleep(300);
+    await d.docker(['stop', 'sig']);
+    t.equal((await d.docker(['inspect', '-f', '{{.State.ExitCode}}', 'sig'])).stdout.trim(), '7', 'stopped by its stop signal');
+    await d.docker(['run', '-d', '--name', 'counter', 'busybox', 'sh', '-c', 'for i in 1 2 3 4 5; do echo n$i; sleep 0.2; done']);
+    const f = await d.docker(['logs', '-f', 'counter']);
+    t.equal(f.stdout, 'n1\nn2\nn3\nn4\nn5\n', 'logs -f follows to the end');
+    t.equal((await d.docker(['logs', '--since', String(Math.floor(Date.now() / 1000) + 60), 'counter'])).stdout, '', '--since in the future: nothing');
+    t.equal((await d.docker(['logs', '--tail', '2', 'counter'])).stdout, 'n4\nn5\n');
+    await d.docker(['create', '--name', 'anon', '-v', '/data', 'busybox', 'true']);
+    const vol = (await d.docker(['inspect', '-f', '{{range .Mounts}}{{.Name}}{{end}}', 'anon'])).stdout.trim();
+    t.match(vol, /^[0-9a-f]{64}$/, 'an anonymous volume');
+    t.equal((await d.docker(['rm', '-v', 'anon'])).code, 0);
+    t.equal((await d.docker(['volume', 'inspect', vol])).code, 1, 'rm -v removed it');
   });
 
   t.test('errors as dockerd: 404 for names that are none, 409 for conflicts, 400 for bad input', async (t) => {
