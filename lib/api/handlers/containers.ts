@@ -74,7 +74,19 @@ export async function start(ctx: Ctx, s: ApiState): Promise<void> {
   const c = s.engine.containers.inspect(ctx.params.id!);
   // Docker answers 304 Not Modified for a container already running.
   if (c.State.Running && !c.State.Restarting) return ctx.noContent(304);
-  await s.engine.containers.start(c.Id);
+  try {
+    await s.engine.containers.start(c.Id);
+  } catch (err) {
+    // Attachers waiting for this start end now (docker run waits for its attach to close before it reports).
+    s.bus.emit('start-failed', c.Id);
+    const after = s.engine.containers.inspect(c.Id).State;
+    // The CLI turns these words into its exit status: 127 not found, 126 not executable (docker run's contract).
+    if (err instanceof Error && after.ExitCode === 127) err.message += `: exec: "${c.Path}": executable file not found in $PATH`;
+    else if (err instanceof Error && after.ExitCode === 126) err.message += `: exec: "${c.Path}": permission denied`;
+    // As dockerd: a container with AutoRemove that cannot start is removed (docker run --rm waits for that).
+    if (c.HostConfig.AutoRemove) await s.engine.containers.remove(c.Id, { force: true, volumes: true }).catch(() => undefined);
+    throw err;
+  }
   ctx.noContent();
 }
 
@@ -296,9 +308,16 @@ export function attach(ctx: Ctx, s: ApiState, head: Buffer): void {
     void session.done.then(end);
   };
   sock.on('error', () => undefined);
+  const onStartFailed = (id: string) => {
+    if (id !== c.Id || session) return;
+    s.engine.off('event', onEvent);
+    void end();
+  };
+  s.bus.on('start-failed', onStartFailed);
   sock.once('close', () => {
     closed = true;
     s.engine.off('event', onEvent);
+    s.bus.off('start-failed', onStartFailed);
     session?.detach();
   });
   if (!wantIn) sock.resume();

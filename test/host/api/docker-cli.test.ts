@@ -140,6 +140,13 @@ function main(rootfs: string) {
     t.equal(nets.stdout, 'host host\nnone null\n', 'the two networks there are');
     t.match((await d.docker(['network', 'inspect', 'nosuch'])).stderr, /network nosuch not found/);
     t.match((await d.docker(['network', 'rm', 'host'])).stderr, /host is a pre-defined network and cannot be removed/);
+    // A program that cannot run: docker run's statuses 127 and 126, attach and wait released, --rm honoured.
+    const nf = await d.docker(['run', '--rm', 'busybox', 'nosuchcmd'], { timeoutMs: 30_000 });
+    t.equal(nf.code, 127, nf.stderr);
+    t.match(nf.stderr, /executable file not found/);
+    t.equal((await d.docker(['run', '--name', 'noexec', 'busybox', '/etc/passwd'], { timeoutMs: 30_000 })).code, 126);
+    t.equal((await d.docker(['ps', '-aq', '--filter', 'name=noexec'])).stdout.trim().length, 12, 'kept without --rm');
+    t.equal((await d.docker(['ps', '-aq', '--filter', 'status=created'])).stdout.trim().split('\n').length, 1, 'the --rm one was removed');
     const exec = await d.docker(['exec', 'xx', 'true']);
     t.match(exec.stderr, /exec is not implemented by bulkheadd yet/);
     const rmf = await d.docker(['rm', '-f', 'xx']);
