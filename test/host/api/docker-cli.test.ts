@@ -180,6 +180,9 @@ function main(rootfs: string) {
     t.equal((await d.docker(['create', '--name', 'later', 'busybox', 'echo', 'from start -a'])).code, 0);
     const sa = await d.docker(['start', '-a', 'later']);
     t.equal(sa.stdout, 'from start -a\n');
+    t.equal((await d.docker(['create', '-i', '--name', 'reader', 'busybox', 'sh', '-c', 'read x; echo "got $x"'])).code, 0);
+    const ai = await d.docker(['start', '-a', '-i', 'reader'], { input: 'typed\n' });
+    t.equal(ai.stdout, 'got typed\n', 'start -a -i: input in, output out');
     const prune = await d.docker(['container', 'prune', '-f']);
     t.match(prune.stdout, /Deleted Containers:/);
     t.equal((await d.docker(['ps', '-aq'])).stdout.trim(), '', 'every stopped container pruned');
