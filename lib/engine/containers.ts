@@ -222,7 +222,7 @@ export class Containers {
   logs(ref: string, opts: LogsOptions = {}): AsyncIterable<LogEntry> {
     const rec = this.store.find(ref);
     const maxFile = Number(rec.HostConfig.LogConfig.Config?.['max-file'] ?? 1);
-    return readLogs(rec.LogPath, maxFile, opts, () => this.live.has(rec.Id) || this.restartTimers.has(rec.Id));
+    return readLogs(rec.LogPath, maxFile, opts, () => !opts.signal?.aborted && (this.live.has(rec.Id) || this.restartTimers.has(rec.Id)));
   }
 
   // ---- start -----------------------------------------------------------------
@@ -554,12 +554,30 @@ export class Containers {
   }
 
   /** Docker's wait: 'not-running' (default) resolves at once for a stopped container, 'next-exit' at the next exit, 'removed' when it is removed. */
-  wait(ref: string, condition: WaitCondition = 'not-running'): Promise<WaitResult> {
+  wait(ref: string, condition: WaitCondition = 'not-running', opts: { signal?: AbortSignal } = {}): Promise<WaitResult> {
     if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw invalid(`invalid condition: "${condition}"`);
     const rec = this.store.find(ref);
-    if (condition === 'removed') return new Promise((r) => this.waiters.once(`removed:${rec.Id}`, r));
     if (condition === 'not-running' && (!rec.State.Running || rec.State.Restarting)) return Promise.resolve({ StatusCode: rec.State.ExitCode });
-    return this.exited(rec.Id);
+    const ev = condition === 'removed' ? `removed:${rec.Id}` : `exit:${rec.Id}`;
+    return new Promise((resolve, reject) => {
+      // An abort (a client that went away) takes the listener off: a waiter never outlives its caller.
+      const onAbort = () => {
+        this.waiters.off(ev, done);
+        reject(opts.signal!.reason ?? new Error('aborted'));
+      };
+      const done = (r: WaitResult) => {
+        opts.signal?.removeEventListener('abort', onAbort);
+        resolve(r);
+      };
+      if (opts.signal?.aborted) return onAbort();
+      this.waiters.once(ev, done);
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Listeners waiting on containers' exits and removals (for leak checks). */
+  waiterCount(): number {
+    return this.waiters.eventNames().reduce((n, e) => n + this.waiters.listenerCount(e), 0);
   }
 
   /** Removes every stopped container (created, exited, dead), with label and until filters. */
@@ -585,7 +603,7 @@ export class Containers {
    */
   attach(ref: string, io: AttachIO): AttachSession {
     const { rec, live } = this.running(ref);
-    return attachClient(live, rec.Config.Tty ? live.sub.pty : live.sub.stdin, rec.Config.OpenStdin ?? false, io, (onExit) => {
+    return attachClient(live, rec.Config.Tty ? live.sub.pty : live.sub.stdin, rec.Config.OpenStdin ?? false, { closeStdin: rec.Config.StdinOnce ?? false, ...io }, (onExit) => {
       this.waiters.once(`exit:${rec.Id}`, onExit);
       return () => this.waiters.off(`exit:${rec.Id}`, onExit);
     });
@@ -663,6 +681,14 @@ export class Containers {
     if (!e.config.Tty) throw conflict(`exec ${execId} has no tty`);
     if (!e.running || !e.sub) throw conflict(`Exec ${execId} is not running`);
     e.sub.resize(size.h, size.w);
+  }
+
+  /** Sets a tty container's window size (TIOCSWINSZ on its pty; the program gets SIGWINCH). */
+  resize(ref: string, rows: number, cols: number): void {
+    const { rec, live } = this.running(ref);
+    if (!rec.Config.Tty) throw conflict(`Container ${rec.Id} has no tty to resize`);
+    for (const [k, v] of [['h', rows], ['w', cols]] as const) if (!Number.isInteger(v) || v < 0 || v > 65535) throw invalid(`invalid ${k}: must be an integer from 0 to 65535, got ${v}`);
+    live.sub.resize(rows, cols);
   }
 
   // ---- engine lifecycle ------------------------------------------------------

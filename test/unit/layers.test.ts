@@ -1,7 +1,7 @@
 // The layers of /work/shared/ARCHITECTURE.md, checked on the compiled imports:
 // an arrow may point down or sideways, never up. util (and lib/errors.ts) at the
 // bottom, then native, then cgroup/seccomp/security/caps, then the runtime
-// (spawn), then image/network/volume, then the engine (and info), then the cli, then lib/index.ts,
+// (spawn), then image/network/volume, then the engine (and info), then the cli, the API server and the daemon, then lib/index.ts,
 // the package's entry. benchmarks/ sit on top and may use lib/ and support/
 // but never test/; support/ (UML boot, busybox rootfs) uses neither. Only
 // lib/native loads the addon.
@@ -27,6 +27,8 @@ const LAYERS: Array<[string, number]> = [
   ['lib/engine/', 5],
   ['lib/info/', 5],
   ['lib/cli/', 6],
+  ['lib/api/', 6],
+  ['lib/daemon/', 6],
   ['lib/index.js', 7],
   ['support/', 8],
   ['benchmarks/', 9],

@@ -10,6 +10,8 @@ export interface AttachIO {
   stdin?: Readable;
   stdout?: Writable;
   stderr?: Writable;
+  /** Close the container's stdin when `stdin` ends (Docker's StdinOnce; default: the container's StdinOnce). */
+  closeStdin?: boolean;
   /** Default "ctrl-p,ctrl-q". */
   detachKeys?: string;
 }
@@ -55,15 +57,24 @@ export function attachClient(
   };
   let stopWatching = () => undefined as void;
   let finished = false;
+  // The client's input ended: with StdinOnce the container's stdin closes too (a
+  // piped `echo hi | docker run -i busybox cat` ends that way); a pty has no half-close.
+  const onEnd = () => {
+    if (io.closeStdin && target && !target.destroyed && !live.sub.pty) target.end();
+  };
   const finish = (why: 'detached' | 'exited') => {
     if (finished) return;
     finished = true;
     io.stdin?.off('data', onData);
+    io.stdin?.off('end', onEnd);
     stopWatching();
     live.detach(sink);
     resolve(why);
   };
-  if (io.stdin && openStdin) io.stdin.on('data', onData);
+  if (io.stdin && openStdin) {
+    io.stdin.on('data', onData);
+    io.stdin.on('end', onEnd);
+  }
   stopWatching = onContainerExit(() => finish('exited'));
   return { detach: () => finish('detached'), done };
 }

@@ -28,6 +28,12 @@ export interface HostConfig {
   Init?: boolean;
   CapAdd?: string[];
   CapDrop?: string[];
+  /** tmpfs mounts: { "/path": "size=64m,mode=1777" } (size, mode, rw, nosuid, nodev, exec; noexec is not supported yet). */
+  Tmpfs?: Record<string, string>;
+  /** seccomp=unconfined | seccomp=<profile JSON>, no-new-privileges[=true|false] (also with ':' as Docker's old form). */
+  SecurityOpt?: string[];
+  /** The terminal's [rows, columns] for a Tty container, set before the program starts (0, 0: the pty's default). */
+  ConsoleSize?: [number, number];
 }
 
 export interface ContainerConfig {
@@ -44,6 +50,8 @@ export interface ContainerConfig {
   Labels?: Record<string, string>;
   Tty?: boolean;
   OpenStdin?: boolean;
+  /** Close the container's stdin when the attached client's input ends (docker run -i). */
+  StdinOnce?: boolean;
   StopSignal?: string;
   StopTimeout?: number;
   /** Anonymous volumes: { "/data": {} } gives /data a new volume of its own. */
@@ -51,8 +59,8 @@ export interface ContainerConfig {
   HostConfig?: HostConfig;
 }
 
-const CONFIG_KEYS = ['Rootfs', 'Image', 'Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Hostname', 'Labels', 'Tty', 'OpenStdin', 'StopSignal', 'StopTimeout', 'Volumes', 'HostConfig'];
-const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop'];
+const CONFIG_KEYS = ['Rootfs', 'Image', 'Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Hostname', 'Labels', 'Tty', 'OpenStdin', 'StdinOnce', 'StopSignal', 'StopTimeout', 'Volumes', 'HostConfig'];
+const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Tmpfs', 'SecurityOpt', 'ConsoleSize'];
 
 const show = (v: unknown): string => {
   try {
@@ -131,6 +139,7 @@ export function validateConfig(config: unknown): ContainerConfig {
   }
   bool('Tty', c.Tty);
   bool('OpenStdin', c.OpenStdin);
+  bool('StdinOnce', c.StdinOnce);
   str('StopSignal', c.StopSignal);
   if (c.StopSignal !== undefined && signalNumber(c.StopSignal) === undefined) throw invalid(`Invalid signal: ${c.StopSignal}`);
   int('StopTimeout', c.StopTimeout, -1);
@@ -170,6 +179,19 @@ export function validateConfig(config: unknown): ContainerConfig {
     bool('HostConfig.Init', h.Init);
     strings('HostConfig.CapAdd', h.CapAdd);
     strings('HostConfig.CapDrop', h.CapDrop);
+    if (h.Tmpfs !== undefined) {
+      if (!isObj(h.Tmpfs)) want('HostConfig.Tmpfs', 'an object { "/path": "options" }', h.Tmpfs);
+      for (const [p, o] of Object.entries(h.Tmpfs)) {
+        if (!p.startsWith('/')) want('HostConfig.Tmpfs', 'absolute paths as keys', p);
+        if (typeof o !== 'string') want(`HostConfig.Tmpfs.${p}`, 'a string of options', o);
+        parseTmpfsOptions(p, o);
+      }
+    }
+    if (h.ConsoleSize !== undefined && (!Array.isArray(h.ConsoleSize) || h.ConsoleSize.length !== 2 || h.ConsoleSize.some((n) => !Number.isInteger(n) || n < 0 || n > 65535))) {
+      want('HostConfig.ConsoleSize', '[rows, columns], integers from 0 to 65535', h.ConsoleSize);
+    }
+    strings('HostConfig.SecurityOpt', h.SecurityOpt);
+    parseSecurityOpt(h.SecurityOpt ?? []);
   }
   return c;
 }
@@ -199,4 +221,38 @@ export function normalizeConfig(c: ContainerConfig, id: string): { Config: Conta
       LogConfig: { Type: 'json-file', Config: { ...(h.LogConfig?.Config ?? {}) } },
     },
   };
+}
+
+/** A Tmpfs entry's options as spawn's tmpfs mount takes them (size in bytes or with k/m/g, octal mode). */
+export function parseTmpfsOptions(target: string, opts: string): { size?: string; mode?: number } {
+  const out: { size?: string; mode?: number } = {};
+  for (const o of opts.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [k, v] = o.split('=') as [string, string | undefined];
+    if (k === 'size' && v && /^\d+[kmg]?$/i.test(v) && !/^0+[kmg]?$/i.test(v)) out.size = v;
+    else if (k === 'mode' && v && /^[0-7]{1,4}$/.test(v)) out.mode = parseInt(v, 8);
+    else if (['rw', 'nosuid', 'nodev', 'exec'].includes(o)) continue;
+    // noexec, ro and the rest would need mount flags spawn's tmpfs mount does not take: refused, not dropped.
+    else throw invalid(`invalid tmpfs option ${show(o)} for ${target}: supported are size=N[k|m|g], mode=OCTAL, rw, nosuid, nodev, exec`);
+  }
+  return out;
+}
+
+/** SecurityOpt entries as spawn options. */
+export function parseSecurityOpt(list: string[]): { seccomp?: false | object; noNewPrivileges?: boolean } {
+  const out: { seccomp?: false | object; noNewPrivileges?: boolean } = {};
+  for (const s of list) {
+    const i = s.search(/[=:]/);
+    const k = i < 0 ? s : s.slice(0, i);
+    const v = i < 0 ? undefined : s.slice(i + 1);
+    if (k === 'seccomp' && v === 'unconfined') out.seccomp = false;
+    else if (k === 'seccomp' && v !== undefined && v.trim().startsWith('{')) {
+      try {
+        out.seccomp = JSON.parse(v) as object;
+      } catch (err) {
+        throw invalid(`invalid SecurityOpt ${show(s.slice(0, 40))}: the seccomp profile is not JSON: ${(err as Error).message}`);
+      }
+    } else if (k === 'no-new-privileges' && (v === undefined || v === 'true' || v === 'false')) out.noNewPrivileges = v !== 'false';
+    else throw invalid(`invalid SecurityOpt ${show(s)}: supported are seccomp=unconfined, seccomp=<profile JSON> and no-new-privileges[=true|false]`);
+  }
+  return out;
 }

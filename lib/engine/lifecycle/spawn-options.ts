@@ -5,6 +5,7 @@ import type { SpawnOptions, Mount } from '../../spawn/options';
 import { DEFAULT_PATH } from '../../util/default-path';
 import type { Limits } from '../../cgroup/controllers';
 import type { ContainerRecord } from '../container/record';
+import { parseSecurityOpt, parseTmpfsOptions } from '../container/config';
 
 export function commandOf(c: ContainerRecord['Config']): [string, string[]] {
   const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
@@ -52,9 +53,11 @@ export function spawnOptionsOf(r: ContainerRecord, rootfs: string, mounts: Mount
     uid,
     gid,
     namespaces: { net: h.NetworkMode !== 'host' },
-    mounts,
+    mounts: [...mounts, ...Object.entries(h.Tmpfs ?? {}).map(([target, o]): Mount => ({ type: 'tmpfs', target, ...parseTmpfsOptions(target, o) }))],
+    ...parseSecurityOpt(h.SecurityOpt ?? []),
     stdio: [c.OpenStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    ...(c.Tty ? { tty: true } : {}),
+    // The size is the pty's before the program's first instruction (a resize after the start would race it).
+    ...(c.Tty ? { tty: h.ConsoleSize && h.ConsoleSize[0] > 0 && h.ConsoleSize[1] > 0 ? { rows: h.ConsoleSize[0], cols: h.ConsoleSize[1] } : true } : {}),
     cgroup: cgroupParent,
     limits: limitsOf(h),
     readonlyRootfs: h.ReadonlyRootfs ?? false,

@@ -25,6 +25,8 @@ export interface LogsOptions {
   follow?: boolean;
   /** Prefix each line with its time (formatLogEntry). */
   timestamps?: boolean;
+  /** Ends a follower (within one 50 ms poll) when aborted: a client that went away. */
+  signal?: AbortSignal;
 }
 
 /** Yields every whole line of fd from pos on; returns the position after the last whole line. */

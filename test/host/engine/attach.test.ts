@@ -46,6 +46,41 @@ function main(rootfs: string) {
     t.equal(await a.done, 'exited');
   });
 
+  t.test('StdinOnce: the end of the client\'s input closes the container\'s stdin (docker run -i with a pipe)', async (t) => {
+    const e = await openEngine(t);
+    const { Id } = e.containers.create({ Rootfs: rootfs, OpenStdin: true, StdinOnce: true, Cmd: ['sh', '-c', 'cat; echo eof-seen'] });
+    await e.containers.start(Id);
+    const input = new PassThrough();
+    const out = collect();
+    const s = e.containers.attach(Id, { stdin: input, stdout: out.s });
+    input.end('piped\n');
+    t.equal(await s.done, 'exited');
+    t.equal(out.text, 'piped\neof-seen\n');
+    t.equal((await e.containers.wait(Id)).StatusCode, 0);
+    // The control: without StdinOnce the end of one client's input leaves stdin open.
+    const other = e.containers.create({ Rootfs: rootfs, OpenStdin: true, Cmd: ['sh', '-c', 'cat; echo eof-seen'] });
+    await e.containers.start(other.Id);
+    const in2 = new PassThrough();
+    const out2 = collect();
+    e.containers.attach(other.Id, { stdin: in2, stdout: out2.s });
+    in2.end('x\n');
+    await until(() => out2.text === 'x\n', 5000, 'the input reached cat');
+    await new Promise((r) => setTimeout(r, 300));
+    t.equal(e.containers.inspect(other.Id).State.Running, true, 'still reading its open stdin');
+    await e.containers.stop(other.Id, { timeout: 0 });
+  });
+
+  t.test('HostConfig.ConsoleSize: the pty has its size before the program starts', async (t) => {
+    const e = await openEngine(t);
+    const { Id } = e.containers.create({ Rootfs: rootfs, Tty: true, Cmd: ['stty', 'size'], HostConfig: { ConsoleSize: [33, 91] } });
+    await e.containers.start(Id);
+    await e.containers.wait(Id);
+    let text = '';
+    for await (const l of e.containers.logs(Id)) text += l.log;
+    t.equal(text.trim(), '33 91');
+    t.throws(() => e.containers.create({ Rootfs: rootfs, Tty: true, Cmd: ['true'], HostConfig: { ConsoleSize: [1] as unknown as [number, number] } }), { code: 'INVALID_PARAMETER' });
+  });
+
   t.test('a tty container: input echoed by its terminal, output to the client', async (t) => {
     const e = await openEngine(t);
     const { Id } = e.containers.create({ Rootfs: rootfs, Tty: true, OpenStdin: true, Cmd: ['sh', '-c', 'read l; echo "tty:$l"'] });

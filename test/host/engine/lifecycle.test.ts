@@ -209,4 +209,54 @@ function main(rootfs: string) {
     t.equal(e.containers.inspect(Id).State.Status, 'exited', 'a paused container stops');
     t.equal(e.containers.inspect(Id).State.Paused, false);
   });
+
+  t.test('HostConfig.Tmpfs and SecurityOpt: a tmpfs with its size and mode, seccomp unconfined; bad entries refused', async (t) => {
+    const e = await openEngine(t);
+    const { Id } = e.containers.create({
+      Rootfs: rootfs,
+      Cmd: ['sh', '-c', 'grep " /scratch " /proc/mounts; stat -c %a /scratch; grep Seccomp: /proc/self/status'],
+      HostConfig: { ReadonlyRootfs: true, Tmpfs: { '/scratch': 'size=1m,mode=700' }, SecurityOpt: ['seccomp=unconfined'] },
+    });
+    await e.containers.start(Id);
+    t.equal((await e.containers.wait(Id)).StatusCode, 0);
+    let text = '';
+    for await (const l of e.containers.logs(Id)) text += l.log;
+    t.match(text, /^tmpfs \/scratch tmpfs [^\n]*size=1024k/m, 'mounted with its size');
+    t.match(text, /^700$/m, 'and its mode');
+    t.match(text, /^Seccomp:\s+0$/m, 'no seccomp filter with seccomp=unconfined');
+    // The control: by default the filter is there.
+    const d = e.containers.create({ Rootfs: rootfs, Cmd: ['grep', 'Seccomp:', '/proc/self/status'] });
+    await e.containers.start(d.Id);
+    await e.containers.wait(d.Id);
+    let dt = '';
+    for await (const l of e.containers.logs(d.Id)) dt += l.log;
+    t.match(dt, /^Seccomp:\s+2$/m);
+    t.throws(() => e.containers.create({ Rootfs: rootfs, Cmd: ['true'], HostConfig: { Tmpfs: { '/x': 'noexec' } } }), { code: 'INVALID_PARAMETER', message: /invalid tmpfs option "noexec"/ });
+    t.throws(() => e.containers.create({ Rootfs: rootfs, Cmd: ['true'], HostConfig: { SecurityOpt: ['apparmor=x'] } }), { code: 'INVALID_PARAMETER', message: /invalid SecurityOpt "apparmor=x"/ });
+  });
+
+  t.test('wait and logs follow end when their caller aborts: no waiter or open log left', async (t) => {
+    const e = await openEngine(t);
+    const { Id } = e.containers.create({ Rootfs: rootfs, Cmd: ['sleep', '1000'] });
+    await e.containers.start(Id);
+    const base = e.containers.waiterCount();
+    const ac = new AbortController();
+    const waits = Array.from({ length: 20 }, (_, i) => e.containers.wait(Id, i % 2 ? 'removed' : 'next-exit', { signal: ac.signal }).catch((err: Error) => err));
+    t.equal(e.containers.waiterCount(), base + 20);
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const followers = Array.from({ length: 10 }, async () => {
+      let n = 0;
+      for await (const _ of e.containers.logs(Id, { follow: true, signal: ac.signal })) n++;
+      return n;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    t.ok(fds() >= before + 10, 'each follower holds its log open');
+    ac.abort();
+    t.ok((await Promise.all(waits)).every((r) => r instanceof Error), 'every wait rejected');
+    t.same(await Promise.all(followers), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 'every follower ended');
+    t.equal(e.containers.waiterCount(), base, 'no waiter left');
+    t.equal(fds(), before, 'no log left open');
+    await e.containers.remove(Id, { force: true });
+  });
 }

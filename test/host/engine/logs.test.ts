@@ -8,6 +8,22 @@ import { withBusyboxRoot } from '../../helpers/tier';
 import { openEngine } from '../../helpers/engine';
 
 function main(rootfs: string) {
+  t.test('the output of a container that exits at once is never lost (the exit waits for the pipes to close)', async (t) => {
+    const e = await openEngine(t);
+    let lost = 0;
+    for (let i = 0; i < 15; i++) {
+      // stdout and stderr both piped: spawn's promise can settle before the last chunk is read.
+      const { Id } = e.containers.create({ Rootfs: rootfs, Cmd: ['echo', `n${i}`] });
+      await e.containers.start(Id);
+      await e.containers.wait(Id);
+      let text = '';
+      for await (const l of e.containers.logs(Id)) text += l.log;
+      if (text !== `n${i}\n`) lost++;
+      await e.containers.remove(Id);
+    }
+    t.equal(lost, 0, 'every run logged its one line');
+  });
+
   t.test('follow reads lines as the container writes them and ends when it exits', async (t) => {
     const e = await openEngine(t);
     const { Id } = e.containers.create({ Rootfs: rootfs, Cmd: ['sh', '-c', 'i=0; while [ $i -lt 40 ]; do echo "n$i"; i=$((i+1)); sleep 0.02; done'] });

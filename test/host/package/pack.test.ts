@@ -78,6 +78,7 @@ function main(): void {
     t.ok(files.includes('LICENSE'), 'LICENSE');
     t.ok(files.includes('binding.gyp') && files.includes('native/spawn/child.cc'), 'sources for the source-build fallback');
     t.ok(files.includes('dist/lib/index.js') && files.includes('dist/lib/index.d.ts'), 'the compiled library and its types');
+    t.ok(files.includes('dist/lib/daemon/main.js') && files.includes('contrib/bulkheadd.service'), 'bulkheadd and its systemd unit');
     t.same(files.filter((f) => f.endsWith('.map')), [], 'no source maps');
     t.same(files.filter((f) => /^(test|benchmarks|support|dist\/test|dist\/benchmarks|dist\/support|lib|scripts|build)\//.test(f)), [], 'no tests, benchmarks or build tree');
     t.notOk(fs.existsSync(path.join(ROOT, 'prebuilds')), 'postpack removed prebuilds/ from the checkout');

@@ -1,0 +1,30 @@
+// What every handler shares: the engine, the image seam, the daemon's options,
+// and the recent events (for /events?since=).
+import type { Engine } from '../engine/index';
+import type { ImageSource } from './images';
+
+export interface DockerEvent {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  scope: 'local';
+  time: number;
+  timeNano: number;
+  status?: string;
+  id?: string;
+  from?: string;
+}
+
+export interface ApiState {
+  engine: Engine;
+  images: ImageSource;
+  /** Names/versions reported by /version and /info. */
+  name: string;
+  version: string;
+  /** The request body cap in bytes. */
+  bodyLimit: number;
+  /** The last events, oldest first (bounded). */
+  events: DockerEvent[];
+  /** Emits 'event' with each DockerEvent as it happens. */
+  bus: import('node:events').EventEmitter;
+}

@@ -1,0 +1,82 @@
+// docker-compose 1.29 (Debian's, through docker-py) against bulkheadd: a
+// two-service project with a named volume, environment, network_mode none and
+// host: up -d, ps, logs, stop, down -v, and nothing left behind.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFile, execFileSync } from 'node:child_process';
+import t from 'tap';
+import { withBusyboxRoot, requirementMissing } from '../../helpers/tier';
+import { dockerMissing, startDaemon } from '../../helpers/daemon';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const PROJECT = `version: "3.8"
+services:
+  web:
+    image: busybox
+    command: sh -c 'echo "web says $$GREETING"; echo from-web > /data/msg; exec sleep 1000'
+    environment:
+      GREETING: bonjour
+    network_mode: none
+    volumes:
+      - shared:/data
+  worker:
+    image: busybox
+    command: sh -c 'while [ ! -f /data/msg ]; do sleep 0.1; done; echo "worker read $$(cat /data/msg)"; exec sleep 1000'
+    network_mode: host
+    volumes:
+      - shared:/data
+volumes:
+  shared:
+`;
+
+function composeMissing(): string | null {
+  try {
+    execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return 'docker-compose is not installed (apt-get install docker-compose)';
+  }
+}
+
+function main(rootfs: string) {
+  t.test('compose: up -d, ps, logs, stop, down -v', async (t) => {
+    const d = await startDaemon(t, rootfs);
+    const dir = path.join(d.dir, 'demo');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'docker-compose.yml'), PROJECT);
+    const compose = (args: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        execFile('docker-compose', ['--no-ansi', ...args], { cwd: dir, env: { ...process.env, DOCKER_HOST: `unix://${d.sock}`, COMPOSE_INTERACTIVE_NO_CLI: '1' }, timeout: 120_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+        );
+      });
+    const up = await compose(['up', '-d']);
+    t.equal(up.code, 0, up.out);
+    t.match(up.out, /Creating volume "demo_shared" with default driver/);
+    const ps = await compose(['ps']);
+    t.match(ps.out, /demo_web_1\s.*\sUp/);
+    t.match(ps.out, /demo_worker_1\s.*\sUp/);
+    let logs = '';
+    for (let i = 0; i < 50 && !/worker read from-web/.test(logs); i++) {
+      await sleep(200);
+      logs = (await compose(['logs'])).out;
+    }
+    t.match(logs, /web_1\s+\| web says bonjour/, 'environment reached the service');
+    t.match(logs, /worker_1\s+\| worker read from-web/, 'the named volume is shared by both services');
+    const labels = (await d.docker(['inspect', '-f', '{{index .Config.Labels "com.docker.compose.service"}} {{.HostConfig.NetworkMode}}', 'demo_web_1', 'demo_worker_1'])).stdout;
+    t.equal(labels, 'web none\nworker host\n');
+    const stop = await compose(['stop', '-t', '1']);
+    t.equal(stop.code, 0, stop.out);
+    t.match((await compose(['ps'])).out, /demo_web_1\s.*Exit/);
+    const down = await compose(['down', '-v']);
+    t.equal(down.code, 0, down.out);
+    t.match(down.out, /Removing volume demo_shared/);
+    t.equal((await d.docker(['ps', '-aq'])).stdout, '', 'no container left');
+    t.equal((await d.docker(['volume', 'ls', '-q'])).stdout, '', 'no volume left');
+  });
+}
+
+const missing = dockerMissing() ?? composeMissing();
+if (missing) requirementMissing(missing);
+else withBusyboxRoot(main);
