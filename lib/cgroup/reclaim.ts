@@ -6,29 +6,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { parseStartTime, processStartTime } from '../util/proc';
 import { childGroups, rmdirCg } from './io';
 
 const NAME = /^bulkhead-(\d+)-(\d+)-(?:\d+\.)?\d+$/;
 
 /** Field 22 of /proc/<pid>/stat, or null when there is no such process. */
 export function startTime(pid: number | 'self'): string | null {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  return parseStartTime(stat);
+  const v = processStartTime(pid === 'self' ? process.pid : pid);
+  return v === null ? null : String(v);
 }
 
-/** Field 22 (starttime) of a /proc/<pid>/stat line, or null when it has none. */
-export function parseStartTime(stat: string): string | null {
-  // comm (field 2) is in parentheses and may hold spaces and ")": fields resume after the last ")".
-  const close = stat.lastIndexOf(')');
-  if (close < 0) return null;
-  const v = stat.slice(close + 2).split(' ')[19];
-  return v !== undefined && /^\d+$/.test(v) ? v : null;
-}
+export { parseStartTime };
 
 let selfTag: string | undefined;
 /** "<pid>-<starttime>" of this process. */

@@ -14,7 +14,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const TMP_SUFFIX = '.tmp';
+/** A writer's temp file: beside the target, named after the writing process. */
+export const tempName = (target: string): string => `${target}.tmp-${process.pid}`;
+/** Whether a directory entry is such a temp file (what a killed writer leaves). */
+export const isTempName = (name: string): boolean => /\.tmp-\d+$/.test(name);
 
 export function fsyncDir(dir: string): void {
   const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
@@ -27,7 +30,7 @@ export function fsyncDir(dir: string): void {
 
 export function writeFileAtomic(file: string, data: string | Buffer, opts: { mode?: number; syncDir?: boolean; fsync?: boolean } = {}): void {
   const mode = opts.mode ?? 0o600;
-  const tmp = `${file}.${process.pid}${TMP_SUFFIX}`;
+  const tmp = tempName(file);
   const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC, mode);
   try {
     fs.writeFileSync(fd, data);
@@ -47,7 +50,7 @@ export function writeFileAtomic(file: string, data: string | Buffer, opts: { mod
   if (opts.syncDir) fsyncDir(path.dirname(file));
 }
 
-export const writeJsonAtomic = (file: string, value: unknown, opts: { syncDir?: boolean; fsync?: boolean } = {}): void => writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', opts);
+export const writeJsonAtomic = (file: string, value: unknown, opts: { mode?: number; syncDir?: boolean; fsync?: boolean } = {}): void => writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', opts);
 
 /** Removes temp files a killed writer left in dir (never the target: rename is all or nothing). */
 export function removeStaleTemps(dir: string): void {
@@ -57,5 +60,5 @@ export function removeStaleTemps(dir: string): void {
   } catch {
     return;
   }
-  for (const n of names) if (n.endsWith(TMP_SUFFIX)) fs.rmSync(path.join(dir, n), { force: true });
+  for (const n of names) if (isTempName(n)) fs.rmSync(path.join(dir, n), { force: true });
 }

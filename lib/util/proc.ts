@@ -3,6 +3,16 @@
 // system boot, in clock ticks"). A recycled pid has a later start time.
 import * as fs from 'node:fs';
 
+/** Field 22 (starttime) of a /proc/<pid>/stat line, as its digits, or null when it has none. */
+export function parseStartTime(stat: string): string | null {
+  // comm (field 2) is in parentheses and may contain spaces and ")": fields resume after the last ")".
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return null;
+  // rest[0] is field 3 (state); field 22 is rest[19].
+  const v = stat.slice(close + 2).split(' ')[19];
+  return v !== undefined && /^\d+$/.test(v) ? v : null;
+}
+
 /** The start time of pid in clock ticks, or null when no such process exists. */
 export function processStartTime(pid: number): number | null {
   let stat: string;
@@ -11,11 +21,8 @@ export function processStartTime(pid: number): number | null {
   } catch {
     return null;
   }
-  // comm (field 2) is in parentheses and may contain spaces and ")": split after the last ")".
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state); field 22 is rest[19].
-  const v = Number(rest[19]);
-  return Number.isFinite(v) ? v : null;
+  const v = parseStartTime(stat);
+  return v === null ? null : Number(v);
 }
 
 /** True when pid is alive and is the same process that had startTime (zombies count as gone). */

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { native } from '../../native/load';
 import { ImageError } from '../errors';
-import { fsyncDir, writeFileAtomic } from './atomic';
+import { fsyncDir, writeFileAtomic } from '../../util/atomic';
 import { Layout, hexOf } from './layout';
 import { tryLock, withLock } from './lock';
 
@@ -237,7 +237,7 @@ export class Store {
     return withLock(this.layout.indexLock, () => {
       const data = this.readIndex();
       const out = fn(data);
-      writeFileAtomic(this.layout.index, JSON.stringify(data, null, 1) + '\n');
+      writeFileAtomic(this.layout.index, JSON.stringify(data, null, 1) + '\n', { mode: 0o644, syncDir: true });
       after?.(data, out);
       return out;
     });

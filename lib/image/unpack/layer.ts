@@ -3,7 +3,7 @@
 // when complete and its diff id checked: a layers/ directory is always whole.
 import * as fs from 'node:fs';
 import { ImageError } from '../errors';
-import { fsyncDir } from '../store/atomic';
+import { fsyncDir } from '../../util/atomic';
 import { withLock } from '../store/lock';
 import type { LayerRecord, Store } from '../store/store';
 import { unpackTar } from './unpack';

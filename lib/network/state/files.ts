@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { native } from '../../native/load';
+import { writeJsonAtomic as writeJsonAtomicUtil } from '../../util/atomic';
 
 export function dataRoot(): string {
   return process.env.BULKHEAD_ROOT ?? '/var/lib/bulkhead';
@@ -14,27 +15,9 @@ export function networksDir(): string {
   return path.join(dataRoot(), 'networks');
 }
 
+/** Atomic and durable (temp, fsync, rename, fsync of the directory: lib/util/atomic). */
 export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w', 0o644);
-  try {
-    fs.writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  const dir = fs.openSync(path.dirname(file), 'r');
-  try {
-    fs.fsyncSync(dir);
-  } finally {
-    fs.closeSync(dir);
-  }
+  writeJsonAtomicUtil(file, value, { mode: 0o644, syncDir: true });
 }
 
 export function readJson<T>(file: string): T | undefined {

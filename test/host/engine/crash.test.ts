@@ -89,7 +89,7 @@ function main(rootfs: string) {
       const live = e.containers.list({ all: true }).filter((c) => c.State === 'running').length;
       const groups = groupsUnder(e.cgroupParent).length;
       if (groups !== live) bad++, t.fail(`${label}: ${groups} cgroups for ${live} running containers`);
-      const stray = walk(root).filter((p) => p.endsWith('.tmp') || (/\/containers\/[0-9a-f]{64}$/.test(p) && !fs.existsSync(path.join(p, 'container.json'))) || (/\/volumes\/[^/]+$/.test(p) && !fs.existsSync(path.join(p, 'volume.json'))));
+      const stray = walk(root).filter((p) => /\.tmp-\d+$/.test(p) || (/\/containers\/[0-9a-f]{64}$/.test(p) && !fs.existsSync(path.join(p, 'container.json'))) || (/\/volumes\/[^/]+$/.test(p) && !fs.existsSync(path.join(p, 'volume.json'))));
       if (stray.length) bad++, t.fail(`${label}: stray files ${stray.join(', ')}`);
       t.equal(bad, 0, `${label}: consistent (${rep.exited.length} recorded exited, ${rep.restarted.length} restarted, ${rep.cgroups.length} orphan groups reclaimed)`);
       await e.close({ timeout: 0 });

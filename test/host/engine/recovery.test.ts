@@ -49,7 +49,7 @@ function main(rootfs: string) {
     const half = path.join(root, 'containers', 'ab'.repeat(32));
     fs.mkdirSync(half);
     fs.writeFileSync(path.join(half, 'x-json.log'), '');
-    fs.writeFileSync(`${recFile(exited)}.4242.tmp`, '{"half":');
+    fs.writeFileSync(`${recFile(exited)}.tmp-4242`, '{"half":');
     fs.mkdirSync(path.join(root, 'volumes', 'halfvol', '_data'), { recursive: true });
     const dead = spawnChild('true');
     await new Promise((r) => dead.once('exit', r));
@@ -67,7 +67,7 @@ function main(rootfs: string) {
     t.throws(() => e2.containers.inspect(removing), /No such container/);
     t.equal(e2.containers.inspect(exited).State.ExitCode, 4, 'an exited container keeps its status');
     t.notOk(fs.existsSync(half), 'a create cut short is removed');
-    t.notOk(fs.existsSync(`${recFile(exited)}.4242.tmp`), 'temp files removed');
+    t.notOk(fs.existsSync(`${recFile(exited)}.tmp-4242`), 'temp files removed');
     t.notOk(fs.existsSync(path.join(root, 'volumes', 'halfvol')), 'a volume without its record is removed');
     t.equal(JSON.parse(fs.readFileSync(path.join(root, 'engine.lock'), 'utf8')).pid, process.pid, 'the dead owner\'s lock reclaimed');
   });

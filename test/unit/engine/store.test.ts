@@ -20,7 +20,7 @@ t.test('atomic JSON: whole content, no temp left; stale temps removed', async (t
   writeJsonAtomic(f, { a: 2 }, { syncDir: true });
   t.same(JSON.parse(fs.readFileSync(f, 'utf8')), { a: 2 });
   t.same(fs.readdirSync(dir), ['x.json']);
-  fs.writeFileSync(`${f}.123.tmp`, '{"a":');
+  fs.writeFileSync(`${f}.tmp-123`, '{"a":');
   removeStaleTemps(dir);
   t.same(fs.readdirSync(dir), ['x.json']);
 });
