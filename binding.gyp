@@ -9,6 +9,7 @@
         "native/errors.cc",
         "native/psi.cc",
         "native/netlink.cc",
+        "native/oci.cc",
         "native/spawn/plan.cc",
         "native/spawn/spawn.cc",
         "native/spawn/watch.cc"

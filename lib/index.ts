@@ -11,3 +11,4 @@ export { VolumeStore, type Volume, type VolumeCreateOptions, type VolumeFilters 
 export { DeviceProgramError, DEFAULT_DEVICE_RULES, type DeviceRule } from './cgroup/devices/index';
 export { reclaimGroups, type ReclaimResult } from './cgroup/reclaim';
 export * as network from './network/index';
+export { fromOciSpec, OciSpecError, type FromOciResult, type OciHook, type OciHooks } from './oci/spec';

@@ -4,6 +4,7 @@
 
 #include "bpf.h"
 #include "netlink.h"
+#include "oci.h"
 #include "probe.h"
 #include "psi.h"
 #include "spawn/spawn.h"
@@ -27,6 +28,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("netlinkRecv", Napi::Function::New(env, NetlinkRecv, "netlinkRecv"));
   exports.Set("netnsCreate", Napi::Function::New(env, NetnsCreate, "netnsCreate"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
+  exports.Set("sendFd", Napi::Function::New(env, SendFd, "sendFd"));
   exports.Set("ProcessWatch", ProcessWatch::Define(env));
   exports.Set("PressureTrigger", PressureTrigger::Define(env));
   return exports;

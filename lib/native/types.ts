@@ -77,6 +77,8 @@ export interface NativePlan {
   cols?: number;
   /** network: a network namespace fd to join with setns instead of CLONE_NEWNET. */
   netnsFd?: number;
+  /** OCI create: an O_PATH fd of a FIFO the child opens for writing (blocking) just before execve. */
+  startFifoFd?: number;
 }
 
 export interface NativeRusage {
@@ -107,6 +109,10 @@ export interface NativeBinding {
   setWindowSize(fd: number, rows: number, cols: number): void;
   /** The child's steps by their wire number (native/spawn/plan.h BULKHEAD_CHILD_STEPS). */
   childSteps: readonly string[];
+  /** mkfifo(3). */
+  mkfifo(path: string, mode: number): void;
+  /** Connects to a unix stream socket and sends fd over it (SCM_RIGHTS) with name as data. */
+  sendFd(socketPath: string, fd: number, name: string): void;
   bpfProgLoad(options: { type: number; insns: Buffer; license: string }): number;
   bpfProgAttach(cgroupFd: number, progFd: number, attachType: number, flags: number): void;
   bpfProgDetach(cgroupFd: number, progFd: number, attachType: number): void;

@@ -521,6 +521,26 @@ int ChildMain(void* arg) {
     }
   }
 
+  // --- OCI create/start (lib/oci) ---
+  // runc's exec.fifo: everything is set up; tell the parent so (a report with
+  // errno 0, after which it returns and may exit: our memory stays mapped, the
+  // mm is shared and the parent leaves what we read allocated), then block in
+  // open(2) of the FIFO for writing until `start` opens it for reading (fifo(7)).
+  // Reopened through /proc/self/fd (the container's own proc, same process) of
+  // an O_PATH fd, as runc does: no path of the host is walked from here.
+  if (p->start_fifo_fd >= 0) {
+    ChildError ready{kStepStartWait, 0, -1};
+    Raw(SYS_write, c->err_fd, reinterpret_cast<long>(&ready), sizeof ready);
+    char fifo[32];
+    r = Raw(SYS_openat, AT_FDCWD, P(FdPath(fifo, p->start_fifo_fd)), O_WRONLY | O_CLOEXEC);
+    if (r < 0) Raw(SYS_exit_group, 127);  // nobody reads the error pipe any more
+    long fd = r;
+    char zero = '0';
+    r = Raw(SYS_write, fd, reinterpret_cast<long>(&zero), 1);
+    Raw(SYS_close, fd);
+    if (r != 1) Raw(SYS_exit_group, 127);
+  }
+
   // Stdio and passed fds: first lift every source above all targets, so that
   // placing one never overwrites another's source, then place them.
   int n = 3 + static_cast<int>(p->nfds);

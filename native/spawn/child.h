@@ -54,6 +54,7 @@ struct ChildPlan {
   unsigned short seccomp_len;  // instructions
   unsigned short rows, cols;
   int netns_fd;  // -1: a new network namespace (or the host's); else joined with setns(2) first
+  int start_fifo_fd;  // OCI create: -1, or an O_PATH fd of the FIFO to open for writing before execve
 };
 
 constexpr int kNullStdio = -2;

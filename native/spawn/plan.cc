@@ -132,6 +132,10 @@ bool ParsePlan(Napi::Env env, Napi::Object o, Plan* p) {
   double netns_fd = -1;
   if (!Num(env, o, "netnsFd", &netns_fd)) return false;
   p->netns_fd = static_cast<int>(netns_fd);
+  // --- OCI create/start: the FIFO the child waits on before execve; -1 when none.
+  double start_fifo_fd = -1;
+  if (!Num(env, o, "startFifoFd", &start_fifo_fd)) return false;
+  p->start_fifo_fd = static_cast<int>(start_fifo_fd);
   p->set_hostname = has_host;
   if (uid >= 0 && gid >= 0) {
     p->set_ids = true;

@@ -67,6 +67,8 @@ struct Plan {
   bool tty = false;               // a pty from the container's own devpts as stdio
   unsigned short rows = 0, cols = 0;
   int netns_fd = -1;              // network: join this namespace (setns) instead of CLONE_NEWNET
+  // --- OCI create/start (lib/oci) ---
+  int start_fifo_fd = -1;         // an O_PATH fd of a FIFO: block in open(O_WRONLY) before execve until a reader comes
 };
 
 // Fills plan from a JS object; on a malformed field throws a JS TypeError and
@@ -84,7 +86,8 @@ bool ParsePlan(Napi::Env env, Napi::Object obj, Plan* plan);
   X(Setgroups, "setgroups") X(Setresgid, "setresgid") X(Setresuid, "setresuid") X(Dup, "dup")         \
   X(CloseRange, "close_range") X(Execve, "execve") X(LoUp, "lo_up") X(NoNewPrivs, "no_new_privs")     \
   X(Capbset, "capbset") X(Capset, "capset") X(Prlimit, "prlimit") X(Seccomp, "seccomp") X(Cwd, "cwd") \
-  X(Openat2, "openat2") X(Tty, "tty") X(Mknod, "mknod") X(Unshare, "unshare") X(Setns, "setns")
+  X(Openat2, "openat2") X(Tty, "tty") X(Mknod, "mknod") X(Unshare, "unshare") X(Setns, "setns")       \
+  X(StartWait, "start_wait")
 
 enum Step : int32_t {
 #define BULKHEAD_STEP_ENUM(id, name) kStep##id,

@@ -27,6 +27,7 @@ const LAYERS: Array<[string, number]> = [
   ['lib/engine/', 5],
   ['lib/info/', 5],
   ['lib/cli/', 6],
+  ['lib/oci/', 6],
   ['lib/index.js', 7],
   ['support/', 8],
   ['benchmarks/', 9],
