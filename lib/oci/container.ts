@@ -133,6 +133,18 @@ export async function create(store: StateStore, id: string, o: CreateOptions): P
         options.cgroup = dir;
       }
       if (spec.options.tty) delete (options as { stdio?: unknown }).stdio;
+      if (spec.devicesToMake.length) {
+        // Nodes the host lacks: made under the state directory (removed with it), mapped to their paths.
+        const devDir = path.join(store.dir(id), 'dev');
+        fs.mkdirSync(devDir, { mode: 0o700 });
+        const made = spec.devicesToMake.map((d, i) => {
+          const node = path.join(devDir, String(i));
+          native().mknod(node, (d.type === 'b' ? fs.constants.S_IFBLK : fs.constants.S_IFCHR) | d.fileMode, d.major, d.minor);
+          fs.chmodSync(node, d.fileMode);
+          return { path: node, containerPath: d.path, permissions: d.permissions };
+        });
+        options.devices = [...(Array.isArray(options.devices) ? options.devices : []), ...made];
+      }
       const sub = spawn(spec.command, spec.args, options);
       // A failure before the wait rejects at once; a waiting child has a pid.
       if (sub.pid === undefined) await sub;

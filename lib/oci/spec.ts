@@ -48,6 +48,20 @@ export interface FromOciResult {
   annotations: Record<string, string>;
   /** Settings accepted but not enforced or only approximated, one line each. */
   warnings: string[];
+  /**
+   * linux.devices whose numbers no host node of that path has: spawn's `devices`
+   * copies host nodes, so the caller makes one (mknod) and maps it to `path`.
+   */
+  devicesToMake: DeviceNodeSpec[];
+}
+
+export interface DeviceNodeSpec {
+  path: string;
+  type: 'b' | 'c';
+  major: number;
+  minor: number;
+  fileMode: number;
+  permissions: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -430,6 +444,7 @@ export function fromOciSpec(config: unknown, bundleDir: string): FromOciResult {
     deviceRules = r.devices;
   }
   const devs: DeviceMapping[] = [];
+  const nodesToMake: DeviceNodeSpec[] = [];
   if (linux.devices !== undefined) {
     arr('linux.devices', linux.devices).forEach((d, i) => {
       const f = `linux.devices[${i}]`;
@@ -442,20 +457,27 @@ export function fromOciSpec(config: unknown, bundleDir: string): FromOciResult {
       // spawn makes the node from the host's node of that path: the numbers must agree.
       const major = int(`${f}.major`, o.major);
       const minor = int(`${f}.minor`, o.minor);
-      let st: fs.Stats;
+      const allowed = deviceRules.filter((r) => r.allow && (r.type === 'a' || r.type === (type === 'u' ? 'c' : type)) && (r.major === -1 || r.major === major) && (r.minor === -1 || r.minor === minor));
+      const perm = [...new Set(allowed.flatMap((r) => [...r.access]))].join('') || 'rwm';
+      const fileMode = o.fileMode === undefined ? 0o666 : int(`${f}.fileMode`, o.fileMode, 0, 0o7777);
+      let st: fs.Stats | undefined;
       try {
         st = fs.statSync(p2);
       } catch {
-        throw new OciSpecError(`${f}.path`, `${p2} (${type} ${major}:${minor}) has no host node of that name to copy`);
+        st = undefined;
       }
-      if (Math.floor(st.rdev / 256) % 4096 !== major || (st.rdev & 0xff) !== minor % 256) throw new OciSpecError(`${f}`, `${p2} is ${Math.floor(st.rdev / 256) % 4096}:${st.rdev & 0xff} on the host, not ${major}:${minor}`);
-      const allowed = deviceRules.filter((r) => r.allow && (r.type === 'a' || r.type === (type === 'u' ? 'c' : type)) && (r.major === -1 || r.major === major) && (r.minor === -1 || r.minor === minor));
-      const perm = [...new Set(allowed.flatMap((r) => [...r.access]))].join('') || 'rwm';
+      const isType = st && (type === 'b' ? st.isBlockDevice() : st.isCharacterDevice());
+      if (!st || !isType || Math.floor(st.rdev / 256) % 4096 !== major || (st.rdev & 0xff) !== minor % 256) {
+        // spawn copies a host node: the runtime makes one with these numbers first (lib/oci/container.ts).
+        nodesToMake.push({ path: p2, type: type === 'b' ? 'b' : 'c', major, minor, fileMode, permissions: perm });
+        return;
+      }
       devs.push({ path: p2, permissions: perm });
     });
   }
   if (allowsAll(deviceRules)) options.devices = 'unrestricted';
   else if (devs.length) options.devices = devs;
+  if (nodesToMake.length && options.devices === 'unrestricted') warnings.push('linux.devices with no host node of that number are not made when every device is allowed');
   if (linux.seccomp !== undefined) {
     const s = obj('linux.seccomp', linux.seccomp);
     // lib/seccomp's parser reads the spec's LinuxSeccomp shape (defaultAction, architectures, syscalls).
@@ -478,5 +500,6 @@ export function fromOciSpec(config: unknown, bundleDir: string): FromOciResult {
     hooks,
     annotations,
     warnings,
+    devicesToMake: options.devices === 'unrestricted' ? [] : nodesToMake,
   };
 }

@@ -114,6 +114,15 @@ t.test('device rules: allow-all is unrestricted', async (t) => {
   t.equal(r.options.devices, 'unrestricted');
 });
 
+t.test('linux.devices: a host node of those numbers is copied; otherwise the runtime makes one', async (t) => {
+  const r = fromOciSpec(spec((s) => {
+    s.linux.devices = [{ path: '/dev/null', type: 'c', major: 1, minor: 3 }, { path: '/dev/no-such-node', type: 'b', major: 7, minor: 0, fileMode: 0o600 }];
+    (s.linux.resources as { devices: unknown[] }).devices.push({ allow: true, type: 'b', major: 7, minor: 0, access: 'rw' });
+  }), '/b');
+  t.same(r.devicesToMake, [{ path: '/dev/no-such-node', type: 'b', major: 7, minor: 0, fileMode: 0o600, permissions: 'rw' }]);
+  t.equal(r.options.devices, undefined, '/dev/null is one of spawn\'s own');
+});
+
 t.test('signals by name and number', async (t) => {
   t.equal(parseSignal('KILL'), 9);
   t.equal(parseSignal('SIGTERM'), 15);
