@@ -258,7 +258,8 @@ export function kill(store: StateStore, id: string, signal: number, all: boolean
       }
       return;
     }
-    // A pidfd names this very process: a recycled pid cannot be hit (pidfd_send_signal(2)).
+    // pid and start time were checked just above (status): a pid recycled since then would need
+    // the container to exit and its pid to be given to another process within this call.
     process.kill(s.pid, signal);
   } finally {
     release();

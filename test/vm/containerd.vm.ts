@@ -68,7 +68,8 @@ if (missing) {
     const run = (...args: string[]) => ctr('run', '--snapshotter', 'native', '--runc-binary', BULKHEAD, ...args);
 
     const fg = run('--rm', IMAGE, 'fg1', 'sh', '-c', 'echo "hello from $(hostname) pid $$"; exit 5');
-    t.equal(fg.stdout, 'hello from fg1 pid 1\n', `ctr run --rm output (stderr: ${fg.stderr})`);
+    // ctr's spec sets no hostname: the new uts namespace keeps the guest's, as under runc.
+    t.equal(fg.stdout, `hello from ${os.hostname()} pid 1\n`, `ctr run --rm output (stderr: ${fg.stderr})`);
     t.equal(fg.status, 5, 'the exit status comes back through the shim');
     t.notOk(ctr('container', 'ls', '-q').stdout.includes('fg1'), '--rm removed the container');
 
@@ -88,5 +89,18 @@ if (missing) {
     const shimRoot = '/run/containerd/runc';
     const left = fs.existsSync(shimRoot) ? fs.readdirSync(shimRoot).flatMap((ns) => fs.readdirSync(path.join(shimRoot, ns)).filter((e) => !e.startsWith('.'))) : [];
     t.same(left, [], 'no runtime state left under the shim\'s --root');
+
+    // ctr run -t: the pty master reaches the shim through --console-socket; script(1) gives ctr a terminal.
+    // The guest's /dev is the host's over hostfs, without a devpts: ctr's side gets one of its own.
+    const ctrTty = `/usr/bin/ctr --address ${sock} run --snapshotter native --runc-binary ${BULKHEAD} -t --rm ${IMAGE} tty1 sh -c 'tty; [ -t 0 ] && echo stdin-is-a-tty; exit 4'`;
+    const tty = child.spawnSync('unshare', ['-m', 'sh', '-c', [
+      'mkdir -p /tmp/hostdev && mount --bind /dev /tmp/hostdev && mount -t tmpfs tmpfs /dev',
+      'for n in null zero full random urandom tty; do touch /dev/$n && mount --bind /tmp/hostdev/$n /dev/$n; done',
+      'mkdir /dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts && ln -s pts/ptmx /dev/ptmx',
+      'exec script -qec "$0" /dev/null',
+    ].join(' && '), ctrTty], { encoding: 'utf8', timeout: 120_000, input: '' });
+    t.match(tty.stdout, /\/dev\/pts\/0\r*\n/, `ctr run -t: the program's stdio is the container's pty (${tty.stderr})`);
+    t.match(tty.stdout, /stdin-is-a-tty/);
+    t.equal(tty.status, 4, 'its exit status');
   });
 }

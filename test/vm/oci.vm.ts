@@ -165,6 +165,29 @@ t.test('create, start, state, kill, delete: the same states', async (t) => {
   t.comment(`crun: ${seen.crun?.join(', ')}`);
 });
 
+// A measurement printed beside the results, never asserted (UML's times are
+// only comparable as ratios within one run): `run` of /bin/true from the same
+// bundle, each runtime in turn, median of 15 after 2 warm-ups.
+t.test('measured: run of /bin/true, side by side', async (t) => {
+  const medians: Record<string, number> = {};
+  for (const [rt, bin] of RUNTIMES) {
+    if (bin === null) continue;
+    const b = bundleFor({ name: 'true', args: ['/bin/true'] }, rt, 200);
+    const times: number[] = [];
+    for (let i = 0; i < 17; i++) {
+      const t0 = process.hrtime.bigint();
+      const r = runOnce(bin, rt, b, `bench${i}`);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (r.code !== 0) t.fail(`${rt} run /bin/true: ${r.err}`);
+      if (i >= 2) times.push(ms);
+    }
+    times.sort((a, b) => a - b);
+    medians[rt] = times[Math.floor(times.length / 2)];
+  }
+  for (const [rt, ms] of Object.entries(medians)) t.comment(`${rt} run /bin/true: median ${ms.toFixed(1)} ms, ${(ms / medians['bulkhead-oci']).toFixed(2)}x bulkhead-oci`);
+  t.pass('measured');
+});
+
 t.test('summary', async (t) => {
   for (const [rt, r] of Object.entries(results)) t.comment(`${rt}: ${r.pass}/${r.pass + r.fail} cases as runc`);
   t.pass('summary printed');

@@ -116,6 +116,42 @@ withBusyboxRoot((rootfs) => {
     t.notOk(fs.existsSync(path.join(root, 'c1')));
   });
 
+  t.test('hooks: each gets the state JSON on stdin; a failing or slow prestart fails create and leaves nothing', async (t) => {
+    const hook = path.join(work, 'hook.sh');
+    fs.writeFileSync(hook, '#!/bin/sh\ncat > "$1.$(date +%s%N)"\n');
+    fs.chmodSync(hook, 0o755);
+    const out = path.join(work, 'hooks');
+    fs.mkdirSync(out);
+    const b = bundle((c) => {
+      c.process.args = ['true'];
+      c.hooks = {
+        prestart: [{ path: hook, args: ['hook.sh', `${out}/prestart`] }],
+        createRuntime: [{ path: hook, args: ['hook.sh', `${out}/createRuntime`] }],
+        poststart: [{ path: hook, args: ['hook.sh', `${out}/poststart`] }],
+        poststop: [{ path: hook, args: ['hook.sh', `${out}/poststop`] }],
+      };
+    });
+    t.equal(oci(['create', '--bundle', b, 'h1']).code, 0);
+    t.equal(oci(['start', 'h1']).code, 0);
+    for (let i = 0; i < 100 && state('h1').status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
+    t.equal(oci(['delete', 'h1']).code, 0);
+    const got = Object.fromEntries(fs.readdirSync(out).map((f) => [f.split('.')[0], JSON.parse(fs.readFileSync(path.join(out, f), 'utf8'))]));
+    t.match(got.prestart, { id: 'h1', status: 'created', bundle: b });
+    t.match(got.createRuntime, { id: 'h1', status: 'created' });
+    t.match(got.poststart, { id: 'h1' });
+    t.match(got.poststop, { id: 'h1', status: 'stopped' });
+    const failing = bundle((c) => (c.hooks = { prestart: [{ path: '/bin/sh', args: ['sh', '-c', 'echo no >&2; exit 3'] }] }));
+    const f = oci(['create', '--bundle', failing, 'h2']);
+    t.equal(f.code, 1);
+    t.match(f.stderr, /prestart hook #0 \(\/bin\/sh\) failed: exit status 3: no/);
+    t.notOk(fs.existsSync(path.join(root, 'h2')), 'nothing left');
+    const slow = bundle((c) => (c.hooks = { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }] }));
+    const s = oci(['create', '--bundle', slow, 'h3']);
+    t.equal(s.code, 1);
+    t.match(s.stderr, /createRuntime hook #0 \(\/bin\/sleep\) failed: timed out after 1s/);
+    t.notOk(fs.existsSync(path.join(root, 'h3')), 'nothing left');
+  });
+
   t.test('delete --force of a created or running container kills it', async (t) => {
     const b = bundle((c) => (c.process.args = ['sleep', '60']));
     t.equal(oci(['create', '--bundle', b, 'c2']).code, 0);
