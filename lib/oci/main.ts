@@ -140,7 +140,18 @@ export async function main(argv: string[]): Promise<number> {
         await start(store, id, warn);
         if (f.bool('detach')) return 0;
         // run in the foreground: wait for the exit, then delete, and exit with its status.
+        // Foreground, as runc run: signals sent to this process go to the container's.
+        const forward = (sig: NodeJS.Signals) => {
+          try {
+            process.kill(s.state.pid, sig);
+          } catch {
+            // already gone
+          }
+        };
+        const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+        for (const sig of sigs) process.on(sig, forward);
         const r = await s.exited;
+        for (const sig of sigs) process.off(sig, forward);
         await remove(store, id, true, warn);
         return r.exitCode ?? 128 + (r.signal ? (osConstants.signals as Record<string, number>)[r.signal] ?? 0 : 0);
       }
