@@ -165,6 +165,40 @@ t.test('create, start, state, kill, delete: the same states', async (t) => {
   t.comment(`crun: ${seen.crun?.join(', ')}`);
 });
 
+t.test('pause, resume, update, ps, events on cgroup v2', async (t) => {
+  const root = path.join(work, 'root-ops');
+  const cmd = (...args: string[]) => child.spawnSync(BULKHEAD, ['--root', root, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000 });
+  const b = bundleFor({ name: 'ops', args: ['sleep', '60'] }, 'ops', 300);
+  const out = fs.openSync(path.join(work, 'ops.out'), 'w');
+  const cr = child.spawnSync(BULKHEAD, ['--root', root, 'create', '--bundle', b, 'ops'], { stdio: ['ignore', out, out], timeout: 60_000 });
+  fs.closeSync(out);
+  t.equal(cr.status, 0);
+  t.equal(cmd('start', 'ops').status, 0);
+  const st = () => (JSON.parse(cmd('state', 'ops').stdout) as { status: string; pid: number });
+  const pid = st().pid;
+  t.same(JSON.parse(cmd('ps', '--format', 'json', 'ops').stdout), [pid], 'ps: the one process, by its host pid');
+  t.equal(cmd('pause', 'ops').status, 0);
+  for (let i = 0; i < 100 && st().status !== 'paused'; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal(st().status, 'paused');
+  t.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /State:\s+S/, 'frozen tasks sleep');
+  t.equal(cmd('resume', 'ops').status, 0);
+  t.equal(st().status, 'running');
+  const up = child.spawnSync(BULKHEAD, ['--root', root, 'update', '--resources', '-', 'ops'], { input: JSON.stringify({ pids: { limit: 7 }, memory: { limit: 50331648 } }), encoding: 'utf8' });
+  t.equal(up.status, 0, up.stderr);
+  const group = (JSON.parse(fs.readFileSync(path.join(root, 'ops', 'state.json'), 'utf8')) as { cgroup: string }).cgroup;
+  t.equal(fs.readFileSync(path.join(group, 'pids.max'), 'utf8').trim(), '7', 'update wrote pids.max');
+  t.equal(fs.readFileSync(path.join(group, 'memory.max'), 'utf8').trim(), '50331648', 'and memory.max');
+  const bad = child.spawnSync(BULKHEAD, ['--root', root, 'update', '--resources', '-', 'ops'], { input: JSON.stringify({ pids: { limit: 'x' } }), encoding: 'utf8' });
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, /resources\.pids\.limit/);
+  const ev = cmd('events', '--stats', 'ops');
+  t.equal(ev.status, 0, ev.stderr);
+  t.match(JSON.parse(ev.stdout), { type: 'stats', id: 'ops' });
+  t.equal(cmd('delete', '--force', 'ops').status, 0);
+  t.notOk(fs.existsSync(group), 'the group is gone');
+  t.notOk(fs.existsSync(path.dirname(group)), 'and the cgroupsPath directory the runtime made');
+});
+
 // A measurement printed beside the results, never asserted (UML's times are
 // only comparable as ratios within one run): `run` of /bin/true from the same
 // bundle, each runtime in turn, median of 15 after 2 warm-ups.
