@@ -10,6 +10,7 @@ import { defaultSpec } from './default-spec';
 import { create, freeze, kill, ps, remove, start, stateOf, update } from './container';
 import { DEFAULT_ROOT, OCI_VERSION, OciError, StateStore } from './state';
 import { Cgroup } from '../cgroup/cgroup';
+import { CAPABILITY_NAMES } from '../caps/names';
 
 interface Globals {
   root: string;
@@ -258,7 +259,7 @@ export function features(): Record<string, unknown> {
     mountOptions: ['ro', 'rro', 'rw', 'bind', 'rbind', 'nosuid', 'nodev', 'noexec', 'private', 'rprivate', 'relatime', 'strictatime', 'mode', 'size'],
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts', 'time'],
-      capabilities: ['see /proc/sys/kernel/cap_last_cap'],
+      capabilities: CAPABILITY_NAMES.map((c) => `CAP_${c}`),
       cgroup: { v1: false, v2: true, systemd: false, systemdUser: false },
       seccomp: { enabled: true, actions: ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_TRAP', 'SCMP_ACT_LOG'] },
       apparmor: { enabled: false },

@@ -3,7 +3,7 @@ import t from 'tap';
 import { fromOciSpec, OciSpecError } from '../../../lib/oci/spec';
 import { defaultSpec } from '../../../lib/oci/default-spec';
 import { cgroupDir } from '../../../lib/oci/container';
-import { parseSignal } from '../../../lib/oci/main';
+import { features, parseSignal } from '../../../lib/oci/main';
 import { validateSpawn } from '../../../lib/spawn/options';
 
 type Spec = ReturnType<typeof defaultSpec> & { process: Record<string, unknown>; linux: Record<string, unknown>; root: Record<string, unknown> };
@@ -129,4 +129,12 @@ t.test('signals by name and number', async (t) => {
   t.equal(parseSignal('15'), 15);
   t.throws(() => parseSignal('NOPE'), /unknown signal/);
   t.throws(() => parseSignal('99'), /invalid signal/);
+});
+
+t.test('features: runc\'s schema, with what is supported', async (t) => {
+  const f = features() as { linux: { capabilities: string[]; namespaces: string[]; cgroup: Record<string, boolean> }; hooks: string[] };
+  t.ok(f.linux.capabilities.includes('CAP_SYS_ADMIN'));
+  t.ok(f.linux.namespaces.includes('network'));
+  t.same(f.linux.cgroup, { v1: false, v2: true, systemd: false, systemdUser: false });
+  t.notOk(f.hooks.includes('createContainer'), 'hooks that need joining namespaces are not claimed');
 });
