@@ -152,6 +152,20 @@ withBusyboxRoot((rootfs) => {
     t.notOk(fs.existsSync(path.join(root, 'h3')), 'nothing left');
   });
 
+  t.test('a network namespace by path is joined (spawn\'s netns)', async (t) => {
+    const ns = `bhoci${process.pid}`;
+    t.equal(child.spawnSync('ip', ['netns', 'add', ns]).status, 0, 'ip netns add');
+    t.teardown(() => void child.spawnSync('ip', ['netns', 'del', ns]));
+    t.equal(child.spawnSync('ip', ['-n', ns, 'link', 'add', 'oci-dummy0', 'type', 'veth', 'peer', 'name', 'oci-dummy1']).status, 0);
+    const b = bundle((c) => {
+      c.process.args = ['ls', '/sys/class/net'];
+      c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === 'network' ? { type: 'network', path: `/var/run/netns/${ns}` } : n));
+    });
+    const r = oci(['run', '--bundle', b, 'net1']);
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stdout, /oci-dummy0/, 'the container sees the namespace\'s link');
+  });
+
   t.test('delete --force of a created or running container kills it', async (t) => {
     const b = bundle((c) => (c.process.args = ['sleep', '60']));
     t.equal(oci(['create', '--bundle', b, 'c2']).code, 0);
