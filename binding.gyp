@@ -10,6 +10,7 @@
         "native/psi.cc",
         "native/fs/fsat.cc",
         "native/netlink.cc",
+        "native/oci.cc",
         "native/spawn/plan.cc",
         "native/spawn/spawn.cc",
         "native/spawn/watch.cc"

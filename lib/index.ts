@@ -17,3 +17,4 @@ export { parseReference, formatReference, familiarName, type Reference } from '.
 export type { ImageRecord, LayerRecord, Platform } from './image/store/store';
 export type { PullOptions, PullProgress } from './image/registry/pull';
 export type { PushOptions } from './image/registry/push';
+export { fromOciSpec, OciSpecError, type FromOciResult, type OciHook, type OciHooks } from './oci/spec';

@@ -5,6 +5,7 @@
 #include "bpf.h"
 #include "netlink.h"
 #include "fs/fsat.h"
+#include "oci.h"
 #include "probe.h"
 #include "psi.h"
 #include "spawn/spawn.h"
@@ -34,6 +35,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr, "lsetxattr"));
   exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr, "lgetxattr"));
   exports.Set("linkat", Napi::Function::New(env, Linkat, "linkat"));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
+  exports.Set("sendFd", Napi::Function::New(env, SendFd, "sendFd"));
+  exports.Set("mknod", Napi::Function::New(env, Mknod, "mknod"));
   exports.Set("ProcessWatch", ProcessWatch::Define(env));
   exports.Set("PressureTrigger", PressureTrigger::Define(env));
   return exports;

@@ -83,6 +83,8 @@ export interface NativePlan {
   joinPidFd?: number;
   /** false: the child makes itself non-dumpable first (PR_SET_DUMPABLE) and gets its own memory instead of sharing node's. */
   dumpable?: boolean;
+  /** OCI create: an O_PATH fd of a FIFO the child opens for writing (blocking) just before execve. */
+  startFifoFd?: number;
 }
 
 export interface NativeRusage {
@@ -115,6 +117,12 @@ export interface NativeBinding {
   pidfdOpen(pid: number): number;
   /** The child's steps by their wire number (native/spawn/plan.h BULKHEAD_CHILD_STEPS). */
   childSteps: readonly string[];
+  /** mkfifo(3). */
+  mkfifo(path: string, mode: number): void;
+  /** Connects to a unix stream socket and sends fd over it (SCM_RIGHTS) with name as data. */
+  sendFd(socketPath: string, fd: number, name: string): void;
+  /** mknod(2) with makedev(major, minor). */
+  mknod(path: string, mode: number, major: number, minor: number): void;
   bpfProgLoad(options: { type: number; insns: Buffer; license: string }): number;
   bpfProgAttach(cgroupFd: number, progFd: number, attachType: number, flags: number): void;
   bpfProgDetach(cgroupFd: number, progFd: number, attachType: number): void;

@@ -129,6 +129,13 @@ export interface SpawnOptions {
   netns?: number;
   /** Enter a running process's namespaces and cgroup instead of making new ones (docker exec); see JoinOptions. */
   join?: JoinOptions;
+  /**
+   * OCI create (lib/oci): an fd (O_PATH is enough) of a FIFO. The child sets
+   * everything up, then blocks opening it for writing just before execve; spawn()
+   * returns at that point, and the program starts once a reader opens the FIFO.
+   * Needs dieWithParent: false (the creator usually exits before the start).
+   */
+  startFifo?: number;
 }
 
 /** A namespace by its /proc/<pid>/ns name. */
@@ -182,7 +189,7 @@ export const KEYS: Array<keyof SpawnOptions> = [
   'rootfs', 'namespaces', 'hostname', 'env', 'cwd', 'uid', 'gid', 'groups', 'uidMappings', 'gidMappings',
   'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop',
   'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
-  'maxBuffer', 'encoding', 'input', 'all', 'timeout', 'killSignal', 'forceKillAfterDelay', 'signal', 'devices', 'netns',
+  'maxBuffer', 'encoding', 'input', 'all', 'timeout', 'killSignal', 'forceKillAfterDelay', 'signal', 'devices', 'netns', 'startFifo',
   'join',
 ];
 
@@ -407,6 +414,19 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
     if (!Number.isInteger(o.netns) || o.netns < 0) rangeError('netns', 'must be an open fd of a network namespace', o.netns);
     if (!ns.net) rangeError('netns', 'needs namespaces.net (the program would stay in the host\'s network)', o.netns);
     if (ns.user) rangeError('netns', 'cannot be joined from a new user namespace', o.netns);
+  }
+  // OCI create: the child reopens the FIFO through the container's /proc after pivot_root.
+  if (o.startFifo !== undefined) {
+    if (typeof o.startFifo !== 'number' || !Number.isInteger(o.startFifo) || o.startFifo < 0 || o.startFifo > 0x7fffffff) rangeError('startFifo', 'must be an open fd of a FIFO', o.startFifo);
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.fstatSync(o.startFifo);
+    } catch {
+      rangeError('startFifo', 'must be an open fd of a FIFO', o.startFifo);
+    }
+    if (!st.isFIFO()) rangeError('startFifo', 'must be an open fd of a FIFO (this fd is not one)', o.startFifo);
+    if (!ns.mount) rangeError('startFifo', 'needs namespaces.mount (the FIFO is reopened through the container\'s /proc/self/fd)', o.startFifo);
+    if (o.dieWithParent !== false) rangeError('startFifo', 'needs dieWithParent: false (the program waits for a start after spawn() returns)', o.startFifo);
   }
   validateRun(o);
   return ns;

@@ -308,6 +308,7 @@ export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
     plan.flags &= ~F.CLONE_NEWNET;
     plan.loUp = false;
   }
+  if (o.startFifo !== undefined) plan.startFifoFd = o.startFifo;
   if (ns.user) {
     plan.uidMap = mapText(o.uidMappings ?? [{ containerId: 0, hostId: input.hostUid, size: 1 }]);
     plan.gidMap = mapText(o.gidMappings ?? [{ containerId: 0, hostId: input.hostGid, size: 1 }]);

@@ -543,6 +543,18 @@ int ChildMain(void* arg) {
     }
   }
 
+  // --- OCI create/start (lib/oci) ---
+  // As runc looks the program up before it waits: a program that is not
+  // there (or not executable) fails create, not start (access(2), X_OK).
+  if (p->start_fifo_fd >= 0) {
+    long found = -ENOENT;
+    for (long i = 0; i < p->nfiles && found != 0; i++) {
+      long a = Raw(SYS_faccessat, AT_FDCWD, P(p->files[i]), X_OK);
+      if (a == 0 || found == -ENOENT) found = a;
+    }
+    if (found != 0) Die(c, kStepExecve, found, p->nfiles == 1 ? 0 : -1);
+  }
+
   // Stdio and passed fds: first lift every source above all targets, so that
   // placing one never overwrites another's source, then place them.
   int n = 3 + static_cast<int>(p->nfds);
@@ -554,9 +566,21 @@ int ChildMain(void* arg) {
     if (r < 0) Die(c, kStepDup, r, i);
     lifted[i] = static_cast<int>(r);
   }
+  // --- OCI create/start: the FIFO's fd, lifted out of the way of the placing.
+  long fifo = -1;
+  if (p->start_fifo_fd >= 0) {
+    fifo = Raw(SYS_fcntl, p->start_fifo_fd, F_DUPFD_CLOEXEC, c->high_fd);
+    if (fifo < 0) Die(c, kStepStartWait, fifo);
+  }
   for (int i = 0; i < n; i++) {
     r = Raw(SYS_dup3, lifted[i], i, 0);  // the copy at i has FD_CLOEXEC cleared
     if (r < 0) Die(c, kStepDup, r, i);
+  }
+  // --- OCI create/start: kept at err_fd + 1, the one fd past the ranges closed below.
+  if (fifo >= 0 && fifo != c->err_fd + 1) {
+    r = Raw(SYS_dup3, fifo, c->err_fd + 1, O_CLOEXEC);
+    if (r < 0) Die(c, kStepStartWait, r);
+    fifo = c->err_fd + 1;
   }
   // Every other fd is closed now, not at execve: execve resolves the program
   // path (and a #! interpreter) while close-on-exec fds are still open, and a
@@ -569,8 +593,29 @@ int ChildMain(void* arg) {
     r = Raw(SYS_close_range, n, c->err_fd - 1, 0);
     if (r < 0) Die(c, kStepCloseRange, r);
   }
-  r = Raw(SYS_close_range, c->err_fd + 1, ~0U, 0);
+  r = Raw(SYS_close_range, c->err_fd + (fifo >= 0 ? 2 : 1), ~0U, 0);
   if (r < 0) Die(c, kStepCloseRange, r);
+
+  // --- OCI create/start (lib/oci) ---
+  // runc's exec.fifo. Everything is set up and only the program's own fds are
+  // open (none of the creator's: it may wait on their EOF). Tell the parent (a
+  // report with errno 0, after which it returns and may exit: the mm is shared
+  // and it leaves what we read allocated), then block in open(2) of the FIFO
+  // for writing until `start` opens it for reading (fifo(7)). Reopened through
+  // /proc/self/fd (the container's own proc) of the O_PATH fd, as runc does.
+  if (fifo >= 0) {
+    ChildError ready{kStepStartWait, 0, -1};
+    Raw(SYS_write, c->err_fd, reinterpret_cast<long>(&ready), sizeof ready);
+    char fifo_path[32];
+    r = Raw(SYS_openat, AT_FDCWD, P(FdPath(fifo_path, fifo)), O_WRONLY | O_CLOEXEC);
+    if (r < 0) Raw(SYS_exit_group, 127);  // nobody reads the error pipe any more
+    long fd = r;
+    char zero = '0';
+    r = Raw(SYS_write, fd, reinterpret_cast<long>(&zero), 1);
+    Raw(SYS_close, fd);
+    Raw(SYS_close, fifo);
+    if (r != 1) Raw(SYS_exit_group, 127);
+  }
 
   uint64_t empty = 0;
   Raw(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&empty), 0, 8);

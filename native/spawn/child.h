@@ -57,6 +57,7 @@ struct ChildPlan {
   const NsJoin* joins;  // exec: namespaces entered with setns(2), in order
   long njoins;
   bool dumpable;  // false: made non-dumpable before anything else (its memory is its own then)
+  int start_fifo_fd;  // OCI create: -1, or an O_PATH fd of the FIFO to open for writing before execve
 };
 
 constexpr int kNullStdio = -2;

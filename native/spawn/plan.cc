@@ -150,6 +150,10 @@ bool ParsePlan(Napi::Env env, Napi::Object o, Plan* p) {
   double join_pid = -1;
   if (!Num(env, o, "joinPidFd", &join_pid)) return false;
   p->join_pid_fd = static_cast<int>(join_pid);
+  // --- OCI create/start: the FIFO the child waits on before execve; -1 when none.
+  double start_fifo_fd = -1;
+  if (!Num(env, o, "startFifoFd", &start_fifo_fd)) return false;
+  p->start_fifo_fd = static_cast<int>(start_fifo_fd);
   p->set_hostname = has_host;
   if (uid >= 0 && gid >= 0) {
     p->set_ids = true;

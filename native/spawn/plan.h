@@ -78,6 +78,8 @@ struct Plan {
   std::vector<NsJoin> joins;      // exec: entered by the child in order, first thing after the netns
   int join_pid_fd = -1;           // exec: a pid namespace (or pidfd) the cloning thread enters first
   bool dumpable = true;           // false: PR_SET_DUMPABLE 0 first, and the child gets its own memory
+  // --- OCI create/start (lib/oci) ---
+  int start_fifo_fd = -1;         // an O_PATH fd of a FIFO: block in open(O_WRONLY) before execve until a reader comes
 };
 
 // Fills plan from a JS object; on a malformed field throws a JS TypeError and
@@ -96,7 +98,7 @@ bool ParsePlan(Napi::Env env, Napi::Object obj, Plan* plan);
   X(CloseRange, "close_range") X(Execve, "execve") X(LoUp, "lo_up") X(NoNewPrivs, "no_new_privs")     \
   X(Capbset, "capbset") X(Capset, "capset") X(Prlimit, "prlimit") X(Seccomp, "seccomp") X(Cwd, "cwd") \
   X(Openat2, "openat2") X(Tty, "tty") X(Mknod, "mknod") X(Unshare, "unshare") X(Setns, "setns") \
-  X(Join, "join") X(JoinPid, "join_pid")
+  X(Join, "join") X(JoinPid, "join_pid") X(StartWait, "start_wait")
 
 enum Step : int32_t {
 #define BULKHEAD_STEP_ENUM(id, name) kStep##id,

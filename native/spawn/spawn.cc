@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <pthread.h>
 #include <mutex>
 #include <string>
@@ -62,6 +63,16 @@ int SelfPidfd() {
   static int fd = PidfdOpen(getpid());
   return fd;
 }
+
+// What the child reads between clone and execve.
+struct ChildMemory {
+  Plan plan;
+  ChildPlan cplan;
+  std::vector<ChildOp> cops;
+  std::vector<const char*> cfiles;
+  std::vector<std::vector<const char*>> cnames;
+  ChildContext ctx;
+};
 
 // PR_SET_PDEATHSIG fires when the *thread* that cloned the child exits
 // (prctl(2)), so a child cloned on a Worker's thread would die with the Worker.
@@ -285,6 +296,7 @@ static void Flatten(const Plan& plan, ChildPlan* cp, std::vector<ChildOp>* ops, 
   cp->joins = plan.joins.data();
   cp->njoins = static_cast<long>(plan.joins.size());
   cp->dumpable = plan.dumpable;
+  cp->start_fifo_fd = plan.start_fifo_fd;
   for (int i = 0; i < 3; i++) cp->stdio[i] = plan.stdio[i];
   cp->fds = plan.fds.data();
   cp->nfds = static_cast<long>(plan.fds.size());
@@ -322,13 +334,13 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "spawn(plan): plan must be an object").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  Plan plan;
+  // Everything the child reads, on the heap: a child that waits on a start FIFO
+  // (OCI create) outlives this call, and then all of it is left allocated.
+  std::unique_ptr<ChildMemory> mem(new ChildMemory);
+  Plan& plan = mem->plan;
   if (!ParsePlan(env, info[0].As<Napi::Object>(), &plan)) return env.Undefined();
-  ChildPlan cplan;
-  std::vector<ChildOp> cops;
-  std::vector<const char*> cfiles;
-  std::vector<std::vector<const char*>> cnames;
-  Flatten(plan, &cplan, &cops, &cfiles, &cnames);
+  ChildPlan& cplan = mem->cplan;
+  Flatten(plan, &cplan, &mem->cops, &mem->cfiles, &mem->cnames);
 
   int parent_pidfd = -1;
   if (plan.die_with_parent) {
@@ -337,6 +349,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   }
   void* stack = ChildStack();
   if (stack == nullptr) return ThrowErrno(env, ENOMEM, "mmap");
+  // --- OCI create/start: this child may run on its stack after we return.
+  if (plan.start_fifo_fd >= 0) child_stack.base = nullptr;
 
   int high = 3 + static_cast<int>(plan.fds.size());
   for (int fd : plan.stdio) high = std::max(high, fd + 1);
@@ -383,7 +397,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     }
   }
   bool late_cgroupns = plan.legacy_clone && !plan.cgroup_procs.empty() && (plan.flags & CLONE_NEWCGROUP) != 0;
-  ChildContext ctx{&cplan, errp[1], syncp[0], syncp[1], high, late_cgroupns, console[1], console[0], parent_pidfd};
+  ChildContext& ctx = mem->ctx;
+  ctx = ChildContext{&cplan, errp[1], syncp[0], syncp[1], high, late_cgroupns, console[1], console[0], parent_pidfd};
 
   // No signal may run node's handlers in the child before it resets them.
   // sigprocmask, not pthread_sigmask: glibc's sigprocmask sets the calling
@@ -473,6 +488,14 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     if (n <= 0) break;
     got += static_cast<size_t>(n);
     if (got == sizeof report) {
+      // --- OCI create/start: errno 0 from start_wait is no failure: the child is
+      // set up and waits on the FIFO, reading mem and its stack until execve, so
+      // both are left allocated (never reused, never freed).
+      if (report.step == kStepStartWait && report.err == 0 && plan.start_fifo_fd >= 0) {
+        mem.release();
+        got = 0;
+        break;
+      }
       // Drain to EOF: the child stops using our memory only when it is gone.
       char sink;
       for (;;) {

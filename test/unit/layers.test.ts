@@ -29,6 +29,7 @@ const LAYERS: Array<[string, number]> = [
   ['lib/cli/', 6],
   ['lib/api/', 6],
   ['lib/daemon/', 6],
+  ['lib/oci/', 6],
   ['lib/index.js', 7],
   ['support/', 8],
   ['benchmarks/', 9],

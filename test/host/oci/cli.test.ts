@@ -1,0 +1,244 @@
+// bulkhead-oci on the host: the lifecycle across separate invocations (create
+// exits, the container waits before execve, start releases it), the state a
+// later invocation reports, and each bad input's one line, exit 1 and JSON log
+// line, with nothing left behind. No cgroup limits here (hybrid host).
+import * as child from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import t from 'tap';
+import { withBusyboxRoot } from '../../helpers/tier';
+
+const BIN = path.resolve(__dirname, '..', '..', '..', '..', 'bin', 'bulkhead-oci');
+
+withBusyboxRoot((rootfs) => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-oci-'));
+  const root = path.join(work, 'state');
+  const log = path.join(work, 'log.json');
+  t.teardown(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  const oci = (args: string[], opts: { input?: string } = {}) => {
+    const r = child.spawnSync(BIN, ['--root', root, '--log', log, '--log-format', 'json', ...args], { encoding: 'utf8', timeout: 30_000, ...opts });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  let n = 0;
+  /** A bundle: `spec`'s config.json with the busybox rootfs, edited. */
+  const bundle = (edit: (c: Record<string, any>) => void = () => undefined): string => {
+    const dir = path.join(work, `b${++n}`);
+    fs.mkdirSync(dir);
+    t.equal(child.spawnSync(BIN, ['spec', '--bundle', dir]).status, 0, 'spec');
+    fs.symlinkSync(rootfs, path.join(dir, 'rootfs'));
+    const c = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    c.process.terminal = false;
+    edit(c);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c));
+    return dir;
+  };
+  const state = (id: string) => JSON.parse(oci(['state', id]).stdout) as { status: string; pid: number; bundle: string };
+  const lastLog = () => JSON.parse(fs.readFileSync(log, 'utf8').trim().split('\n').pop() as string) as { level: string; msg: string };
+
+  t.test('spec writes runc\'s default config once', async (t) => {
+    const dir = fs.mkdtempSync(path.join(work, 'spec-'));
+    t.equal(child.spawnSync(BIN, ['spec', '--bundle', dir]).status, 0);
+    const c = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    t.equal(c.root.path, 'rootfs');
+    t.same(c.process.args, ['sh']);
+    const again = child.spawnSync(BIN, ['spec', '--bundle', dir], { encoding: 'utf8' });
+    t.equal(again.status, 1);
+    t.match(again.stderr, /exists\. Remove it first/);
+  });
+
+  t.test('run: the program\'s exit status and what it sees', async (t) => {
+    const b = bundle((c) => {
+      c.process.args = ['sh', '-c', 'echo "$(hostname) $(id -u):$(id -g) $(pwd) $FOO"; touch /x 2>/dev/null || echo ro; exit 7'];
+      c.process.env.push('FOO=bar');
+      c.process.cwd = '/tmp';
+      c.process.user = { uid: 1000, gid: 1000 };
+      c.hostname = 'oci-box';
+    });
+    const r = oci(['run', '--bundle', b, 'run1']);
+    t.equal(r.code, 7, 'exit status of the program');
+    t.equal(r.stdout, 'oci-box 1000:1000 /tmp bar\nro\n');
+    t.notOk(fs.existsSync(path.join(root, 'run1')), 'run deletes its state');
+  });
+
+  t.test('create exits, the container waits; start releases it; state is true across invocations', async (t) => {
+    const marker = path.join(work, 'started');
+    const b = bundle((c) => {
+      c.root.readonly = false;
+      c.mounts.push({ destination: '/mark', type: 'bind', source: work, options: ['rbind', 'rw'] });
+      c.process.args = ['sh', '-c', 'touch /mark/started; exec sleep 60'];
+    });
+    const pidFile = path.join(work, 'c1.pid');
+    const created = oci(['create', '--bundle', b, '--pid-file', pidFile, 'c1']);
+    t.equal(created.code, 0, created.stderr);
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    t.ok(pid > 0, 'pid file');
+    let s = state('c1');
+    t.equal(s.status, 'created');
+    t.equal(s.pid, pid);
+    t.equal(s.bundle, b);
+    await new Promise((r) => setTimeout(r, 200));
+    t.notOk(fs.existsSync(marker), 'the program has not run before start');
+    t.not(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0], 'Z', 'the waiting process lives after create exited');
+
+    const again = oci(['create', '--bundle', b, 'c1']);
+    t.equal(again.code, 1);
+    t.match(again.stderr, /container with id exists: c1/);
+    t.equal(lastLog().level, 'error');
+    t.match(lastLog().msg, /container with id exists/);
+
+    t.equal(oci(['start', 'c1']).code, 0);
+    for (let i = 0; i < 100 && !fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 20));
+    t.ok(fs.existsSync(marker), 'the program ran after start');
+    t.equal(state('c1').status, 'running');
+    const twice = oci(['start', 'c1']);
+    t.equal(twice.code, 1);
+    t.match(twice.stderr, /cannot start an already running container/);
+    const list = oci(['list', '--format', 'json']);
+    t.match(JSON.parse(list.stdout), [{ id: 'c1', status: 'running', pid }]);
+    const del = oci(['delete', 'c1']);
+    t.equal(del.code, 1);
+    t.match(del.stderr, /cannot delete container c1 that is not stopped: running/);
+
+    t.equal(oci(['kill', 'c1', 'KILL']).code, 0);
+    for (let i = 0; i < 100 && state('c1').status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
+    s = state('c1');
+    t.equal(s.status, 'stopped');
+    t.equal(s.pid, 0);
+    const k = oci(['kill', 'c1']);
+    t.equal(k.code, 1);
+    t.match(k.stderr, /container not running/);
+    t.equal(oci(['delete', 'c1']).code, 0);
+    const gone = oci(['state', 'c1']);
+    t.equal(gone.code, 1);
+    t.match(gone.stderr, /container does not exist: c1/);
+    t.notOk(fs.existsSync(path.join(root, 'c1')));
+  });
+
+  t.test('hooks: each gets the state JSON on stdin; a failing or slow prestart fails create and leaves nothing', async (t) => {
+    const hook = path.join(work, 'hook.sh');
+    fs.writeFileSync(hook, '#!/bin/sh\ncat > "$1.$(date +%s%N)"\n');
+    fs.chmodSync(hook, 0o755);
+    const out = path.join(work, 'hooks');
+    fs.mkdirSync(out);
+    const b = bundle((c) => {
+      c.process.args = ['true'];
+      c.hooks = {
+        prestart: [{ path: hook, args: ['hook.sh', `${out}/prestart`] }],
+        createRuntime: [{ path: hook, args: ['hook.sh', `${out}/createRuntime`] }],
+        poststart: [{ path: hook, args: ['hook.sh', `${out}/poststart`] }],
+        poststop: [{ path: hook, args: ['hook.sh', `${out}/poststop`] }],
+      };
+    });
+    t.equal(oci(['create', '--bundle', b, 'h1']).code, 0);
+    t.equal(oci(['start', 'h1']).code, 0);
+    for (let i = 0; i < 100 && state('h1').status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
+    t.equal(oci(['delete', 'h1']).code, 0);
+    const got = Object.fromEntries(fs.readdirSync(out).map((f) => [f.split('.')[0], JSON.parse(fs.readFileSync(path.join(out, f), 'utf8'))]));
+    t.match(got.prestart, { id: 'h1', status: 'created', bundle: b });
+    t.match(got.createRuntime, { id: 'h1', status: 'created' });
+    t.match(got.poststart, { id: 'h1' });
+    t.match(got.poststop, { id: 'h1', status: 'stopped' });
+    const failing = bundle((c) => (c.hooks = { prestart: [{ path: '/bin/sh', args: ['sh', '-c', 'echo no >&2; exit 3'] }] }));
+    const f = oci(['create', '--bundle', failing, 'h2']);
+    t.equal(f.code, 1);
+    t.match(f.stderr, /prestart hook #0 \(\/bin\/sh\) failed: exit status 3: no/);
+    t.notOk(fs.existsSync(path.join(root, 'h2')), 'nothing left');
+    const slow = bundle((c) => (c.hooks = { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }] }));
+    const s = oci(['create', '--bundle', slow, 'h3']);
+    t.equal(s.code, 1);
+    t.match(s.stderr, /createRuntime hook #0 \(\/bin\/sleep\) failed: timed out after 1s/);
+    t.notOk(fs.existsSync(path.join(root, 'h3')), 'nothing left');
+  });
+
+  t.test('a network namespace by path is joined (spawn\'s netns)', async (t) => {
+    const ns = `bhoci${process.pid}`;
+    t.equal(child.spawnSync('ip', ['netns', 'add', ns]).status, 0, 'ip netns add');
+    t.teardown(() => void child.spawnSync('ip', ['netns', 'del', ns]));
+    t.equal(child.spawnSync('ip', ['-n', ns, 'link', 'add', 'oci-dummy0', 'type', 'veth', 'peer', 'name', 'oci-dummy1']).status, 0);
+    const b = bundle((c) => {
+      c.process.args = ['ls', '/sys/class/net'];
+      c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === 'network' ? { type: 'network', path: `/var/run/netns/${ns}` } : n));
+    });
+    const r = oci(['run', '--bundle', b, 'net1']);
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stdout, /oci-dummy0/, 'the container sees the namespace\'s link');
+  });
+
+  t.test('delete --force of a created or running container kills it', async (t) => {
+    const b = bundle((c) => (c.process.args = ['sleep', '60']));
+    t.equal(oci(['create', '--bundle', b, 'c2']).code, 0);
+    const pid = state('c2').pid;
+    t.equal(oci(['delete', '--force', 'c2']).code, 0);
+    await new Promise((r) => setTimeout(r, 100));
+    let stat = '';
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      // reaped by init: gone
+    }
+    t.ok(stat === '' || / Z /.test(stat), 'the waiting process is gone');
+    t.equal(oci(['delete', '--force', 'c2']).code, 0, 'delete --force of a missing id is no error, as runc');
+  });
+
+  t.test('bad input: one line, exit 1, a JSON log line, and nothing created', async (t) => {
+    const cases: Array<[string, string[], RegExp]> = [
+      ['no config.json', ['create', '--bundle', path.join(work, 'nowhere'), 'bad1'], /config\.json not found/],
+      ['malformed JSON', ['create', '--bundle', (() => { const d = bundle(); fs.writeFileSync(path.join(d, 'config.json'), '{"ociVersion": '); return d; })(), 'bad2'], /invalid JSON/],
+      ['unknown namespace', ['create', '--bundle', bundle((c) => c.linux.namespaces.push({ type: 'nope' })), 'bad3'], /linux\.namespaces\[6\]\.type: unknown namespace type "nope"/],
+      ['pid namespace by path', ['create', '--bundle', bundle((c) => (c.linux.namespaces[0] = { type: 'pid', path: '/proc/1/ns/pid' })), 'bad4'], /joining namespaces by path is not supported yet/],
+      ['unknown mount option', ['create', '--bundle', bundle((c) => c.mounts.push({ destination: '/m', type: 'bind', source: '/tmp', options: ['rbind', 'sideways'] })), 'bad5'], /mounts\[7\]\.options\[1\]: unknown mount option "sideways"/],
+      ['missing process.args', ['create', '--bundle', bundle((c) => delete c.process.args), 'bad6'], /process\.args: must be an array/],
+      ['sysctl', ['create', '--bundle', bundle((c) => (c.linux.sysctl = { 'kernel.domainname': 'x' })), 'bad7'], /linux\.sysctl/],
+      ['program not found', ['create', '--bundle', bundle((c) => (c.process.args = ['/no/such'])), 'bad8'], /ENOENT: execve failed for \/no\/such/],
+      ['state of an unknown id', ['state', 'nope'], /container does not exist: nope/],
+      ['start of an unknown id', ['start', 'nope'], /container does not exist: nope/],
+      ['an id with a slash', ['state', '../etc'], /invalid id format/],
+      ['systemd cgroups', ['--systemd-cgroup', 'create', '--bundle', '.', 'x'], /--systemd-cgroup is not supported/],
+      ['exec', ['exec', 'x', 'true'], /exec is not supported yet/],
+      ['unknown flag', ['create', '--bundel', '.', 'x'], /flag provided but not defined: --bundel/],
+      ['unknown signal', ['kill', 'x', 'SIGNOPE'], /unknown signal|does not exist/],
+    ];
+    for (const [name, args, re] of cases) {
+      const r = oci(args);
+      t.equal(r.code, 1, `${name}: exit 1`);
+      t.match(r.stderr, re, `${name}: stderr`);
+      t.equal(r.stderr.trim().split('\n').length, 1, `${name}: one line`);
+      t.match(lastLog(), { level: 'error', msg: re }, `${name}: JSON log line`);
+    }
+    const left = fs.readdirSync(root).filter((e) => e.startsWith('bad'));
+    t.same(left, [], 'no state for any failed create');
+  });
+
+  t.test('--console-socket: the pty master reaches the socket', { skip: !fs.existsSync('/usr/bin/python3') && 'python3 is needed to receive an fd' }, async (t) => {
+    const sock = path.join(work, 'console.sock');
+    // python3's socket.recv_fds (3.9+) takes the master and reads the program's output through it.
+    const receiver = child.spawn('python3', ['-c', `
+import socket, os, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1)
+print("ready", flush=True)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 4096, 1)
+os.write(fds[0], b"")
+out = b""
+while b"tty-ok" not in out:
+    out += os.read(fds[0], 100)
+print(msg.decode(), out.decode().strip(), flush=True)
+`, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    receiver.stdout.on('data', (d) => (out += d));
+    for (let i = 0; i < 100 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 20));
+    const b = bundle((c) => {
+      c.process.terminal = true;
+      c.process.args = ['sh', '-c', '[ -t 0 ] && [ -t 1 ] && echo tty-ok; sleep 1'];
+    });
+    const created = oci(['create', '--bundle', b, '--console-socket', sock, 'tty1']);
+    t.equal(created.code, 0, created.stderr);
+    t.equal(oci(['start', 'tty1']).code, 0);
+    const code = await new Promise((r) => receiver.on('exit', r));
+    t.equal(code, 0);
+    t.match(out, /\/dev\/ptmx tty-ok/);
+    oci(['delete', '--force', 'tty1']);
+  });
+});

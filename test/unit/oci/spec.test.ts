@@ -1,0 +1,140 @@
+// fromOciSpec: config.json into spawn() options, and refusals that name the JSON path.
+import t from 'tap';
+import { fromOciSpec, OciSpecError } from '../../../lib/oci/spec';
+import { defaultSpec } from '../../../lib/oci/default-spec';
+import { cgroupDir } from '../../../lib/oci/container';
+import { features, parseSignal } from '../../../lib/oci/main';
+import { validateSpawn } from '../../../lib/spawn/options';
+
+type Spec = ReturnType<typeof defaultSpec> & { process: Record<string, unknown>; linux: Record<string, unknown>; root: Record<string, unknown> };
+const spec = (edit: (s: Spec) => void = () => undefined): Spec => {
+  const s = defaultSpec() as Spec;
+  edit(s);
+  return s;
+};
+
+t.test('the default spec (runc spec) translates, and spawn accepts the result', async (t) => {
+  const r = fromOciSpec(spec(), '/b');
+  t.equal(r.command, 'sh');
+  t.same(r.args, []);
+  t.equal(r.options.rootfs, '/b/rootfs');
+  t.equal(r.options.readonlyRootfs, true);
+  t.equal(r.options.hostname, 'runc');
+  t.equal(r.options.tty, true);
+  t.same(r.options.namespaces, { pid: true, mount: true, uts: true, ipc: true, net: true, cgroup: true, user: false, time: false });
+  t.same(r.options.capDrop, ['ALL']);
+  t.same(r.options.capAdd, ['AUDIT_WRITE', 'KILL', 'NET_BIND_SERVICE']);
+  t.same(r.options.rlimits, { nofile: { soft: 1024, hard: 1024 } });
+  t.equal(r.options.noNewPrivileges, true);
+  t.same(r.options.mounts, [], 'the standard mounts are spawn\'s own');
+  t.equal(r.options.seccomp, false, 'no linux.seccomp: no filter, as runc');
+  t.equal(r.options.dieWithParent, false);
+  t.match(r.warnings.join('\n'), /ambient/);
+  t.doesNotThrow(() => validateSpawn(r.command, r.args, r.options));
+});
+
+t.test('process, root, mounts, resources', async (t) => {
+  const r = fromOciSpec(spec((s) => {
+    s.process.args = ['/bin/echo', 'a', 'b'];
+    s.process.env = ['A=1', 'B=x=y'];
+    s.process.cwd = '/tmp';
+    s.process.user = { uid: 1000, gid: 100, additionalGids: [5, 6] };
+    s.root = { path: '/abs/root' };
+    (s as unknown as { mounts: unknown[] }).mounts.push(
+      { destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nosuid'] },
+      { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['size=1m', 'mode=700'] },
+    );
+    s.linux.resources = { memory: { limit: 67108864, swap: 134217728 }, cpu: { quota: 50000, period: 100000, shares: 1024 }, pids: { limit: 32 }, devices: [{ allow: false, access: 'rwm' }] };
+    s.linux.cgroupsPath = '/k8s/abc';
+  }), '/b');
+  t.equal(r.command, '/bin/echo');
+  t.same(r.args, ['a', 'b']);
+  t.same(r.options.env, { A: '1', B: 'x=y' });
+  t.equal(r.options.uid, 1000);
+  t.same(r.options.groups, [5, 6]);
+  t.equal(r.options.rootfs, '/abs/root');
+  t.same(r.options.mounts, [
+    { type: 'bind', source: '/b/data', target: '/data', readonly: true },
+    { type: 'tmpfs', target: '/scratch', size: '1m', mode: 0o700 },
+  ]);
+  t.same(r.options.limits, { memory: { max: 67108864, swapMax: 67108864 }, cpu: { max: { quota: 50000, period: 100000 }, weight: 39 }, pids: { max: 32 } });
+  t.equal(r.cgroupsPath, '/k8s/abc');
+  t.equal(cgroupDir('/k8s/abc', '/sys/fs/cgroup'), '/sys/fs/cgroup/k8s/abc');
+  t.equal(cgroupDir('system.slice:cri:abc', '/sys/fs/cgroup'), '/sys/fs/cgroup/system.slice/cri-abc.scope');
+  t.equal(cgroupDir('/../../etc', '/sys/fs/cgroup'), '/sys/fs/cgroup/etc', '.. stays inside the hierarchy');
+});
+
+t.test('network with a path joins it; other paths are refused for now', async (t) => {
+  const r = fromOciSpec(spec((s) => {
+    s.linux.namespaces = [{ type: 'mount' }, { type: 'network', path: '/var/run/netns/x' }];
+  }), '/b');
+  t.equal(r.netnsPath, '/var/run/netns/x');
+  t.throws(() => fromOciSpec(spec((s) => {
+    s.linux.namespaces = [{ type: 'mount' }, { type: 'pid', path: '/proc/1/ns/pid' }];
+  }), '/b'), /linux\.namespaces\[1\]\.path: joining namespaces by path is not supported yet/);
+});
+
+t.test('every refusal names the JSON path of the field', async (t) => {
+  const cases: Array<[string, (s: Spec) => void, RegExp]> = [
+    ['not an object', () => undefined, /\(root\)/],
+    ['missing process', (s) => delete (s as Partial<Spec>).process, /process: must be an object/],
+    ['args not strings', (s) => (s.process.args = ['sh', 3]), /process\.args\[1\]: must be a string/],
+    ['empty args', (s) => (s.process.args = []), /process\.args: must name a program/],
+    ['bad env', (s) => (s.process.env = ['NOEQUALS']), /process\.env\[0\]/],
+    ['relative cwd', (s) => (s.process.cwd = 'tmp'), /process\.cwd: must be an absolute path/],
+    ['bad uid', (s) => (s.process.user = { uid: -1, gid: 0 }), /process\.user\.uid/],
+    ['unknown cap', (s) => (s.process.capabilities = { bounding: ['CAP_NOPE'] }), /process\.capabilities\.bounding\[0\]: unknown capability/],
+    ['unknown rlimit', (s) => (s.process.rlimits = [{ type: 'RLIMIT_NOPE', soft: 1, hard: 1 }]), /process\.rlimits\[0\]\.type: unknown rlimit/],
+    ['unknown namespace', (s) => (s.linux.namespaces = [{ type: 'mount' }, { type: 'bogus' }]), /linux\.namespaces\[1\]\.type: unknown namespace type "bogus"/],
+    ['no mount namespace', (s) => (s.linux.namespaces = [{ type: 'pid' }]), /linux\.namespaces: must include a mount namespace/],
+    ['unknown mount option', (s) => ((s as unknown as { mounts: unknown[] }).mounts = [{ destination: '/x', type: 'bind', source: '/tmp', options: ['rbind', 'wat'] }]), /mounts\[0\]\.options\[1\]: unknown mount option "wat"/],
+    ['unsupported fs', (s) => ((s as unknown as { mounts: unknown[] }).mounts = [{ destination: '/x', type: 'ext4', source: '/dev/sda' }]), /mounts\[0\]\.type/],
+    ['sysctl', (s) => (s.linux.sysctl = { 'net.ipv4.ip_forward': '1' }), /linux\.sysctl: setting sysctls is not supported yet/],
+    ['intelRdt', (s) => (s.linux.intelRdt = {}), /linux\.intelRdt/],
+    ['unified', (s) => (s.linux.resources = { unified: { 'memory.high': '1' } }), /linux\.resources\.unified/],
+    ['bad memory', (s) => (s.linux.resources = { memory: { limit: 'lots' } }), /linux\.resources\.memory\.limit/],
+    ['bad device rule', (s) => (s.linux.resources = { devices: [{ allow: true, type: 'x' }] }), /linux\.resources\.devices\[0\]\.type/],
+    ['relative hook', (s) => ((s as Record<string, unknown>).hooks = { prestart: [{ path: 'x' }] }), /hooks\.prestart\[0\]\.path/],
+    ['unknown hook kind', (s) => ((s as Record<string, unknown>).hooks = { later: [] }), /hooks\.later: unknown hook kind/],
+    ['version 2', (s) => ((s as Record<string, unknown>).ociVersion = '2.0.0'), /ociVersion/],
+  ];
+  for (const [name, edit, re] of cases) {
+    const input = name === 'not an object' ? 'nope' : spec(edit);
+    t.throws(() => fromOciSpec(input, '/b'), re, name);
+    try {
+      fromOciSpec(input, '/b');
+    } catch (err) {
+      t.type(err, OciSpecError, `${name}: an OciSpecError`);
+    }
+  }
+});
+
+t.test('device rules: allow-all is unrestricted', async (t) => {
+  const r = fromOciSpec(spec((s) => (s.linux.resources = { devices: [{ allow: true, access: 'rwm' }] })), '/b');
+  t.equal(r.options.devices, 'unrestricted');
+});
+
+t.test('linux.devices: a host node of those numbers is copied; otherwise the runtime makes one', async (t) => {
+  const r = fromOciSpec(spec((s) => {
+    s.linux.devices = [{ path: '/dev/null', type: 'c', major: 1, minor: 3 }, { path: '/dev/no-such-node', type: 'b', major: 7, minor: 0, fileMode: 0o600 }];
+    (s.linux.resources as { devices: unknown[] }).devices.push({ allow: true, type: 'b', major: 7, minor: 0, access: 'rw' });
+  }), '/b');
+  t.same(r.devicesToMake, [{ path: '/dev/no-such-node', type: 'b', major: 7, minor: 0, fileMode: 0o600, permissions: 'rw' }]);
+  t.equal(r.options.devices, undefined, '/dev/null is one of spawn\'s own');
+});
+
+t.test('signals by name and number', async (t) => {
+  t.equal(parseSignal('KILL'), 9);
+  t.equal(parseSignal('SIGTERM'), 15);
+  t.equal(parseSignal('15'), 15);
+  t.throws(() => parseSignal('NOPE'), /unknown signal/);
+  t.throws(() => parseSignal('99'), /invalid signal/);
+});
+
+t.test('features: runc\'s schema, with what is supported', async (t) => {
+  const f = features() as { linux: { capabilities: string[]; namespaces: string[]; cgroup: Record<string, boolean> }; hooks: string[] };
+  t.ok(f.linux.capabilities.includes('CAP_SYS_ADMIN'));
+  t.ok(f.linux.namespaces.includes('network'));
+  t.same(f.linux.cgroup, { v1: false, v2: true, systemd: false, systemdUser: false });
+  t.notOk(f.hooks.includes('createContainer'), 'hooks that need joining namespaces are not claimed');
+});
