@@ -37,7 +37,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("linkat", Napi::Function::New(env, Linkat, "linkat"));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
   exports.Set("sendFd", Napi::Function::New(env, SendFd, "sendFd"));
-  exports.Set("mknod", Napi::Function::New(env, Mknod, "mknod"));
   exports.Set("ProcessWatch", ProcessWatch::Define(env));
   exports.Set("PressureTrigger", PressureTrigger::Define(env));
   return exports;

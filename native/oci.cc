@@ -26,17 +26,6 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-Napi::Value Mknod(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 4 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber()) {
-    Napi::TypeError::New(env, "mknod(path, mode, major, minor)").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  std::string path = info[0].As<Napi::String>().Utf8Value();
-  dev_t dev = makedev(info[2].As<Napi::Number>().Uint32Value(), info[3].As<Napi::Number>().Uint32Value());
-  if (mknod(path.c_str(), static_cast<mode_t>(info[1].As<Napi::Number>().Uint32Value()), dev) < 0) return ThrowErrno(env, errno, "mknod", path.c_str());
-  return env.Undefined();
-}
 
 Napi::Value SendFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -10,7 +10,5 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info);
 // sendFd(socketPath, fd, name): connect(2) to a unix stream socket and send fd with
 // SCM_RIGHTS (unix(7)), name as the message's data (runc's utils.SendFile).
 Napi::Value SendFd(const Napi::CallbackInfo& info);
-// mknod(path, mode, major, minor) (mknod(2)): a device node the spec names that the host lacks.
-Napi::Value Mknod(const Napi::CallbackInfo& info);
 
 }  // namespace bulkhead

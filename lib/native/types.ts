@@ -121,8 +121,6 @@ export interface NativeBinding {
   mkfifo(path: string, mode: number): void;
   /** Connects to a unix stream socket and sends fd over it (SCM_RIGHTS) with name as data. */
   sendFd(socketPath: string, fd: number, name: string): void;
-  /** mknod(2) with makedev(major, minor). */
-  mknod(path: string, mode: number, major: number, minor: number): void;
   bpfProgLoad(options: { type: number; insns: Buffer; license: string }): number;
   bpfProgAttach(cgroupFd: number, progFd: number, attachType: number, flags: number): void;
   bpfProgDetach(cgroupFd: number, progFd: number, attachType: number): void;

@@ -13,6 +13,9 @@ import { fromOciSpec, OciSpecError, type FromOciResult } from './spec';
 import { runHooks } from './hooks';
 import { OciError, StateStore, type OciState, type StoredState } from './state';
 
+/** openat(2)'s "relative to the cwd" dirfd (fcntl.h). */
+const AT_FDCWD = -100;
+
 // O_PATH (open(2)), not in Node's fs.constants: an fd that names the FIFO without opening it.
 const O_PATH = 0o10000000;
 
@@ -139,7 +142,7 @@ export async function create(store: StateStore, id: string, o: CreateOptions): P
         fs.mkdirSync(devDir, { mode: 0o700 });
         const made = spec.devicesToMake.map((d, i) => {
           const node = path.join(devDir, String(i));
-          native().mknod(node, (d.type === 'b' ? fs.constants.S_IFBLK : fs.constants.S_IFCHR) | d.fileMode, d.major, d.minor);
+          native().mknodat(AT_FDCWD, node, (d.type === 'b' ? fs.constants.S_IFBLK : fs.constants.S_IFCHR) | d.fileMode, d.major, d.minor);
           fs.chmodSync(node, d.fileMode);
           return { path: node, containerPath: d.path, permissions: d.permissions };
         });
