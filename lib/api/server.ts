@@ -59,9 +59,9 @@ function routes(): Router<Handler> {
     .add('POST', '/containers/{id}/resize', ctr.resize)
     .add('DELETE', '/containers/{id}', ctr.remove)
     .add('POST', '/containers/{id}/exec', exec.create)
-    .add('POST', '/exec/{id}/start', exec.other)
-    .add('POST', '/exec/{id}/resize', exec.other)
-    .add('GET', '/exec/{id}/json', exec.other)
+    .add('POST', '/exec/{id}/start', exec.start)
+    .add('POST', '/exec/{id}/resize', exec.resize)
+    .add('GET', '/exec/{id}/json', exec.inspect)
     .add('GET', '/volumes', vol.list)
     .add('POST', '/volumes/create', vol.create)
     .add('POST', '/volumes/prune', vol.prune)
@@ -100,7 +100,10 @@ function wireEvents(state: ApiState): void {
         // Gone (destroy): the image remembered from its earlier events.
       }
       attrs.image = image.get(e.Actor.ID) ?? '';
-      if (e.Action === 'destroy') image.delete(e.Actor.ID);
+      if (e.Action === 'destroy') {
+        image.delete(e.Actor.ID);
+        exec.dropContainer(state, e.Actor.ID);
+      }
     }
     const ev: DockerEvent = {
       ...(e.Type === 'container' ? { status: e.Action, id: e.Actor.ID, from: attrs.image } : {}),
@@ -125,6 +128,7 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
     version: opts.version ?? '0.1.0',
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     events: [],
+    execs: new Map(),
     bus: new EventEmitter().setMaxListeners(0),
   };
   wireEvents(state);
