@@ -73,15 +73,15 @@ function routes(): Router<Handler> {
     .add('GET', '/networks/{id}', net.inspect)
     .add('DELETE', '/networks/{id}', net.remove)
     .add('GET', '/images/json', img.list)
-    .add('POST', '/images/create', img.notYet('pull'))
-    .add('POST', '/images/load', img.notYet('load'))
-    .add('POST', '/images/prune', img.notYet('prune'))
-    .add('GET', '/images/get', img.notYet('save'))
+    .add('POST', '/images/create', img.pull)
+    .add('POST', '/images/load', img.load)
+    .add('POST', '/images/prune', img.prune)
+    .add('GET', '/images/get', img.save)
     .add('GET', '/images/{name*}/json', img.inspect)
-    .add('GET', '/images/{name*}/get', img.notYet('save'))
-    .add('POST', '/images/{name*}/push', img.notYet('push'))
-    .add('POST', '/images/{name*}/tag', img.notYet('tag'))
-    .add('DELETE', '/images/{name*}', img.notYet('remove'));
+    .add('GET', '/images/{name*}/get', img.save)
+    .add('POST', '/images/{name*}/push', img.push)
+    .add('POST', '/images/{name*}/tag', img.tag)
+    .add('DELETE', '/images/{name*}', img.remove);
   return r;
 }
 
