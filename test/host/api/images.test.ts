@@ -71,6 +71,10 @@ function main(rootfs: string) {
     t.match(load, /Loaded image: .*\/y:v2/);
     t.equal((await d.docker(['run', '--rm', `${reg.host}/y:v2`])).stdout, 'hello from /tmp as 4321\n', 'the loaded image runs');
     t.equal((await d.docker(['image', 'prune', '-f'])).code, 0);
+    // An image not here: docker run pulls it first (its 404 "No such image", then POST /images/create).
+    const auto = await d.docker(['run', '--rm', name]);
+    t.equal(auto.stdout, 'hello from /tmp as 4321\n', auto.stderr);
+    t.match(auto.stderr, /Unable to find image .* locally/);
 
     const missing = await d.docker(['pull', `${reg.host}/nosuch`]);
     t.equal(missing.code, 1);
