@@ -65,6 +65,27 @@ async function wrap<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The client's credentials for the registry: X-Registry-Auth, base64url of
+ * {"username","password","serveraddress"} (API "Authentication"). Absent or
+ * empty: anonymous. The daemon's own ~/.docker/config.json is never read for a
+ * client, as dockerd uses only what the client sends.
+ */
+function registryAuth(ctx: Ctx): { username: string; password: string } | null {
+  const h = ctx.req.headers['x-registry-auth'];
+  if (typeof h !== 'string' || h === '') return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'X-Registry-Auth: not base64url-encoded JSON');
+  }
+  if (typeof v !== 'object' || v === null) throw new HttpError(400, 'X-Registry-Auth: not a JSON object');
+  const { username, password } = v as { username?: unknown; password?: unknown };
+  if (typeof username === 'string' && username !== '' && typeof password === 'string') return { username, password };
+  return null;
+}
+
 /** POST /images/create?fromImage=&tag=: a pull, answered with Docker's JSON progress lines (errors too, once streaming). */
 export async function pull(ctx: Ctx, s: ApiState): Promise<void> {
   const store = storeOf(s, 'pull');
@@ -73,12 +94,14 @@ export async function pull(ctx: Ctx, s: ApiState): Promise<void> {
   if (!from) throw new HttpError(400, 'fromImage is required');
   const tag = ctx.query.get('tag') ?? '';
   const ref = tag ? (tag.startsWith('sha256:') ? `${from}@${tag}` : `${from}:${tag}`) : from;
+  const auth = registryAuth(ctx);
   const out = ctx.stream(200, 'application/json');
   const line = (o: object) => out.write(JSON.stringify(o) + '\r\n');
   line({ status: `Pulling from ${from.replace(/:[^/]*$/, '')}`, id: tag || 'latest' });
   try {
     const before = store.resolve(ref);
     const img = await store.pull(ref, {
+      credentials: auth,
       onProgress: (p) => {
         if (p.status === 'Digest' || p.status === 'Status') return;
         line({ status: p.status, ...(p.current !== undefined ? { progressDetail: { current: p.current, total: p.total } } : { progressDetail: {} }), id: p.id });
@@ -172,11 +195,12 @@ export async function push(ctx: Ctx, s: ApiState): Promise<void> {
   const t = ctx.query.get('tag');
   const ref = t ? `${ctx.params.name}:${t}` : ctx.params.name!;
   if (!s.images.resolve(ref)) throw noSuchImage(ref);
+  const auth = registryAuth(ctx);
   const out = ctx.stream(200, 'application/json');
   const line = (o: object) => out.write(JSON.stringify(o) + '\r\n');
   line({ status: `The push refers to repository [${ctx.params.name}]` });
   try {
-    const digest = await store.push(ref, { onProgress: (l) => line({ status: l }) });
+    const digest = await store.push(ref, { credentials: auth, onProgress: (l) => line({ status: l }) });
     const img = s.images.resolve(ref)!;
     line({ status: `${t || 'latest'}: digest: ${digest} size: ${img.Size}` });
     line({ progressDetail: {}, aux: { Tag: t || 'latest', Digest: digest, Size: img.Size } });

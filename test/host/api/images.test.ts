@@ -81,6 +81,30 @@ function main(rootfs: string) {
     t.match(missing.stderr, /nosuch/, 'an unknown repository fails the pull');
     t.match((await d.docker(['rmi', 'nosuch'])).stderr, /No such image: nosuch/);
   });
+
+  t.test('credentials: the CLI\'s X-Registry-Auth reaches the registry; without them, refused', async (t) => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkheadd-images-auth-'));
+    t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+    const reg = await startRegistry({ dir: path.join(tmp, 'reg'), htpasswd: { user: 'alice', password: 's3cret' } });
+    t.teardown(() => reg.stop());
+    const img = buildImage([busyboxEntries()], { Cmd: ['echo', 'private'] });
+    writeOciLayout(path.join(tmp, 'oci'), [{ image: img, name: 'p' }]);
+    await skopeo(['copy', `oci:${path.join(tmp, 'oci')}:p`, `docker://${reg.host}/p:latest`], 'alice:s3cret');
+    const d = await startDaemon(t, rootfs);
+    const anon = await d.docker(['pull', `${reg.host}/p`]);
+    t.equal(anon.code, 1, 'no credentials: the pull fails');
+    t.match(anon.stdout + anon.stderr, /requires authentication/);
+    // What `docker login` would store (bulkheadd has no /auth yet): the CLI sends it as X-Registry-Auth.
+    fs.mkdirSync(path.join(d.dir, 'docker-config'), { recursive: true });
+    fs.writeFileSync(path.join(d.dir, 'docker-config', 'config.json'), JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('alice:s3cret').toString('base64') } } }));
+    const p = await d.docker(['pull', `${reg.host}/p`]);
+    t.equal(p.code, 0, p.stderr);
+    t.equal((await d.docker(['run', '--rm', `${reg.host}/p`])).stdout, 'private\n');
+    await d.docker(['tag', `${reg.host}/p`, `${reg.host}/q:1`]);
+    const push = await d.docker(['push', `${reg.host}/q:1`]);
+    t.equal(push.code, 0, push.stderr);
+    t.match(push.stdout, /1: digest: sha256:/);
+  });
 }
 
 const missing = dockerMissing() ?? registryMissing();
