@@ -81,7 +81,7 @@ export function toEngineConfig(body: Record<string, unknown>, images: ImageSourc
   if (typeof image !== 'string' || image === '') throw new HttpError(400, 'config.Image: an image is required');
   const img = images.resolve(image);
   if (!img) throw noSuchImage(image);
-  const c: ContainerConfig = { Rootfs: img.rootfs, Image: image };
+  const c: ContainerConfig = img.rootfs ? { Rootfs: img.rootfs, Image: image } : { Image: image };
   const copy = <K extends keyof ContainerConfig>(k: K) => {
     const v = body[k];
     if (v !== undefined && v !== null) c[k] = v as ContainerConfig[K];

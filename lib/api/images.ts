@@ -11,11 +11,12 @@ export interface ImageRecord {
   /** "sha256:<hex>" */
   Id: string;
   RepoTags: string[];
+  RepoDigests?: string[];
   Created: number;
   Size: number;
   /** The image's default config (Cmd, Entrypoint, Env, WorkingDir, User), as an image's config holds it. */
   Config: { Cmd?: string[]; Entrypoint?: string[]; Env?: string[]; WorkingDir?: string; User?: string };
-  /** Where the root filesystem is, for the engine's Rootfs. */
+  /** Where the root filesystem is, for the engine's Rootfs; '' for a store image (an overlay made at start). */
   rootfs: string;
 }
 
@@ -23,6 +24,8 @@ export interface ImageSource {
   /** The image a reference names (name, name:tag, docker.io/library/name:tag, an id or id prefix), or null. */
   resolve(ref: string): ImageRecord | null;
   list(): ImageRecord[];
+  /** The image store behind pull, push, tag, remove, load, save and prune; absent: those answer 501. */
+  readonly store?: import('../image/images').Images;
 }
 
 export const noSuchImage = (ref: string): EngineError => new EngineError('NOT_FOUND', `No such image: ${ref}`);

@@ -2,4 +2,5 @@
 export { createApiServer, type ApiServerOptions } from './server';
 export { API_VERSION, MIN_API_VERSION } from './version';
 export { DirectoryImages, parseRootfsImage, type ImageSource, type ImageRecord } from './images';
+export { StoreImages, StoreRootfs } from './store-images';
 export { frame, demultiplex } from './stream';

@@ -59,9 +59,9 @@ function routes(): Router<Handler> {
     .add('POST', '/containers/{id}/resize', ctr.resize)
     .add('DELETE', '/containers/{id}', ctr.remove)
     .add('POST', '/containers/{id}/exec', exec.create)
-    .add('POST', '/exec/{id}/start', exec.other)
-    .add('POST', '/exec/{id}/resize', exec.other)
-    .add('GET', '/exec/{id}/json', exec.other)
+    .add('POST', '/exec/{id}/start', exec.start)
+    .add('POST', '/exec/{id}/resize', exec.resize)
+    .add('GET', '/exec/{id}/json', exec.inspect)
     .add('GET', '/volumes', vol.list)
     .add('POST', '/volumes/create', vol.create)
     .add('POST', '/volumes/prune', vol.prune)
@@ -73,15 +73,15 @@ function routes(): Router<Handler> {
     .add('GET', '/networks/{id}', net.inspect)
     .add('DELETE', '/networks/{id}', net.remove)
     .add('GET', '/images/json', img.list)
-    .add('POST', '/images/create', img.notYet('pull'))
-    .add('POST', '/images/load', img.notYet('load'))
-    .add('POST', '/images/prune', img.notYet('prune'))
-    .add('GET', '/images/get', img.notYet('save'))
+    .add('POST', '/images/create', img.pull)
+    .add('POST', '/images/load', img.load)
+    .add('POST', '/images/prune', img.prune)
+    .add('GET', '/images/get', img.save)
     .add('GET', '/images/{name*}/json', img.inspect)
-    .add('GET', '/images/{name*}/get', img.notYet('save'))
-    .add('POST', '/images/{name*}/push', img.notYet('push'))
-    .add('POST', '/images/{name*}/tag', img.notYet('tag'))
-    .add('DELETE', '/images/{name*}', img.notYet('remove'));
+    .add('GET', '/images/{name*}/get', img.save)
+    .add('POST', '/images/{name*}/push', img.push)
+    .add('POST', '/images/{name*}/tag', img.tag)
+    .add('DELETE', '/images/{name*}', img.remove);
   return r;
 }
 
@@ -100,7 +100,10 @@ function wireEvents(state: ApiState): void {
         // Gone (destroy): the image remembered from its earlier events.
       }
       attrs.image = image.get(e.Actor.ID) ?? '';
-      if (e.Action === 'destroy') image.delete(e.Actor.ID);
+      if (e.Action === 'destroy') {
+        image.delete(e.Actor.ID);
+        exec.dropContainer(state, e.Actor.ID);
+      }
     }
     const ev: DockerEvent = {
       ...(e.Type === 'container' ? { status: e.Action, id: e.Actor.ID, from: attrs.image } : {}),
@@ -125,6 +128,7 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
     version: opts.version ?? '0.1.0',
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     events: [],
+    execs: new Map(),
     bus: new EventEmitter().setMaxListeners(0),
   };
   wireEvents(state);

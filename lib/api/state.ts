@@ -25,6 +25,8 @@ export interface ApiState {
   bodyLimit: number;
   /** The last events, oldest first (bounded). */
   events: DockerEvent[];
+  /** Execs created through the API, by id (Docker's create/start split). */
+  execs: Map<string, import('./handlers/exec').ApiExec>;
   /** Emits 'event' with each DockerEvent as it happens. */
   bus: import('node:events').EventEmitter;
 }

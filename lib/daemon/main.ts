@@ -13,6 +13,8 @@ import { createApiServer, DirectoryImages } from '../api/index';
 import { parseDaemonArgs, UsageError, USAGE } from './options';
 import { gidOf, listenUnix } from './socket';
 import { writePidFile } from './pidfile';
+import { Images } from '../image/images';
+import { StoreImages, StoreRootfs } from '../api/store-images';
 
 function log(level: string, msg: string): void {
   process.stderr.write(`time="${new Date().toISOString()}" level=${level} msg=${JSON.stringify(msg)}\n`);
@@ -55,9 +57,11 @@ export async function main(argv: string[]): Promise<number> {
     log('error', (err as Error).message);
     return 1;
   }
+  // The image store beside the engine's state, in its own directory (both have a containers/ of their own).
+  const imageStore = new Images({ root: path.join(o.root, 'images') });
   let engine: Engine;
   try {
-    engine = await Engine.open({ root: o.root });
+    engine = await Engine.open({ root: o.root, rootfs: new StoreRootfs(imageStore) });
   } catch (err) {
     releasePid();
     log('error', `cannot open the data root ${o.root}: ${(err as Error).message}`);
@@ -67,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   if (rec.exited.length || rec.restarted.length || rec.removed.length) {
     log('info', `recovered the data root: ${rec.exited.length} containers found stopped, ${rec.restarted.length} restarted, ${rec.removed.length} removals finished`);
   }
-  const server = createApiServer({ engine, images: new DirectoryImages(o.images), version: packageVersion(), log: (l) => log(o.debug ? 'debug' : 'error', l), logRequests: o.debug });
+  const server = createApiServer({ engine, images: new StoreImages(imageStore, o.images.length ? new DirectoryImages(o.images) : null), version: packageVersion(), log: (l) => log(o.debug ? 'debug' : 'error', l), logRequests: o.debug });
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);

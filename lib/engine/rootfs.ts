@@ -16,6 +16,7 @@ export interface RootfsSource {
 
 export class DirectoryRootfs implements RootfsSource {
   check(config: ContainerConfig): void {
+    if (config.Rootfs === undefined) throw invalid('invalid Image: this engine has no image store; give Rootfs (a root filesystem directory)');
     const st = fs.statSync(config.Rootfs as string, { throwIfNoEntry: false });
     if (!st) throw invalid(`invalid Rootfs: ${config.Rootfs} does not exist`);
     if (!st.isDirectory()) throw invalid(`invalid Rootfs: ${config.Rootfs} is not a directory`);

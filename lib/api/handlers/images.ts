@@ -1,6 +1,11 @@
 // /images (Engine API v1.43, "Image"), over the ImageSource seam: list and
-// inspect answer from it; pull, push, tag, remove, load, save and prune wait
-// for lib/image and answer 501 saying so (a name that is no image: 404).
+// inspect answer from it; pull, push, tag, remove, load, save and prune go to
+// its image store (lib/image), with Docker's JSON progress lines for pull and push.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ImageError } from '../../image/errors';
+import type { Images } from '../../image/images';
 import type { Ctx } from '../context';
 import type { ApiState } from '../state';
 import { HttpError } from '../errors';
@@ -8,7 +13,7 @@ import { noSuchImage, type ImageRecord } from '../images';
 import { goArch } from './system';
 
 function summary(i: ImageRecord) {
-  return { Id: i.Id, ParentId: '', RepoTags: i.RepoTags, RepoDigests: [], Created: i.Created, Size: i.Size, SharedSize: -1, VirtualSize: i.Size, Labels: {}, Containers: -1 };
+  return { Id: i.Id, ParentId: '', RepoTags: i.RepoTags, RepoDigests: i.RepoDigests ?? [], Created: i.Created, Size: i.Size, SharedSize: -1, VirtualSize: i.Size, Labels: {}, Containers: -1 };
 }
 
 export function list(ctx: Ctx, s: ApiState): void {
@@ -23,7 +28,7 @@ export function inspect(ctx: Ctx, s: ApiState): void {
     RepoTags: i.RepoTags,
     RepoDigests: [],
     Parent: '',
-    Comment: `root filesystem directory ${i.rootfs} (bulkheadd --rootfs-image)`,
+    Comment: i.rootfs ? `root filesystem directory ${i.rootfs} (bulkheadd --rootfs-image)` : '',
     Created: new Date(i.Created * 1000).toISOString(),
     DockerVersion: '',
     Author: '',
@@ -37,12 +42,177 @@ export function inspect(ctx: Ctx, s: ApiState): void {
   });
 }
 
-/** Endpoints that need an image store: a known name answers 501, an unknown one 404 as Docker would. */
-export function notYet(what: string) {
-  return (ctx: Ctx, s: ApiState): void => {
-    const ref = ctx.params.name ?? ctx.query.get('fromImage') ?? '';
-    if (ref && !s.images.resolve(ref) && what !== 'pull' && what !== 'load') throw noSuchImage(ref);
-    if (what === 'pull') throw new HttpError(404, `pull access denied for ${ref || '(none)'}: bulkheadd has no image store or registry client yet; start bulkheadd with --rootfs-image NAME=DIR to name a root filesystem directory`);
-    throw new HttpError(501, `image ${what} is not implemented by bulkheadd yet (it comes with lib/image)`);
-  };
+// ---- over the image store (lib/image) ---------------------------------------
+
+
+/** lib/image's errors as dockerd's statuses: unknown 404, malformed 400, in use 409, else 500. */
+function httpOf(err: unknown): unknown {
+  if (!(err instanceof ImageError)) return err;
+  const status = err.code === 'ENOTFOUND' ? 404 : err.code === 'EREFERENCE' ? 400 : err.code === 'EINUSE' ? 409 : 500;
+  return new HttpError(status, err.message);
+}
+
+function storeOf(s: ApiState, what: string): Images {
+  if (!s.images.store) throw new HttpError(501, `image ${what} needs the image store`);
+  return s.images.store;
+}
+
+async function wrap<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    throw httpOf(err);
+  }
+}
+
+/**
+ * The client's credentials for the registry: X-Registry-Auth, base64url of
+ * {"username","password","serveraddress"} (API "Authentication"). Absent or
+ * empty: anonymous. The daemon's own ~/.docker/config.json is never read for a
+ * client, as dockerd uses only what the client sends.
+ */
+function registryAuth(ctx: Ctx): { username: string; password: string } | null {
+  const h = ctx.req.headers['x-registry-auth'];
+  if (typeof h !== 'string' || h === '') return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'X-Registry-Auth: not base64url-encoded JSON');
+  }
+  if (typeof v !== 'object' || v === null) throw new HttpError(400, 'X-Registry-Auth: not a JSON object');
+  const { username, password } = v as { username?: unknown; password?: unknown };
+  if (typeof username === 'string' && username !== '' && typeof password === 'string') return { username, password };
+  return null;
+}
+
+/** POST /images/create?fromImage=&tag=: a pull, answered with Docker's JSON progress lines (errors too, once streaming). */
+export async function pull(ctx: Ctx, s: ApiState): Promise<void> {
+  const store = storeOf(s, 'pull');
+  const from = ctx.query.get('fromImage') ?? '';
+  if (ctx.query.get('fromSrc')) throw new HttpError(501, 'docker import is not implemented by bulkheadd');
+  if (!from) throw new HttpError(400, 'fromImage is required');
+  const tag = ctx.query.get('tag') ?? '';
+  const ref = tag ? (tag.startsWith('sha256:') ? `${from}@${tag}` : `${from}:${tag}`) : from;
+  const auth = registryAuth(ctx);
+  const out = ctx.stream(200, 'application/json');
+  const line = (o: object) => out.write(JSON.stringify(o) + '\r\n');
+  line({ status: `Pulling from ${from.replace(/:[^/]*$/, '')}`, id: tag || 'latest' });
+  try {
+    const before = store.resolve(ref);
+    const img = await store.pull(ref, {
+      credentials: auth,
+      onProgress: (p) => {
+        if (p.status === 'Digest' || p.status === 'Status') return;
+        line({ status: p.status, ...(p.current !== undefined ? { progressDetail: { current: p.current, total: p.total } } : { progressDetail: {} }), id: p.id });
+      },
+    });
+    line({ status: `Digest: ${img.manifest}` });
+    line({ status: before?.id === img.id ? `Status: Image is up to date for ${ref}` : `Status: Downloaded newer image for ${ref}` });
+  } catch (err) {
+    const msg = (err as Error).message;
+    line({ errorDetail: { message: msg }, error: msg });
+  }
+  out.end();
+}
+
+export async function tag(ctx: Ctx, s: ApiState): Promise<void> {
+  const store = storeOf(s, 'tag');
+  const repo = ctx.query.get('repo') ?? '';
+  if (!repo) throw new HttpError(400, 'repository name (repo) is required');
+  const t = ctx.query.get('tag') || 'latest';
+  await wrap(() => store.tag(ctx.params.name!, `${repo}:${t}`));
+  ctx.noContent(201);
+}
+
+export async function remove(ctx: Ctx, s: ApiState): Promise<void> {
+  const store = storeOf(s, 'remove');
+  const name = ctx.params.name!;
+  if (!s.images.resolve(name)) throw noSuchImage(name);
+  const img = s.images.resolve(name)!;
+  // Docker refuses to remove an image a container uses (409) unless forced; only a container by that name here.
+  const users = (s.engine.containers.list({ all: true }) as Array<{ Id: string; Image: string }>).filter((c) => { const r = s.images.resolve(c.Image); return r?.Id === img.Id; });
+  if (users.length && !qboolParam(ctx, 'force')) throw new HttpError(409, `conflict: unable to remove repository reference "${name}" (must force) - container ${users[0]!.Id.slice(0, 12)} is using its referenced image ${img.Id.slice(7, 19)}`);
+  const r = await wrap(() => store.remove(name, { force: qboolParam(ctx, 'force') }));
+  ctx.json(200, [...r.untagged.map((u) => ({ Untagged: u })), ...r.deleted.map((d) => ({ Deleted: d }))]);
+}
+
+function qboolParam(ctx: Ctx, k: string): boolean {
+  const v = ctx.query.get(k);
+  return v === '1' || v === 'true' || v === 'True';
+}
+
+/** POST /images/load: the archive is the body (docker save's tar); JSON lines of what was loaded. */
+export async function load(ctx: Ctx, s: ApiState): Promise<void> {
+  const store = storeOf(s, 'load');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkheadd-load-'));
+  try {
+    const file = path.join(dir, 'archive.tar');
+    await new Promise<void>((resolve, reject) => {
+      const w = fs.createWriteStream(file, { mode: 0o600 });
+      ctx.req.pipe(w);
+      w.on('finish', resolve);
+      w.on('error', reject);
+      ctx.req.on('error', reject);
+    });
+    const loaded = await wrap(() => store.load(file));
+    const out = ctx.stream(200, 'application/json');
+    for (const l of loaded) {
+      if (l.tags.length) for (const t of l.tags) out.write(JSON.stringify({ stream: `Loaded image: ${t}\n` }) + '\r\n');
+      else out.write(JSON.stringify({ stream: `Loaded image ID: ${l.image.id}\n` }) + '\r\n');
+    }
+    out.end();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** GET /images/get?names=a&names=b and /images/{name}/get: a docker-archive tar. */
+export async function save(ctx: Ctx, s: ApiState): Promise<void> {
+  const store = storeOf(s, 'save');
+  const names = ctx.params.name ? [ctx.params.name] : ctx.query.getAll('names');
+  if (!names.length) throw new HttpError(400, 'names is required');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkheadd-save-'));
+  try {
+    const file = path.join(dir, 'archive.tar');
+    await wrap(() => store.save(names, file));
+    const out = ctx.stream(200, 'application/x-tar');
+    await new Promise<void>((resolve, reject) => {
+      const r = fs.createReadStream(file);
+      r.on('error', reject);
+      r.on('end', resolve);
+      r.pipe(out as NodeJS.WritableStream, { end: false });
+    });
+    out.end();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** POST /images/{name}/push?tag=: progress lines, then the digest line docker push prints. */
+export async function push(ctx: Ctx, s: ApiState): Promise<void> {
+  const store = storeOf(s, 'push');
+  const t = ctx.query.get('tag');
+  const ref = t ? `${ctx.params.name}:${t}` : ctx.params.name!;
+  if (!s.images.resolve(ref)) throw noSuchImage(ref);
+  const auth = registryAuth(ctx);
+  const out = ctx.stream(200, 'application/json');
+  const line = (o: object) => out.write(JSON.stringify(o) + '\r\n');
+  line({ status: `The push refers to repository [${ctx.params.name}]` });
+  try {
+    const digest = await store.push(ref, { credentials: auth, onProgress: (l) => line({ status: l }) });
+    const img = s.images.resolve(ref)!;
+    line({ status: `${t || 'latest'}: digest: ${digest} size: ${img.Size}` });
+    line({ progressDetail: {}, aux: { Tag: t || 'latest', Digest: digest, Size: img.Size } });
+  } catch (err) {
+    const msg = (err as Error).message;
+    line({ errorDetail: { message: msg }, error: msg });
+  }
+  out.end();
+}
+
+/** POST /images/prune: the store keeps no untagged image (an image goes with its last tag), so nothing dangles. */
+export function prune(ctx: Ctx, s: ApiState): void {
+  storeOf(s, 'prune');
+  ctx.json(200, { ImagesDeleted: null, SpaceReclaimed: 0 });
 }

@@ -120,9 +120,9 @@ export function validateConfig(config: unknown): ContainerConfig {
   const c = config as ContainerConfig;
   str('Rootfs', c.Rootfs);
   str('Image', c.Image);
-  if (c.Image !== undefined && c.Rootfs === undefined) throw invalid('invalid Image: images are not supported yet; give Rootfs (a root filesystem directory)');
-  if (c.Rootfs === undefined) throw invalid('invalid config: Rootfs (a root filesystem directory) is required');
-  if (!c.Rootfs.startsWith('/')) want('Rootfs', 'an absolute path', c.Rootfs);
+  // Image alone: the engine's RootfsSource decides at create whether it can give that image's root (DirectoryRootfs cannot).
+  if (c.Rootfs === undefined && c.Image === undefined) throw invalid('invalid config: Rootfs (a root filesystem directory) is required');
+  if (c.Rootfs !== undefined && !c.Rootfs.startsWith('/')) want('Rootfs', 'an absolute path', c.Rootfs);
   strings('Cmd', c.Cmd);
   strings('Entrypoint', c.Entrypoint);
   if ((c.Cmd?.length ?? 0) + (c.Entrypoint?.length ?? 0) === 0) throw invalid('No command specified');

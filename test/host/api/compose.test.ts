@@ -66,6 +66,13 @@ function main(rootfs: string) {
     t.match(logs, /worker_1\s+\| worker read from-web/, 'the named volume is shared by both services');
     const labels = (await d.docker(['inspect', '-f', '{{index .Config.Labels "com.docker.compose.service"}} {{.HostConfig.NetworkMode}}', 'demo_web_1', 'demo_worker_1'])).stdout;
     t.equal(labels, 'web none\nworker host\n');
+    // docker-compose exec (-T: no tty, the test has none) runs in the service's container.
+    // The short sleep: docker-py reads the 101 answer through a buffered file and then takes
+    // the raw socket, so output arriving in the same read as the answer's head is lost on its side.
+    const ex = await compose(['exec', '-T', 'worker', 'sh', '-c', 'sleep 0.3; cat /data/msg']);
+    t.equal(ex.code, 0, ex.out);
+    t.match(ex.out, /^from-web$/m, 'compose exec ran in the worker');
+    t.equal((await compose(['exec', '-T', 'web', 'sh', '-c', 'exit 4'])).code, 4, 'compose exec ends with the status');
     const stop = await compose(['stop', '-t', '1']);
     t.equal(stop.code, 0, stop.out);
     t.match((await compose(['ps'])).out, /demo_web_1\s.*Exit/);

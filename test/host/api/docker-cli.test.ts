@@ -147,8 +147,7 @@ function main(rootfs: string) {
     t.equal((await d.docker(['run', '--name', 'noexec', 'busybox', '/etc/passwd'], { timeoutMs: 30_000 })).code, 126);
     t.equal((await d.docker(['ps', '-aq', '--filter', 'name=noexec'])).stdout.trim().length, 12, 'kept without --rm');
     t.equal((await d.docker(['ps', '-aq', '--filter', 'status=created'])).stdout.trim().split('\n').length, 1, 'the --rm one was removed');
-    const exec = await d.docker(['exec', 'xx', 'true']);
-    t.match(exec.stderr, /exec is not implemented by bulkheadd yet/);
+    t.equal((await d.docker(['exec', 'xx', 'true'])).code, 0, 'exec into a running container');
     const rmf = await d.docker(['rm', '-f', 'xx']);
     t.equal(rmf.code, 0);
   });
