@@ -7,7 +7,12 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.reject(new HttpError(400, `request body too large: ${declared} bytes, the limit is ${limit}`));
+  if (declared > limit) {
+    // Drained without buffering, so that the client finishes its write and reads
+    // the answer instead of meeting a reset (EPIPE) mid-body.
+    req.resume();
+    return Promise.reject(new HttpError(400, `request body too large: ${declared} bytes, the limit is ${limit}`));
+  }
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let n = 0;
