@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic, removeStaleTemps } from '../util/atomic';
 import { acquireFileLock } from '../util/lock';
+import { sameProcess } from '../util/proc';
 
 export const DEFAULT_ROOT = '/run/bulkhead-oci';
 export const OCI_VERSION = '1.0.2';
@@ -157,17 +158,7 @@ export class StateStore {
 }
 
 /** pid lives and is the process we started (a zombie counts as stopped: it will never run again). */
-export function alive(pid: number, startTime: number): boolean {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return false;
-  }
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (rest[0] === 'Z' || rest[0] === 'X') return false;
-  return Number(rest[19]) === startTime;
-}
+export const alive = (pid: number, startTime: number): boolean => sameProcess(pid, startTime);
 
 function frozen(dir: string): boolean {
   try {
