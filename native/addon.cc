@@ -34,6 +34,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mknodat", Napi::Function::New(env, Mknodat, "mknodat"));
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr, "lsetxattr"));
   exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr, "lgetxattr"));
+  exports.Set("llistxattr", Napi::Function::New(env, Llistxattr, "llistxattr"));
   exports.Set("linkat", Napi::Function::New(env, Linkat, "linkat"));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
   exports.Set("sendFd", Napi::Function::New(env, SendFd, "sendFd"));

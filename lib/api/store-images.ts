@@ -1,14 +1,17 @@
 // The image seam over lib/image's store: `docker images`, inspect and create
 // answer from Images; containers made from a store image get an overlay root
-// (Images' layers below a fresh upper) through the engine's RootfsSource, one
-// mount per start, released at each exit and at removal. A config with a
+// (Images' layers below the container's own writable layer, which the engine
+// keeps in the container's directory until removal) through the engine's
+// RootfsSource, one mount per start, released at each exit and at removal. The
+// image's Volumes become the container's anonymous volumes, and new volumes
+// are filled from a read-only overlay of the image at create. A config with a
 // Rootfs directory (bulkheadd --rootfs-image) still runs from that directory.
 import * as fs from 'node:fs';
 import type { Images } from '../image/images';
-import { mountOverlay, type OverlayRoot } from '../image/overlay/mount';
+import { mountOverlay, sweep, type OverlayRoot } from '../image/overlay/mount';
 import type { ImageRecord as StoreRecord } from '../image/store/store';
 import type { ContainerConfig } from '../engine/container/config';
-import type { RootfsSource } from '../engine/rootfs';
+import type { RootfsSource, WritableLayer } from '../engine/rootfs';
 import { DirectoryRootfs } from '../engine/rootfs';
 import { invalid } from '../util/engine-error';
 import type { ImageRecord, ImageSource } from './images';
@@ -73,15 +76,42 @@ export class StoreRootfs implements RootfsSource {
     this.image(config);
   }
 
-  prepare(id: string, config: ContainerConfig): string {
-    if (config.Rootfs !== undefined) return this.dir.prepare(id, config);
-    this.release(id);
+  volumes(config: ContainerConfig): string[] {
+    if (config.Rootfs !== undefined) return [];
+    return Object.keys(this.images.config(this.image(config)).config?.Volumes ?? {});
+  }
+
+  writable(config: ContainerConfig): boolean {
+    return config.Rootfs === undefined;
+  }
+
+  withContent(config: ContainerConfig, fn: (root: string) => void): void {
+    if (config.Rootfs !== undefined) return fn(config.Rootfs);
+    const root = mountOverlay(this.images.store.layout, this.layers(config), { readonly: true });
+    try {
+      fn(root.rootfs);
+    } finally {
+      root.release();
+    }
+  }
+
+  private layers(config: ContainerConfig): string[] {
     const img = this.image(config);
     // Pull and load unpack every layer before the image is recorded (register.ts), so the mount needs no I/O wait.
     for (const l of img.layers) if (!fs.existsSync(this.images.store.layout.layer(l.diffId))) throw invalid(`image ${config.Image}: layer ${l.diffId} is not unpacked`);
-    const root = mountOverlay(this.images.store.layout, img.layers.map((l) => l.diffId), { readonly: false });
+    return img.layers.map((l) => l.diffId);
+  }
+
+  prepare(id: string, config: ContainerConfig, layer?: WritableLayer): string {
+    if (config.Rootfs !== undefined) return this.dir.prepare(id, config);
+    this.release(id);
+    const root = mountOverlay(this.images.store.layout, this.layers(config), layer ? { layer: { upper: layer.UpperDir, work: layer.WorkDir } } : { readonly: false });
     this.mounts.set(id, root);
     return root.rootfs;
+  }
+
+  reclaim(): void {
+    sweep(this.images.store.layout);
   }
 
   release(id: string): void {

@@ -42,6 +42,9 @@ export interface WaitResult {
   Error?: { Message: string };
 }
 
+/** create()'s answer: { Id, Warnings } at once, and a promise of it once the create is durable. */
+export type CreateResult = { Id: string; Warnings: string[] } & PromiseLike<{ Id: string; Warnings: string[] }>;
+
 export interface EngineContext {
   store: ContainerStore;
   volumes: VolumeStore;
@@ -89,8 +92,15 @@ export class Containers {
 
   // ---- create ----------------------------------------------------------------
 
-  /** Creates a container (not started). Returns its id and warnings, as POST /containers/create. */
-  create(config: ContainerConfig, opts: { name?: string } = {}): { Id: string; Warnings: string[] } {
+  /**
+   * Creates a container (not started). Returns its id and warnings, as POST
+   * /containers/create, at once: the container is stored whole from then on
+   * (a SIGKILL of the engine finds it). The result is also a promise of itself
+   * that resolves once the create is durable against a power loss (a group
+   * commit shared by the creates in flight, off the event loop; see
+   * store/commit.ts): `await create(...)` where that matters, as the API does.
+   */
+  create(config: ContainerConfig, opts: { name?: string } = {}): CreateResult {
     if (this.closing) throw new EngineError('UNAVAILABLE', 'the engine is closing');
     const c = validateConfig(config);
     if (opts.name !== undefined && (typeof opts.name !== 'string' || !validName(opts.name))) {
@@ -98,8 +108,11 @@ export class Containers {
     }
     const id = newId();
     const { Config, HostConfig } = normalizeConfig(c, id);
-    const requests = mountRequests(HostConfig.Binds, Object.keys(c.Volumes ?? {}));
     this.ctx.rootfs.check(Config);
+    // The image's Volumes become anonymous volumes, as in Docker (the config's own add to them).
+    const imageVolumes = this.ctx.rootfs.volumes?.(Config) ?? [];
+    if (imageVolumes.length > 0 || c.Volumes) Config.Volumes = { ...Object.fromEntries(imageVolumes.map((v) => [v, {}])), ...(c.Volumes ?? {}) };
+    const requests = mountRequests(HostConfig.Binds, Object.keys(Config.Volumes ?? {}));
     const name = opts.name !== undefined ? canonicalName(opts.name) : `/${generateName((n) => this.store.nameOwner(n) !== undefined)}`;
     this.store.checkName(name);
     for (const m of requests) {
@@ -109,6 +122,7 @@ export class Containers {
     const made: string[] = [];
     const mounts: MountPoint[] = [];
     try {
+      const fills: Array<{ target: string; data: string }> = [];
       for (const m of requests) {
         if (m.Type === 'bind') {
           mounts.push({ Type: 'bind', Source: m.Source as string, Destination: m.Destination, Mode: m.Mode, RW: m.RW });
@@ -118,11 +132,19 @@ export class Containers {
         const existed = m.Source !== undefined && this.ctx.volumes.has(m.Source);
         const vol = this.ctx.volumes.create(anonymous ? {} : { Name: m.Source }, anonymous);
         if (!existed) made.push(vol.Name);
-        // A new volume is filled from the root's content at its path (Docker's copy-up).
-        if (!existed && Object.keys(vol.Options).length === 0 && Config.Rootfs) fillFromRoot(Config.Rootfs, m.Destination, vol.Mountpoint);
+        // A new volume is filled from the image's content at its path (Docker's copy-up), unless nocopy.
+        if (!existed && !m.NoCopy && Object.keys(vol.Options).length === 0) fills.push({ target: m.Destination, data: vol.Mountpoint });
         mounts.push({ Type: 'volume', Name: vol.Name, Source: vol.Mountpoint, Destination: m.Destination, Driver: 'local', Mode: m.Mode, RW: m.RW, ...(anonymous ? { Anonymous: true } : {}) });
       }
+      if (fills.length > 0) {
+        const fill = (root: string) => {
+          for (const f of fills) fillFromRoot(root, f.target, f.data);
+        };
+        if (this.ctx.rootfs.withContent) this.ctx.rootfs.withContent(Config, fill);
+        else if (Config.Rootfs) fill(Config.Rootfs);
+      }
       const [cmd, args] = commandOf(Config);
+      const dir = this.store.containerDir(id);
       const rec: ContainerRecord = {
         Id: id,
         Name: name,
@@ -134,17 +156,37 @@ export class Containers {
         State: freshState(),
         RestartCount: 0,
         Mounts: mounts,
-        LogPath: path.join(this.store.containerDir(id), `${id}-json.log`),
+        LogPath: path.join(dir, `${id}-json.log`),
         ManuallyStopped: false,
         Runtime: null,
+        ...(this.ctx.rootfs.writable?.(Config) ? { Layer: { UpperDir: path.join(dir, 'upper'), WorkDir: path.join(dir, 'work') } } : {}),
       };
-      this.store.insert(rec, () => undefined);
+      // The writable layer is made before the record: a create cut short leaves it in a directory the next open removes.
+      const durable = this.store.insert(rec, () => {
+        if (!rec.Layer) return;
+        fs.mkdirSync(rec.Layer.UpperDir, { mode: 0o755 });
+        fs.mkdirSync(rec.Layer.WorkDir, { mode: 0o700 });
+      });
       this.emit('create', rec);
-      return { Id: id, Warnings: [] };
+      const result = { Id: id, Warnings: [] as string[] };
+      const done = durable.then(() => ({ Id: id, Warnings: [] as string[] }));
+      done.catch(() => undefined);
+      Object.defineProperty(result, 'then', { value: done.then.bind(done), enumerable: false });
+      return result as CreateResult;
     } catch (err) {
       for (const v of made) this.ctx.volumes.remove(v, { force: true });
       throw err;
     }
+  }
+
+  /** Unmounts root filesystems a killed engine process left (recovery, before anything is removed). */
+  reclaimRootfs(): void {
+    this.ctx.rootfs.reclaim?.();
+  }
+
+  /** Resolves when every create so far is durable (see create). */
+  flush(): Promise<void> {
+    return this.store.commits.flush();
   }
 
   // ---- queries ---------------------------------------------------------------
@@ -264,7 +306,7 @@ export class Containers {
 
   /** Spawns the process and records it running. Throws (state unchanged but Error set) when it cannot run. */
   private async startLocked(rec: ContainerRecord): Promise<void> {
-    const rootfs = this.ctx.rootfs.prepare(rec.Id, rec.Config);
+    const rootfs = this.ctx.rootfs.prepare(rec.Id, rec.Config, rec.Layer);
     const lc = rec.HostConfig.LogConfig.Config ?? {};
     let writer: JsonFileWriter | undefined;
     let sub;

@@ -4,6 +4,7 @@
 //   engine.lock                      the owning process (pid + start time); one engine per root
 //   containers/<id>/container.json   the record, replaced atomically on every change
 //   containers/<id>/<id>-json.log    the json-file log (and .1, .2 ... when rotated)
+//   containers/<id>/{upper,work}     the writable layer of a container made from an image, kept until removal
 //   volumes/<name>/{volume.json,_data}
 // Containers' cgroups go under one group of the engine's own
 // (<v2 mount>/bulkhead/engine-<hash of the root>), so that everything a dead
@@ -46,6 +47,8 @@ export interface RecoveryReport {
   removed: string[];
   /** Containers started again by their restart policy. */
   restarted: string[];
+  /** Creates cut short (a directory with no record, or an empty one), removed with what they held. */
+  creates: string[];
   /** cgroups with no owner, removed. */
   cgroups: string[];
 }
@@ -63,7 +66,7 @@ export class Engine extends EventEmitter {
   readonly containers: Containers;
   readonly volumes: VolumeStore;
   /** What open() found and did. */
-  recovery: RecoveryReport = { exited: [], removed: [], restarted: [], cgroups: [] };
+  recovery: RecoveryReport = { exited: [], removed: [], creates: [], restarted: [], cgroups: [] };
   private readonly store: ContainerStore;
   private release: (() => void) | null;
 
@@ -102,8 +105,10 @@ export class Engine extends EventEmitter {
 
   private async recover(): Promise<void> {
     const rep = this.recovery;
+    // Overlays a killed engine left mounted come down first: nothing below is removed under a mount.
+    this.containers.reclaimRootfs();
     this.volumes.load();
-    this.store.load();
+    rep.creates.push(...this.store.load().removed);
     const wasRunning: ContainerRecord[] = [];
     for (const rec of [...this.store.all()]) {
       if (rec.Runtime?.cgroup) await this.reclaimGroup(rec.Runtime.cgroup);
@@ -168,6 +173,7 @@ export class Engine extends EventEmitter {
   async close(opts: { timeout?: number } = {}): Promise<void> {
     if (!this.release) return;
     await this.containers.shutdown(opts.timeout ?? 10);
+    await this.containers.flush().catch(() => undefined);
     try {
       fs.rmdirSync(this.cgroupParent);
     } catch {

@@ -1,17 +1,42 @@
-// The one seam between containers and where their root filesystem comes from.
-// Today a directory given in the config (`Rootfs`); the image store will add
-// a source that prepares an overlay of an image's layers for `Image`.
+// The one seam between containers and where their root filesystem comes from:
+// a directory given in the config (`Rootfs`, DirectoryRootfs here), or an image
+// (lib/api's StoreRootfs: an overlay of the image's layers).
+//
+// A source that gives each container a writable layer of its own (an overlay's
+// upper and work directories) says so with writable(): the engine then makes
+// those two directories inside the container's directory at create, records
+// them, hands them to every prepare() (each start and restart mounts the same
+// layer again, so what a container wrote lasts until it is removed, as in
+// Docker), and removes them with the container's directory. A create cut short
+// leaves them in a directory without a record, which the next open removes.
 import * as fs from 'node:fs';
 import type { ContainerConfig } from './container/config';
 import { invalid } from '../util/engine-error';
 
+/** A container's writable layer: overlayfs' upperdir and workdir (same filesystem). */
+export interface WritableLayer {
+  UpperDir: string;
+  WorkDir: string;
+}
+
 export interface RootfsSource {
   /** Checks at create time that the config's root filesystem can be had; returns its description. */
   check(config: ContainerConfig): void;
-  /** The directory to pivot_root into for one start of container id. */
-  prepare(id: string, config: ContainerConfig): string;
-  /** Releases what prepare made (an overlay, say); called after each exit and at removal. */
+  /** The mount paths the image declares as volumes (its config's Volumes): each container made from it gets an anonymous volume there. */
+  volumes?(config: ContainerConfig): string[];
+  /** Whether containers with this config get a writable layer kept from create to removal (see above). */
+  writable?(config: ContainerConfig): boolean;
+  /**
+   * Runs fn with a directory holding the image's content (read-only), at
+   * create, to fill new volumes from it. Absent: the config's Rootfs is used.
+   */
+  withContent?(config: ContainerConfig, fn: (root: string) => void): void;
+  /** The directory to pivot_root into for one start of container id (on its writable layer, when it has one). */
+  prepare(id: string, config: ContainerConfig, layer?: WritableLayer): string;
+  /** Releases what prepare made (an overlay mount, say); called after each exit and at removal. Never removes the writable layer. */
   release(id: string): void;
+  /** Unmounts what a killed engine process left mounted; called when an engine opens, before it removes anything. */
+  reclaim?(): void;
 }
 
 export class DirectoryRootfs implements RootfsSource {

@@ -130,6 +130,7 @@ export interface NativeBinding {
   mknodat(dirfd: number, name: string, mode: number, major: number, minor: number): void;
   lsetxattr(path: string, name: string, value: Buffer): void;
   lgetxattr(path: string, name: string): Buffer | null;
+  llistxattr(path: string): string[];
   linkat(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): void;
   PressureTrigger: new (path: string, trigger: string, onEvent: (what: 'pressure' | 'closed') => void) => PressureTrigger;
   /** A NETLINK_ROUTE socket, inside the network namespace of netnsFd when given. */

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <vector>
 #include <unistd.h>
 
 #include <string>
@@ -91,6 +92,41 @@ Napi::Value Lgetxattr(const Napi::CallbackInfo& info) {
     return ThrowErrno(env, errno, "lgetxattr", path.c_str());
   }
   return Napi::Buffer<char>::Copy(env, buf, static_cast<size_t>(n));
+}
+
+// llistxattr(path) -> string[]: the names of a file's extended attributes,
+// never following a final symlink; listxattr(2). The list is a run of
+// NUL-terminated names; ERANGE (it grew between the calls) is retried.
+Napi::Value Llistxattr(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    Napi::TypeError::New(env, "llistxattr(path)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  std::vector<char> buf;
+  for (;;) {
+    ssize_t size = llistxattr(path.c_str(), nullptr, 0);
+    if (size < 0) {
+      if (errno == ENOTSUP) return Napi::Array::New(env, 0);
+      return ThrowErrno(env, errno, "llistxattr", path.c_str());
+    }
+    buf.resize(static_cast<size_t>(size) + 1);
+    ssize_t n = llistxattr(path.c_str(), buf.data(), static_cast<size_t>(size));
+    if (n < 0 && errno == ERANGE) continue;
+    if (n < 0) return ThrowErrno(env, errno, "llistxattr", path.c_str());
+    buf.resize(static_cast<size_t>(n));
+    break;
+  }
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (size_t start = 0; start < buf.size();) {
+    size_t end = start;
+    while (end < buf.size() && buf[end] != '\0') end++;
+    if (end > start) out.Set(i++, Napi::String::New(env, buf.data() + start, end - start));
+    start = end + 1;
+  }
+  return out;
 }
 
 // linkat(olddirfd, oldpath, newdirfd, newpath, flags); link(2). With AT_EMPTY_PATH

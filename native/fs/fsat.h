@@ -8,6 +8,7 @@ Napi::Value Openat2(const Napi::CallbackInfo& info);
 Napi::Value Mknodat(const Napi::CallbackInfo& info);
 Napi::Value Lsetxattr(const Napi::CallbackInfo& info);
 Napi::Value Lgetxattr(const Napi::CallbackInfo& info);
+Napi::Value Llistxattr(const Napi::CallbackInfo& info);
 Napi::Value Linkat(const Napi::CallbackInfo& info);
 Napi::Value Flock(const Napi::CallbackInfo& info);
 

@@ -53,7 +53,8 @@ export async function create(ctx: Ctx, s: ApiState): Promise<void> {
       throw new HttpError(400, `${flag} (HostConfig.${field}) cannot be enforced on this host: the cgroup v2 hierarchy has no ${c} controller for ${s.engine.cgroupParent} (docker info shows which limits are supported)`);
     }
   }
-  const r = s.engine.containers.create(config, name ? { name } : {});
+  // 201 once the create is durable: concurrent creates share one group commit (lib/engine/store/commit.ts).
+  const r = await s.engine.containers.create(config, name ? { name } : {});
   ctx.json(201, r);
 }
 

@@ -2,14 +2,17 @@
 import type { ContainerRecord } from './record';
 import { shortId } from '../ids/id';
 
-export interface ContainerInspect extends Omit<ContainerRecord, 'ManuallyStopped' | 'Runtime'> {
+export interface ContainerInspect extends Omit<ContainerRecord, 'ManuallyStopped' | 'Runtime' | 'Layer'> {
   Driver: string;
   Platform: string;
+  /** Docker's GraphDriver: with a writable layer, overlay2 and its upper and work directories. */
+  GraphDriver: { Name: string; Data: { UpperDir: string; WorkDir: string } | null };
 }
 
 export function inspectRecord(r: ContainerRecord): ContainerInspect {
-  const { ManuallyStopped: _m, Runtime: _r, ...rest } = structuredClone(r);
-  return { ...rest, Mounts: rest.Mounts.map(({ Anonymous: _a, ...m }) => m), Driver: 'rootfs', Platform: 'linux' };
+  const { ManuallyStopped: _m, Runtime: _r, Layer, ...rest } = structuredClone(r);
+  const driver = Layer ? 'overlay2' : 'rootfs';
+  return { ...rest, Mounts: rest.Mounts.map(({ Anonymous: _a, ...m }) => m), Driver: driver, Platform: 'linux', GraphDriver: { Name: driver, Data: Layer ?? null } };
 }
 
 /** docker ps's human status: "Up 5 seconds", "Exited (0) 2 minutes ago", "Created". */

@@ -12,6 +12,8 @@ export interface MountRequest {
   Destination: string;
   RW: boolean;
   Mode: string;
+  /** nocopy: a new volume is not filled from the image's content at its path (docker run -v name:/path:nocopy). */
+  NoCopy?: boolean;
 }
 
 function dest(p: string, spec: string): string {
@@ -26,13 +28,19 @@ export function parseBind(spec: string): MountRequest {
   if (parts.length < 2 || parts.length > 3) throw invalid(`invalid volume specification: '${spec}'`);
   const [src, dst, mode = ''] = parts;
   const modes = mode.split(',').filter(Boolean);
-  for (const m of modes) if (m !== 'ro' && m !== 'rw') throw invalid(`invalid mode: ${m}`);
+  for (const m of modes) if (m !== 'ro' && m !== 'rw' && m !== 'nocopy') throw invalid(`invalid mode: ${m}`);
+  if (modes.includes('ro') && modes.includes('rw')) throw invalid(`invalid mode: ${mode}`);
   const RW = !modes.includes('ro');
-  if (src.startsWith('/')) return { Type: 'bind', Source: path.posix.normalize(src), Destination: dest(dst, spec), RW, Mode: mode };
+  const NoCopy = modes.includes('nocopy');
+  if (src.startsWith('/')) {
+    // Docker's rule: nocopy is a volume option (volume/mounts/parser_unix.go).
+    if (NoCopy) throw invalid(`invalid mode: ${mode}`);
+    return { Type: 'bind', Source: path.posix.normalize(src), Destination: dest(dst, spec), RW, Mode: mode };
+  }
   if (!VOLUME_NAME_RE.test(src)) {
     throw invalid(`create ${src}: "${src}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
   }
-  return { Type: 'volume', Source: src, Destination: dest(dst, spec), RW, Mode: mode };
+  return { Type: 'volume', Source: src, Destination: dest(dst, spec), RW, Mode: mode, ...(NoCopy ? { NoCopy } : {}) };
 }
 
 /** Every mount of a config; a destination named twice is refused. */

@@ -54,6 +54,8 @@ export interface ContainerRecord {
   ManuallyStopped: boolean;
   /** The running process's start time (/proc/<pid>/stat field 22) and its cgroup, to reclaim after a crash. */
   Runtime: { startTime: number; cgroup: string } | null;
+  /** The container's writable layer (overlay upper and work directories in its own directory), kept until it is removed; absent for a Rootfs directory. */
+  Layer?: { UpperDir: string; WorkDir: string };
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

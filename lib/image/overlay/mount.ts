@@ -130,6 +130,13 @@ export function sweep(layout: Layout): void {
 
 export interface MountOptions {
   readonly?: boolean;
+  /**
+   * A writable layer the caller keeps (an engine's container: the same layer
+   * mounted at every start until the container is removed): upperdir and
+   * workdir, absolute, on one filesystem. release() unmounts and leaves them.
+   * Absent: a fresh upper and work directory here, removed by release().
+   */
+  layer?: { upper: string; work: string };
 }
 
 /** diffIds bottom first, as in the image config. */
@@ -165,6 +172,13 @@ export function mountOverlay(layout: Layout, diffIds: string[], opts: MountOptio
     if (opts.readonly) {
       // overlayfs without an upperdir needs two lowerdirs at least.
       while (lowers.length < 2) lowers.push(emptyLower(layout));
+    } else if (opts.layer) {
+      if (lowers.length === 0) lowers.push(emptyLower(layout));
+      for (const p of [opts.layer.upper, opts.layer.work]) {
+        // mount(2)'s options are split at commas, and overlayfs unescapes only backslash and colon.
+        if (!path.isAbsolute(p) || /[,:\\]/.test(p)) throw new ImageError('ELAYER', `overlay layer path ${JSON.stringify(p)} must be absolute with no comma, colon or backslash`);
+      }
+      options.push(`upperdir=${opts.layer.upper}`, `workdir=${opts.layer.work}`);
     } else {
       if (lowers.length === 0) lowers.push(emptyLower(layout));
       fs.mkdirSync(path.join(dir, 'upper'), { mode: 0o755 });
@@ -186,5 +200,5 @@ export function mountOverlay(layout: Layout, diffIds: string[], opts: MountOptio
     release();
     throw err;
   }
-  return { id, rootfs: merged, ...(opts.readonly ? {} : { upper: path.join(dir, 'upper') }), release };
+  return { id, rootfs: merged, ...(opts.readonly ? {} : { upper: opts.layer?.upper ?? path.join(dir, 'upper') }), release };
 }
