@@ -184,9 +184,9 @@ export class Containers {
     this.ctx.rootfs.reclaim?.();
   }
 
-  /** Resolves when every create so far is durable (see create). */
+  /** Resolves when every create so far is durable (see create) and every removed container's directory is gone. */
   flush(): Promise<void> {
-    return this.store.commits.flush();
+    return this.store.flush();
   }
 
   // ---- queries ---------------------------------------------------------------

@@ -157,6 +157,8 @@ export class Engine extends EventEmitter {
       await this.containers.startRecovered(rec);
       rep.restarted.push(rec.Id);
     }
+    // The directories of removals finished above are gone when open() returns.
+    await this.containers.flush();
   }
 
   /** Kills what is left in a group (cgroup.kill: pids cannot be recycled under it) and removes it. */

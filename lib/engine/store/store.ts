@@ -157,7 +157,12 @@ export class ContainerStore {
   }
 
   /**
-   * Removes the record first (a directory without one is removed at the next load), then the directory.
+   * Removes the record first: that is the removal (a directory without one is
+   * removed at the next load, so a SIGKILL at any moment after it loses
+   * nothing). The directory itself (logs, a writable layer) goes in the
+   * background, on libuv's thread pool: unlink(2) and rmdir(2) wait on the
+   * filesystem's journal, a millisecond or more each on a busy disk, which no
+   * caller needs to wait for. flush() waits for them (close does).
    */
   delete(rec: ContainerRecord): void {
     const dir = this.containerDir(rec.Id);
@@ -168,6 +173,18 @@ export class ContainerStore {
     }
     this.byId.delete(rec.Id);
     if (this.byName.get(rec.Name) === rec.Id) this.byName.delete(rec.Name);
-    fs.rmSync(dir, { recursive: true, force: true });
+    const gone = fs.promises.rm(dir, { recursive: true, force: true }).catch(() => {
+      // Left for the next load, which removes a directory without a record.
+    });
+    this.removals.add(gone);
+    void gone.finally(() => this.removals.delete(gone));
+  }
+
+  private readonly removals = new Set<Promise<void>>();
+
+  /** Resolves when every create is committed and every removed directory is gone. */
+  async flush(): Promise<void> {
+    await this.commits.flush();
+    await Promise.all(this.removals);
   }
 }

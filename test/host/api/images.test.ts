@@ -1,7 +1,9 @@
 // bulkheadd's images with the stock docker CLI, against a local registry only
 // (Debian's docker-registry on 127.0.0.1, a random port; never docker.io):
 // pull with progress, images, run with the image's config (Entrypoint, Cmd,
-// Env, WorkingDir, User) on an overlay root, tag, rmi, save | load, push.
+// Env, WorkingDir, User) on an overlay root that lasts until the container is
+// removed, the image's Volumes as anonymous volumes and new volumes filled from
+// the image, tag, rmi, save | load, push.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,7 +20,7 @@ function main(rootfs: string) {
     t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
     const reg = await startRegistry({ dir: path.join(tmp, 'reg') });
     t.teardown(() => reg.stop());
-    const img = buildImage([busyboxEntries()], { Entrypoint: ['sh', '-c'], Cmd: ['echo "$GREETING from $(pwd) as $(id -u)"'], Env: ['GREETING=hello', 'PATH=/bin'], WorkingDir: '/tmp', User: '4321' });
+    const img = buildImage([busyboxEntries()], { Entrypoint: ['sh', '-c'], Cmd: ['echo "$GREETING from $(pwd) as $(id -u)"'], Env: ['GREETING=hello', 'PATH=/bin'], WorkingDir: '/tmp', User: '4321', Volumes: { '/data': {} } });
     writeOciLayout(path.join(tmp, 'oci'), [{ image: img, name: 'x' }]);
     await skopeo(['copy', `oci:${path.join(tmp, 'oci')}:x`, `docker://${reg.host}/x:latest`]);
     const d = await startDaemon(t, rootfs);
@@ -39,10 +41,25 @@ function main(rootfs: string) {
     t.equal((await d.docker(['run', '--rm', name, 'echo hi'])).stdout, 'hi\n', 'a command replaces Cmd, after the Entrypoint');
     t.equal((await d.docker(['run', '--rm', '--entrypoint', 'echo', name, 'plain'])).stdout, 'plain\n');
     // The overlay root is the container's own: a write there is not seen by the next container.
-    const w = await d.docker(['run', '--name', 'wr', '-u', '0', name, 'echo changed > /etc/marker; cat /etc/marker']);
-    t.equal(w.stdout, 'changed\n', w.stderr);
+    const w = await d.docker(['run', '--name', 'wr', '-u', '0', name, 'cat /etc/marker 2>/dev/null || echo absent; echo changed > /etc/marker']);
+    t.equal(w.stdout, 'absent\n', w.stderr);
+    const again = await d.docker(['start', '-a', 'wr']);
+    t.equal(again.stdout, 'changed\n', `the container's writable layer lasts across its runs ${again.stderr}`);
     const other = await d.docker(['run', '--rm', name, 'cat /etc/marker 2>/dev/null || echo absent']);
     t.equal(other.stdout, 'absent\n', `each container has its own upper layer ${other.stderr}`);
+    // The image's Volumes: an anonymous volume per container, filled from the image, gone with rm -v.
+    const av = await d.docker(['run', '--name', 'av', name, 'ls /data']);
+    t.equal(av.stdout, 'gone\nkeep\n', `the image's volume is filled from the image ${av.stderr}`);
+    const avName = (await d.docker(['inspect', '-f', '{{range .Mounts}}{{.Name}}{{end}}', 'av'])).stdout.trim();
+    t.match(avName, /^[0-9a-f]{64}$/, 'an anonymous volume');
+    t.equal((await d.docker(['rm', '-v', 'av'])).code, 0);
+    t.equal((await d.docker(['volume', 'inspect', avName])).code, 1, 'rm -v removed it');
+    // A new named volume is filled from the image's content at its path.
+    t.equal((await d.docker(['run', '--rm', '-v', 'filled:/data', name, 'cat /data/keep'])).stdout, 'keep\n');
+    const fv = JSON.parse((await d.docker(['volume', 'inspect', 'filled'])).stdout) as Array<{ Mountpoint: string }>;
+    t.same(fs.readdirSync(fv[0].Mountpoint).sort(), ['gone', 'keep'], 'docker volume inspect: its mountpoint holds the copy');
+    t.equal((await d.docker(['run', '--rm', '-v', 'empty:/data:nocopy', name, 'ls -A /data | wc -l'])).stdout.trim(), '0', 'nocopy');
+    t.equal((await d.docker(['volume', 'rm', 'filled', 'empty'])).code, 0);
     const rmiBusy = await d.docker(['rmi', name]);
     t.equal(rmiBusy.code, 1, 'an image a container uses is not removed');
     t.match(rmiBusy.stderr, /container [0-9a-f]{12} is using its referenced image/);

@@ -20,6 +20,7 @@ function main(rootfs: string) {
       }),
     );
     t.same(codes, Array.from({ length: N }, (_, i) => i % 7), 'every container ran to its own exit status');
+    await e.containers.flush(); // removed containers' directories go in the background
     t.same(fs.readdirSync(path.join(e.root, 'containers')), [], 'no container directory left');
     t.same(groupsUnder(e.cgroupParent), [], 'no cgroup left');
     t.equal(e.containers.list({ all: true }).length, 0);

@@ -91,6 +91,7 @@ function main() {
     await e.containers.remove(other);
     t.ok(e.volumes.inspect(otherVol), 'remove() without volumes keeps the anonymous volume');
     await e.containers.remove(Id, { volumes: true });
+    await e.containers.flush();
     t.throws(() => e.volumes.inspect(m.Name!), /No such volume/, 'remove({ volumes: true }) removes it');
     t.notOk(fs.existsSync(data));
     // autoRemove (docker run --rm) takes it too.
@@ -164,6 +165,7 @@ function main() {
     t.match(e.containers.inspect(pol.Id), { RestartCount: 2, State: { Status: 'exited', ExitCode: 0 } }, 'on-failure restarts see what the earlier runs wrote (exit 0 at the third run)');
     await e.containers.remove(Id, { force: true, volumes: true });
     await e.containers.remove(pol.Id, { volumes: true });
+    await e.containers.flush(); // a removed container's directory goes in the background
     t.notOk(fs.existsSync(path.join(root, 'containers', Id)), 'remove takes the writable layer with the container');
     t.same(fs.readdirSync(path.join(root, 'containers')), [], 'nothing left of either container');
     await e.close({ timeout: 0 });

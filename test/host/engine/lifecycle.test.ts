@@ -237,7 +237,8 @@ function main(rootfs: string) {
 
   t.test('wait and logs follow end when their caller aborts: no waiter or open log left', async (t) => {
     const e = await openEngine(t);
-    const { Id } = e.containers.create({ Rootfs: rootfs, Cmd: ['sleep', '1000'] });
+    // Awaited: the create's group commit holds an fd of its own while it flushes.
+    const { Id } = await e.containers.create({ Rootfs: rootfs, Cmd: ['sleep', '1000'] });
     await e.containers.start(Id);
     const base = e.containers.waiterCount();
     const ac = new AbortController();
