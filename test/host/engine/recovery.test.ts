@@ -70,6 +70,33 @@ function main(rootfs: string) {
     t.notOk(fs.existsSync(`${recFile(exited)}.tmp-4242`), 'temp files removed');
     t.notOk(fs.existsSync(path.join(root, 'volumes', 'halfvol')), 'a volume without its record is removed');
     t.equal(JSON.parse(fs.readFileSync(path.join(root, 'engine.lock'), 'utf8')).pid, process.pid, 'the dead owner\'s lock reclaimed');
+    t.same(e2.recovery.creates, ['ab'.repeat(32)], 'reported as a create cut short');
+  });
+
+  t.test('a create is stored whole at once and durable when its promise resolves; a power loss before that leaves an empty record, removed', async (t) => {
+    const root = tempRoot(t);
+    const e1 = await Engine.open({ root });
+    const r = e1.containers.create({ Rootfs: rootfs, Cmd: ['true'] }, { name: 'kept' });
+    const file = path.join(root, 'containers', r.Id, 'container.json');
+    t.equal(JSON.parse(fs.readFileSync(file, 'utf8')).Id, r.Id, 'the record is on disk (whole) when create returns');
+    t.same(Object.keys(r), ['Id', 'Warnings'], 'the answer is { Id, Warnings } (its then is not enumerable)');
+    t.same(await r, { Id: r.Id, Warnings: [] }, 'and resolves to itself once committed');
+    // 20 concurrent creates share group commits: all resolve.
+    const many = await Promise.all(Array.from({ length: 20 }, () => e1.containers.create({ Rootfs: rootfs, Cmd: ['true'] })));
+    t.equal(new Set(many.map((m) => m.Id)).size, 20);
+    await e1.close({ timeout: 0 });
+    // What a power loss between the record's rename and its commit can leave: the name, not the data.
+    const cut = 'cd'.repeat(32);
+    fs.mkdirSync(path.join(root, 'containers', cut));
+    fs.writeFileSync(path.join(root, 'containers', cut, 'container.json'), '');
+    const e2 = await Engine.open({ root });
+    t.same(e2.recovery.creates, [cut], 'an empty record is a create a power loss cut: removed');
+    t.notOk(fs.existsSync(path.join(root, 'containers', cut)));
+    t.equal(e2.containers.list({ all: true }).length, 21, 'the committed ones are all there');
+    await e2.close({ timeout: 0 });
+    // A record that is neither empty nor JSON is nothing this engine writes: refused, not guessed.
+    fs.writeFileSync(path.join(root, 'containers', r.Id, 'container.json'), '{"Id":');
+    await t.rejects(Engine.open({ root }), /is not a record .*refusing to guess/);
   });
 }
 
