@@ -28,8 +28,9 @@ export class ContainerStore {
    * short (the record is written last): it is removed, with what it held. So is
    * one whose record is empty: a create whose commit a power loss cut (its
    * record was named before its data reached the disk, see commit.ts; a create
-   * is acknowledged as durable only after the commit). A record that is neither
-   * empty nor JSON is refused: nothing this engine writes can leave one.
+   * is acknowledged as durable only after the commit), when the container
+   * never started (no log). A record that is neither empty nor JSON, or empty
+   * beside a log, is refused: that is not a create cut short.
    */
   load(): { removed: string[] } {
     const removed: string[] = [];
@@ -38,20 +39,22 @@ export class ContainerStore {
       if (!ID_RE.test(id)) continue;
       removeStaleTemps(dir);
       let rec: ContainerRecord;
-      let text: string;
+      let text: string | null;
       try {
         text = fs.readFileSync(path.join(dir, RECORD), 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        text = '';
+        text = null;
       }
-      if (text === '') {
+      if (text === null || text === '') {
+        // A log means the container was started: an empty record there is a later, unflushed change a power loss cut (see save), not a create.
+        if (text === '' && fs.readdirSync(dir).some((n) => n.endsWith('-json.log'))) throw new Error(`container store: ${path.join(dir, RECORD)} is empty after its container ran (a power loss on a filesystem that does not flush a renamed file); refusing to guess`);
         fs.rmSync(dir, { recursive: true, force: true });
         removed.push(id);
         continue;
       }
       try {
-        rec = JSON.parse(text) as ContainerRecord;
+        rec = JSON.parse(text as string) as ContainerRecord;
       } catch (err) {
         throw new Error(`container store: ${path.join(dir, RECORD)} is not a record (${(err as Error).message}); refusing to guess`, { cause: err });
       }

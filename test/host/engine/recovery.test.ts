@@ -94,6 +94,10 @@ function main(rootfs: string) {
     t.notOk(fs.existsSync(path.join(root, 'containers', cut)));
     t.equal(e2.containers.list({ all: true }).length, 21, 'the committed ones are all there');
     await e2.close({ timeout: 0 });
+    // Empty beside a log: a started container's later record that a power loss cut (not a create): refused, not guessed.
+    fs.writeFileSync(path.join(root, 'containers', r.Id, 'container.json'), '');
+    fs.writeFileSync(path.join(root, 'containers', r.Id, `${r.Id}-json.log`), '');
+    await t.rejects(Engine.open({ root }), /is empty after its container ran.*refusing to guess/);
     // A record that is neither empty nor JSON is nothing this engine writes: refused, not guessed.
     fs.writeFileSync(path.join(root, 'containers', r.Id, 'container.json'), '{"Id":');
     await t.rejects(Engine.open({ root }), /is not a record .*refusing to guess/);

@@ -65,6 +65,9 @@ t.test('binds: volume names, host paths, modes', async (t) => {
   t.throws(() => parseBind('data:rel'), /must be absolute/);
   t.throws(() => parseBind('bad name:/x'), /invalid characters/);
   t.throws(() => parseBind('a:/x:rx'), /invalid mode/);
+  t.same(parseBind('data:/x:ro,nocopy'), { Type: 'volume', Source: 'data', Destination: '/x', RW: false, Mode: 'ro,nocopy', NoCopy: true }, 'nocopy: a new volume is not filled');
+  t.throws(() => parseBind('/srv:/x:nocopy'), /invalid mode: nocopy/, 'nocopy is a volume option, refused on a bind');
+  t.throws(() => parseBind('a:/x:ro,rw'), /invalid mode: ro,rw/);
   t.throws(() => mountRequests(['aa:/x', 'bb:/x'], []), /Duplicate mount point/);
   t.same(mountRequests(['aa:/x'], ['/x', '/y']).map((m) => [m.Source, m.Destination]), [['aa', '/x'], [undefined, '/y']]);
 });
