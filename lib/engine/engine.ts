@@ -97,6 +97,12 @@ export class Engine extends EventEmitter {
     try {
       await engine.recover();
     } catch (err) {
+      // Nothing half-made: the engine's cgroup parent goes too when it is empty (rmdir(2) refuses otherwise).
+      try {
+        fs.rmdirSync(engine.cgroupParent);
+      } catch {
+        // Holding groups recovery could not reclaim: kept for the next open.
+      }
       engine.release?.();
       throw err;
     }
