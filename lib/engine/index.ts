@@ -1,6 +1,6 @@
 // The engine's public surface (re-exported by lib/index.ts).
 export { Engine, DEFAULT_ROOT, type EngineOptions, type RecoveryReport } from './engine';
-export { Containers, type WaitCondition, type WaitResult } from './containers';
+export { Containers, type WaitCondition, type WaitResult, type CreateResult } from './containers';
 export { parseDetachKeys } from './attach/keys';
 export type { AttachIO, AttachSession } from './attach/attach';
 export { EngineError, type EngineErrorCode } from '../util/engine-error';
@@ -14,4 +14,4 @@ export type { ContainerStats } from './container/stats';
 export type { TopResult } from './container/top';
 export type { LogEntry, LogsOptions } from './logs/read';
 export { formatLogEntry } from './logs/read';
-export { DirectoryRootfs, type RootfsSource } from './rootfs';
+export { DirectoryRootfs, type RootfsSource, type WritableLayer } from './rootfs';
