@@ -11,7 +11,11 @@ extra="$BULKHEAD_OUT/console-extra"
 for d in /etc /var/lib /root; do
   n=/run/peers-overlay$(echo "$d" | tr / _)
   mkdir -p "$n/upper" "$n/work"
-  mount -t overlay overlay -o "lowerdir=$d,upperdir=$n/upper,workdir=$n/work" "$d" 2>>"$extra" || echo "overlay over $d failed" >>"$extra"
+  # Fail closed: without the overlay the engines would write into the host's files.
+  if ! mount -t overlay overlay -o "lowerdir=$d,upperdir=$n/upper,workdir=$n/work" "$d" 2>>"$extra"; then
+    echo "peers: overlay over $d failed: not starting any engine" | tee -a "$extra"
+    echo 1 >"$BULKHEAD_OUT/status"; sync; halt -f
+  fi
 done
 mount -t tmpfs tmpfs /var/tmp
 # Debian's UML kernel builds nf_tables with the bridge family only, so the
@@ -46,6 +50,9 @@ ip link del bulkhead0 2>/dev/null
 links=$(ip -o link show | awk -F': ' '{print $2}' | grep -v '^lo$' | tr '\n' ' ')
 [ -n "$links" ] && echo "interfaces left: $links" >>"$left"
 [ -e /tmp/bulkhead-peers ] && echo "work directory /tmp/bulkhead-peers not removed" >>"$left"
+# What the engines wrote outside their directories, kept in the overlays' uppers
+# (never on the host): listed in guest.log for the record.
+{ echo "written under /etc, /var/lib, /root (kept in the guest):"; (cd /run && find peers-overlay_*/upper -mindepth 1 -maxdepth 3 | sort); } >>"$BULKHEAD_OUT/guest.log"
 echo $code >"$BULKHEAD_OUT/status"
 sync
 halt -f

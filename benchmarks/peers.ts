@@ -152,6 +152,10 @@ export async function main(argv: string[]): Promise<number> {
   const res = JSON.parse(text) as PeersResults & { hostLoadAverage?: { start: number[]; end: number[] } };
   const left = (run.files['leftovers.txt'] ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
   res.leftovers.push(...left);
+  // What the engines wrote under /etc, /var/lib and /root: kept in the guest's overlays.
+  const log = run.files['guest.log'] ?? '';
+  const at = log.indexOf('written under /etc, /var/lib, /root');
+  if (at >= 0) res.setup.keptInGuest = `written by the engines under /etc, /var/lib and /root, kept in the guest's tmpfs overlays: ${log.slice(at).split('\n').slice(1).filter(Boolean).map((l) => l.replace(/^peers-overlay(_[a-z_]+)\/upper/, (_, d: string) => d.replace(/_/g, '/'))).join(', ') || 'nothing'}`;
   res.hostLoadAverage = { start: loadStart.map((x) => Number(x.toFixed(2))), end: os.loadavg().map((x) => Number(x.toFixed(2))) };
   fs.mkdirSync(o.out, { recursive: true });
   fs.writeFileSync(path.join(o.out, PEERS_FILE), `${JSON.stringify(res, null, 2)}\n`);
