@@ -365,8 +365,8 @@ async function buildSection(ctx: Ctx): Promise<void> {
     contenders.push({
       id: 'bulkhead',
       what: 'bulkhead build',
-      cold: () => bulkheadCli(ctx, ['build', '--no-cache', '-t', 'peers/built:1', context]),
-      cached: () => bulkheadCli(ctx, ['build', '-t', 'peers/built:1', context]),
+      cold: () => bulkheadCli(ctx, ['build', '--no-cache', '--network', 'none', '-q', '-t', 'peers/built:1', context]),
+      cached: () => bulkheadCli(ctx, ['build', '--network', 'none', '-q', '-t', 'peers/built:1', context]),
     });
   } else {
     rows.push({ id: 'bulkhead-cold', what: 'bulkhead build', status: 'skipped', reason: 'no dist/lib/build/index.js in this checkout: Bulkhead has no builder yet' });
