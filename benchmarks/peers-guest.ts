@@ -52,6 +52,8 @@ export interface PeersResults {
   ratios: PeerRatio[];
   notes: string[];
   leftovers: string[];
+  /** The host's 1/5/15-minute load averages before and after the guest (set by the host). */
+  hostLoadAverage?: { start: number[]; end: number[] };
 }
 
 export const IMAGE = 'bench/busybox:1';

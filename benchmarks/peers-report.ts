@@ -39,7 +39,8 @@ export function peersMarkdown(res: PeersResults): string {
   out.push('## Peers in User-Mode Linux: bulkheadd, dockerd, podman, skopeo', '');
   out.push(
     `Written by \`node dist/benchmarks/peers.js\` (benchmarks/peers.ts) on ${res.date}: one UML guest (Linux ${res.kernel}, one CPU, ${res.memoryMiB} MiB), every engine started inside it on the same kernel, in one run. ` +
-      'UML has slow syscalls and one CPU: compare the ratios, not the absolute times. Times are whole commands (client start-up included), medians of N, in ms.',
+      'UML has slow syscalls and one CPU: compare the ratios, not the absolute times. Times are whole commands (client start-up included), medians of N, in ms.' +
+      (res.hostLoadAverage ? ` The host's load average was ${res.hostLoadAverage.start[0]} before and ${res.hostLoadAverage.end[0]} after (a shared machine: the p95 column shows the spread).` : ''),
     '',
   );
   out.push(`Versions: ${Object.entries(res.versions).map(([k, v]) => `${k} \`${v}\``).join(', ')}.`, '');

@@ -149,7 +149,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`peers: the guest wrote no results (${run.timedOut ? 'timed out' : `status ${run.status}`}).\n${tail}\n${(run.files['guest.log'] ?? '').slice(-3000)}\n`);
     return 1;
   }
-  const res = JSON.parse(text) as PeersResults & { hostLoadAverage?: { start: number[]; end: number[] } };
+  const res = JSON.parse(text) as PeersResults;
   const left = (run.files['leftovers.txt'] ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
   res.leftovers.push(...left);
   // What the engines wrote under /etc, /var/lib and /root: kept in the guest's overlays.
