@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostDescription } from './env';
 import type { LimitRow, LimitsResults } from './limits';
+import { peersSection } from './peers-report';
 import type { Goal, SpawnResults, SpawnRow } from './spawn';
 import { barChart, requestedVsMeasuredChart, type Bar } from './svg';
 
@@ -248,6 +249,8 @@ export function writeReport(outDir: string, markdownFile = path.join(outDir, FIL
     });
     parts.push(limitsSection(limits, charts));
   }
+  const peers = peersSection(outDir);
+  if (peers) parts.push(peers);
   if (!host && !uml && !limits) parts.push('No results yet: run `npm run bench -- all`.', '');
   write(markdownFile, `${parts.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`);
   return written;
