@@ -1,13 +1,15 @@
 // The image seam over lib/image's store: `docker images`, inspect and create
 // answer from Images; containers made from a store image get an overlay root
 // (Images' layers below a fresh upper) through the engine's RootfsSource, one
-// mount per start, released at each exit and at removal. A config with a
+// overlay per start (spawn() mounts it in the container's namespace), released
+// at each exit and at removal. A config with a
 // Rootfs directory (bulkheadd --rootfs-image) still runs from that directory.
 import * as fs from 'node:fs';
 import type { Images } from '../image/images';
 import { mountOverlay, type OverlayRoot } from '../image/overlay/mount';
 import type { ImageRecord as StoreRecord } from '../image/store/store';
 import type { ContainerConfig } from '../engine/container/config';
+import type { OverlayRootfs } from '../spawn/options';
 import type { RootfsSource } from '../engine/rootfs';
 import { DirectoryRootfs } from '../engine/rootfs';
 import { invalid } from '../util/engine-error';
@@ -73,7 +75,7 @@ export class StoreRootfs implements RootfsSource {
     this.image(config);
   }
 
-  prepare(id: string, config: ContainerConfig): string {
+  prepare(id: string, config: ContainerConfig): string | OverlayRootfs {
     if (config.Rootfs !== undefined) return this.dir.prepare(id, config);
     this.release(id);
     const img = this.image(config);

@@ -2,14 +2,15 @@
 // Today a directory given in the config (`Rootfs`); the image store will add
 // a source that prepares an overlay of an image's layers for `Image`.
 import * as fs from 'node:fs';
+import type { OverlayRootfs } from '../spawn/options';
 import type { ContainerConfig } from './container/config';
 import { invalid } from '../util/engine-error';
 
 export interface RootfsSource {
   /** Checks at create time that the config's root filesystem can be had; returns its description. */
   check(config: ContainerConfig): void;
-  /** The directory to pivot_root into for one start of container id. */
-  prepare(id: string, config: ContainerConfig): string;
+  /** The root for one start of container id: a directory to pivot_root into, or an overlay spawn() mounts. */
+  prepare(id: string, config: ContainerConfig): string | OverlayRootfs;
   /** Releases what prepare made (an overlay, say); called after each exit and at removal. */
   release(id: string): void;
 }

@@ -1,33 +1,37 @@
-// The root filesystem of a container: an overlay mount with the image's layers as
-// lowerdirs (top first), a fresh upperdir and workdir, at containers/<id>/merged,
-// mounted in this (the host's) mount namespace into a directory only root can
-// reach; spawn() then pivot_roots into it inside the container's own namespace,
-// and the mount goes with the container (released after its exit).
+// The root filesystem of a container: an overlay with the image's layers as
+// lowerdirs (top first), a fresh upperdir and workdir under containers/<id>/. This
+// module only prepares the directories and describes the mount (an OverlayRootfs);
+// spawn() mounts it in the container's own mount namespace before pivot_root
+// (lib/spawn/plan.ts), so nothing is mounted on the host, no mount(8) runs, and
+// the mount goes with the namespace when the container's last process exits.
 //
 // Many layers: mount(2) takes its options as one page (4096 bytes). As Docker's
 // overlay2 driver does, lowerdirs are given as short relative paths (image/l/<20
-// hex>, symlinks to the layers) and mount(8) runs with the data root as its cwd:
-// overlayfs resolves them from the mounting process's cwd (fs/overlayfs/super.c
+// hex>, symlinks to the layers) and the child chdirs to the data root before it
+// mounts: overlayfs resolves them from the mounting process's cwd (fs/overlayfs
 // ovl_mount_dir_noesc -> kern_path), so about 170 layers fit in a page.
 //
 // Each container directory holds a lock (flock) for its lifetime: a directory
-// whose lock is free belongs to a process that died, and is unmounted and removed
-// by the next caller (sweep), so a SIGKILL never leaks a mount.
+// whose lock is free belongs to a process that died, and is removed by the next
+// caller (sweep).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { native } from '../../native/load';
 import { ImageError } from '../errors';
+import { overlayData, type OverlayRootfs } from '../../spawn/options';
 import { hexOf, type Layout } from '../store/layout';
 
 export interface OverlayRoot {
   id: string;
-  /** The merged directory, for spawn({ rootfs }). */
-  rootfs: string;
+  /** For spawn({ rootfs }): the overlay spawn() mounts in the container's namespace. */
+  rootfs: OverlayRootfs;
+  /** The layer directories, top first (absolute): the image's files as the overlay shows them, for lookups before the start. */
+  layers: string[];
   /** The upper directory (absent with readonly). */
   upper?: string;
-  /** Unmounts and removes the container's directories; idempotent. */
+  /** Removes the container's directories; idempotent. */
   release(): void;
 }
 
@@ -57,9 +61,11 @@ function isMounted(dir: string): boolean {
   return text.split('\n').some((l) => l.split(' ')[4]?.replace(/\\(\d{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8))) === dir);
 }
 
+// Only directories of an older Bulkhead, which mounted overlays on the host, can
+// have a mount here; spawn()'s overlays live in the containers' own namespaces.
 function unmount(dir: string): void {
   if (!isMounted(dir)) return;
-  execFileSync('umount', [dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('umount', ['-l', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 /** Diff ids under the overlays of containers that are alive (their lock is held). */
@@ -140,51 +146,39 @@ export function mountOverlay(layout: Layout, diffIds: string[], opts: MountOptio
   fs.mkdirSync(dir, { mode: 0o700 });
   const lockFd = fs.openSync(path.join(dir, 'lock'), fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
   native().flock(lockFd, true);
-  // The layers this container stands on, for rmi's collection to leave alone while it lives.
-  fs.writeFileSync(path.join(dir, 'layers'), diffIds.join('\n'));
-  const merged = path.join(dir, 'merged');
   const rel = `containers/${id}`;
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
-    try {
-      unmount(merged);
-    } catch (err) {
-      // Still busy (a process of the container lingering): detach it, as umount -l does.
-      execFileSync('umount', ['-l', merged], { stdio: 'ignore' });
-      void err;
-    }
+    // A mount of this overlay lives only in a container's namespace; removing the
+    // directories under it (even one still mounted by a lingering process there)
+    // is allowed (rmdir(2) of a mount point in another namespace detaches it).
     fs.rmSync(dir, { recursive: true, force: true });
     fs.closeSync(lockFd);
   };
   try {
+    // The layers this container stands on, for rmi's collection to leave alone while it lives.
+    fs.writeFileSync(path.join(dir, 'layers'), diffIds.join('\n'));
+    const merged = path.join(dir, 'merged');
     fs.mkdirSync(merged, { mode: 0o755 });
-    const lowers = diffIds.map((d) => shortLink(layout, d)).reverse();
-    const options: string[] = [];
+    const lower = diffIds.map((d) => shortLink(layout, d)).reverse();
+    const layers = diffIds.map((d) => layout.layer(d)).reverse();
+    let rootfs: OverlayRootfs;
     if (opts.readonly) {
       // overlayfs without an upperdir needs two lowerdirs at least.
-      while (lowers.length < 2) lowers.push(emptyLower(layout));
+      while (lower.length < 2) lower.push(emptyLower(layout));
+      rootfs = { type: 'overlay', target: merged, base: layout.root, lower };
     } else {
-      if (lowers.length === 0) lowers.push(emptyLower(layout));
+      if (lower.length === 0) lower.push(emptyLower(layout));
       fs.mkdirSync(path.join(dir, 'upper'), { mode: 0o755 });
       fs.mkdirSync(path.join(dir, 'work'), { mode: 0o700 });
-      options.push(`upperdir=${rel}/upper`, `workdir=${rel}/work`);
+      rootfs = { type: 'overlay', target: merged, base: layout.root, lower, upper: `${rel}/upper`, work: `${rel}/work` };
     }
-    options.unshift(`lowerdir=${lowers.join(':')}`);
-    // nodev: a device node shipped in an image opens nothing (the container's /dev
-    // is its own tmpfs); suid and exec stay, as images need them.
-    const data = options.join(',');
-    if (data.length > 4000) throw new ImageError('ELAYER', `too many layers (${diffIds.length}) for one overlay mount`);
-    try {
-      execFileSync('mount', ['-t', 'overlay', '-o', `nodev,${data}`, 'overlay', merged], { cwd: layout.root, stdio: ['ignore', 'ignore', 'pipe'] });
-    } catch (err) {
-      const msg = ((err as { stderr?: Buffer }).stderr?.toString() ?? (err as Error).message).trim();
-      throw new ImageError('ELAYER', `overlay mount at ${merged} failed: ${msg}`);
-    }
+    if (overlayData(rootfs).length > 4000) throw new ImageError('ELAYER', `too many layers (${diffIds.length}) for one overlay mount`);
+    return { id, rootfs, layers, ...(opts.readonly ? {} : { upper: path.join(dir, 'upper') }), release };
   } catch (err) {
     release();
     throw err;
   }
-  return { id, rootfs: merged, ...(opts.readonly ? {} : { upper: path.join(dir, 'upper') }), release };
 }

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import t, { type Test } from 'tap';
 import { Images } from '../../../lib/image/images';
 import { native } from '../../../lib/native/load';
+import { spawn } from '../../../lib/spawn/index';
 import { buildImage, busyboxEntries, capabilityXattr, featureEntries, tarDirectory, writeDockerArchive, writeOciLayout } from '../../../support/images';
 import { imageTier, tempRoot } from '../../helpers/image-root';
 
@@ -100,13 +101,13 @@ function checkLayers(t: Test, images: Images, diffIds: string[]) {
 async function checkOverlay(t: Test, images: Images, name: string) {
   const root = await images.rootfsFor(name);
   try {
-    t.same(fs.readdirSync(path.join(root.rootfs, 'data')), ['keep'], 'whiteout hides the lower file');
-    t.same(fs.readdirSync(path.join(root.rootfs, 'opq')), ['new'], 'opaque directory hides the lower content');
-    t.equal(fs.readFileSync(path.join(root.rootfs, 'usr/share/two'), 'utf8'), 'linked\n');
-    fs.writeFileSync(path.join(root.rootfs, 'written'), 'x');
+    // spawn() mounts the overlay in the container's own mount namespace.
+    const r = await spawn('/bin/sh', ['-c', 'ls /data; echo -; ls /opq; echo -; cat /usr/share/two; echo x > /written'], { rootfs: root.rootfs });
+    t.equal(r.stdout, 'keep\n-\nnew\n-\nlinked\n', 'whiteout hides the lower file, the opaque directory its lower content, the hard link reads');
     t.ok(fs.existsSync(path.join(root.upper as string, 'written')), 'writes go to the upper directory');
+    t.notMatch(fs.readFileSync('/proc/self/mountinfo', 'utf8'), root.rootfs.target, 'nothing mounted on the host');
   } finally {
     root.release();
   }
-  t.notOk(fs.existsSync(path.dirname(root.rootfs)), 'container directory removed');
+  t.notOk(fs.existsSync(path.dirname(root.rootfs.target)), 'container directory removed');
 }
