@@ -5,7 +5,7 @@ import { loadArchive, type LoadedImage, type LoadOptions } from './archive/load'
 import { saveArchive } from './archive/save';
 import { ImageError } from './errors';
 import { parseConfig, type ImageConfig } from './manifest';
-import { liveLayers, mountOverlay, type OverlayRoot } from './overlay/mount';
+import { liveLayers, mountOverlay, type MountOptions, type OverlayRoot } from './overlay/mount';
 import { familiarName, formatReference, looksLikeId, parseReference, repository } from './reference/parse';
 import { dataRoot } from './store/layout';
 import { Store, type ImageRecord, type IndexData } from './store/store';
@@ -189,7 +189,7 @@ export class Images {
   }
 
   /** A ready overlay root for spawn({ rootfs }); call release() after the container exits. */
-  async rootfsFor(nameOrId: string | ImageRecord, opts: { readonly?: boolean } = {}): Promise<ImageRootfs> {
+  async rootfsFor(nameOrId: string | ImageRecord, opts: MountOptions = {}): Promise<ImageRootfs> {
     const image = typeof nameOrId === 'string' ? this.get(nameOrId) : nameOrId;
     const config = this.config(image);
     for (const l of image.layers) await ensureLayer(this.store, l, image.id);

@@ -115,6 +115,13 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
     // shipped in an image opens nothing (the container's /dev is its own tmpfs).
     root = path.posix.normalize(o.rootfs.target).replace(/\/$/, '');
     ops.push({ op: 'chdir', target: o.rootfs.base });
+    if (o.rootfs.tmpfsUpper !== undefined) {
+      // The upper in memory: a tmpfs on the target, upper and work in it, then the
+      // overlay stacked on the same target (its upperdir resolved through the tmpfs).
+      ops.push({ op: 'mount', source: 'tmpfs', target: root, fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: `mode=755,size=${o.rootfs.tmpfsUpper}` });
+      ops.push({ op: 'mkdir', target: `${root}/upper`, mode: 0o755 });
+      ops.push({ op: 'mkdir', target: `${root}/work`, mode: 0o700 });
+    }
     ops.push({ op: 'mount', source: 'overlay', target: root, fstype: 'overlay', flags: F.MS_NODEV, data: overlayData(o.rootfs) });
   } else if (!hostView) {
     root = path.posix.normalize(o.rootfs as string).replace(/\/$/, '');

@@ -29,7 +29,7 @@ export interface OverlayRoot {
   rootfs: OverlayRootfs;
   /** The layer directories, top first (absolute): the image's files as the overlay shows them, for lookups before the start. */
   layers: string[];
-  /** The upper directory (absent with readonly). */
+  /** The upper directory (absent with readonly or an upper in tmpfs). */
   upper?: string;
   /** Removes the container's directories; idempotent. */
   release(): void;
@@ -40,6 +40,12 @@ function shortLink(layout: Layout, diffId: string): string {
   const name = hex.slice(0, 20);
   const link = path.join(layout.links, name);
   const target = `../layers/${hex}`;
+  try {
+    // Made once per layer: the common case is one readlink(2).
+    if (fs.readlinkSync(link) === target) return `image/l/${name}`;
+  } catch {
+    /* missing: made below */
+  }
   try {
     fs.symlinkSync(target, link);
   } catch (err) {
@@ -68,6 +74,56 @@ function unmount(dir: string): void {
   execFileSync('umount', ['-l', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/**
+ * Removes a container directory. Its usual shape (lock, work/work, upper) goes
+ * by one unlink or rmdir each: fs.rmSync's generic walk costs milliseconds here,
+ * as much as the container's start. Anything else (files the container wrote to
+ * upper, a directory of an older Bulkhead) falls back to it.
+ */
+function removeContainerDir(dir: string): void {
+  const quiet = (fn: () => void) => {
+    try {
+      fn();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // overlayfs leaves work/work, and with volatile work/work/incompat/volatile (filesystems/overlayfs.rst).
+  for (const d of ['work/work/incompat/volatile', 'work/work/incompat', 'work/work']) quiet(() => fs.rmdirSync(path.join(dir, d)));
+  for (const d of ['work', 'upper']) if (!quiet(() => fs.rmdirSync(path.join(dir, d)))) fs.rmSync(path.join(dir, d), { recursive: true, force: true });
+  quiet(() => fs.unlinkSync(path.join(dir, 'lock')));
+  if (!quiet(() => fs.rmdirSync(dir))) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A container with nothing on disk but its lock (an upper in tmpfs, or none) is
+ * the file containers/<id>.lock; the others a directory with a lock file.
+ */
+function lockOf(layout: Layout, name: string): string {
+  return name.endsWith('.lock') ? path.join(layout.containers, name) : path.join(layout.containers, name, 'lock');
+}
+
+/** Removes a lock-only container's file when its owner died. */
+function sweepLockOnly(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return;
+  }
+  try {
+    if (!native().flock(fd, true)) return;
+    // Free and empty: made a moment ago and not yet locked by its creator, unless old.
+    if (fs.fstatSync(fd).size === 0 && Date.now() - fs.fstatSync(fd).mtimeMs < 60_000) return;
+    fs.unlinkSync(file);
+  } catch {
+    /* left for the next sweep */
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Diff ids under the overlays of containers that are alive (their lock is held). */
 export function liveLayers(layout: Layout): Set<string> {
   const out = new Set<string>();
@@ -78,18 +134,18 @@ export function liveLayers(layout: Layout): Set<string> {
     return out;
   }
   for (const id of names) {
-    const dir = path.join(layout.containers, id);
+    const lock = lockOf(layout, id);
     let fd: number;
     try {
-      fd = fs.openSync(path.join(dir, 'lock'), 'r');
+      fd = fs.openSync(lock, 'r');
     } catch {
       continue;
     }
     try {
       if (native().flock(fd, true)) continue; // dead: the next sweep removes it
-      for (const d of fs.readFileSync(path.join(dir, 'layers'), 'utf8').split('\n')) if (d) out.add(d);
+      for (const d of fs.readFileSync(lock, 'utf8').split('\n')) if (d) out.add(d);
     } catch {
-      /* no layers file yet: not mounted yet either */
+      /* gone meanwhile */
     } finally {
       fs.closeSync(fd);
     }
@@ -107,6 +163,10 @@ export function sweep(layout: Layout): void {
   }
   for (const id of names) {
     const dir = path.join(layout.containers, id);
+    if (id.endsWith('.lock')) {
+      sweepLockOnly(dir);
+      continue;
+    }
     let fd: number;
     try {
       fd = fs.openSync(path.join(dir, 'lock'), 'r');
@@ -136,47 +196,76 @@ export function sweep(layout: Layout): void {
 
 export interface MountOptions {
   readonly?: boolean;
+  /**
+   * Where the container's writes go: 'disk' (default, as Docker: upper and work
+   * under containers/<id>/ on the data root's filesystem) or 'tmpfs' (a tmpfs the
+   * container's child mounts first: no disk metadata work at the start, the
+   * writes in memory, charged to the container's memory cgroup).
+   */
+  upper?: 'disk' | 'tmpfs';
+  /** The tmpfs's size with upper 'tmpfs' (tmpfs(5) size=: bytes, k, m, g or %; default 50%). */
+  upperSize?: string;
+}
+
+/**
+ * The directory every overlay is mounted on: each mount lives in its own
+ * container's mount namespace, so one empty directory on the host serves all.
+ */
+function mountTarget(layout: Layout): string {
+  const dir = path.join(layout.image, 'rootfs');
+  try {
+    fs.mkdirSync(dir, { mode: 0o755 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return dir;
 }
 
 /** diffIds bottom first, as in the image config. */
 export function mountOverlay(layout: Layout, diffIds: string[], opts: MountOptions = {}): OverlayRoot {
   sweep(layout);
   const id = randomBytes(12).toString('hex');
-  const dir = path.join(layout.containers, id);
-  fs.mkdirSync(dir, { mode: 0o700 });
-  const lockFd = fs.openSync(path.join(dir, 'lock'), fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+  const lockOnly = Boolean(opts.readonly) || opts.upper === 'tmpfs';
+  const dir = path.join(layout.containers, lockOnly ? `${id}.lock` : id);
+  if (!lockOnly) fs.mkdirSync(dir, { mode: 0o700 });
+  const lockFd = fs.openSync(lockOnly ? dir : path.join(dir, 'lock'), fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
   native().flock(lockFd, true);
   const rel = `containers/${id}`;
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
-    // A mount of this overlay lives only in a container's namespace; removing the
-    // directories under it (even one still mounted by a lingering process there)
-    // is allowed (rmdir(2) of a mount point in another namespace detaches it).
-    fs.rmSync(dir, { recursive: true, force: true });
+    // The overlay was mounted only in the container's namespace, gone with it
+    // (or, with a process lingering there, still holding these directories open:
+    // removing them is allowed, unlink(2) and rmdir(2) do not care).
+    if (lockOnly) fs.unlinkSync(dir);
+    else removeContainerDir(dir);
     fs.closeSync(lockFd);
   };
   try {
-    // The layers this container stands on, for rmi's collection to leave alone while it lives.
-    fs.writeFileSync(path.join(dir, 'layers'), diffIds.join('\n'));
-    const merged = path.join(dir, 'merged');
-    fs.mkdirSync(merged, { mode: 0o755 });
+    // The layers this container stands on, in its lock file, for rmi's collection to leave alone while it lives.
+    fs.writeSync(lockFd, diffIds.join('\n'));
+    const target = mountTarget(layout);
     const lower = diffIds.map((d) => shortLink(layout, d)).reverse();
     const layers = diffIds.map((d) => layout.layer(d)).reverse();
     let rootfs: OverlayRootfs;
     if (opts.readonly) {
       // overlayfs without an upperdir needs two lowerdirs at least.
       while (lower.length < 2) lower.push(emptyLower(layout));
-      rootfs = { type: 'overlay', target: merged, base: layout.root, lower };
+      rootfs = { type: 'overlay', target, base: layout.root, lower };
+    } else if (opts.upper === 'tmpfs') {
+      if (lower.length === 0) lower.push(emptyLower(layout));
+      rootfs = { type: 'overlay', target, base: layout.root, lower, tmpfsUpper: opts.upperSize ?? '50%', volatile: true };
     } else {
       if (lower.length === 0) lower.push(emptyLower(layout));
       fs.mkdirSync(path.join(dir, 'upper'), { mode: 0o755 });
       fs.mkdirSync(path.join(dir, 'work'), { mode: 0o700 });
-      rootfs = { type: 'overlay', target: merged, base: layout.root, lower, upper: `${rel}/upper`, work: `${rel}/work` };
+      // volatile: the upper goes with the container, so the unmount at its exit
+      // need not sync the data root's whole filesystem.
+      rootfs = { type: 'overlay', target, base: layout.root, lower, upper: `${rel}/upper`, work: `${rel}/work`, volatile: true };
     }
     if (overlayData(rootfs).length > 4000) throw new ImageError('ELAYER', `too many layers (${diffIds.length}) for one overlay mount`);
-    return { id, rootfs, layers, ...(opts.readonly ? {} : { upper: path.join(dir, 'upper') }), release };
+    return { id, rootfs, layers, ...(opts.readonly || opts.upper === 'tmpfs' ? {} : { upper: path.join(dir, 'upper') }), release };
   } catch (err) {
     release();
     throw err;

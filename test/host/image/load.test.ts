@@ -109,5 +109,21 @@ async function checkOverlay(t: Test, images: Images, name: string) {
   } finally {
     root.release();
   }
-  t.notOk(fs.existsSync(path.dirname(root.rootfs.target)), 'container directory removed');
+  t.notOk(fs.existsSync(path.dirname(root.upper as string)), 'container directory removed');
+  // Two containers at once on the one mount target: each overlay lives in its own namespace.
+  const [a, b] = [await images.rootfsFor(name), await images.rootfsFor(name, { upper: 'tmpfs', upperSize: '8m' })];
+  try {
+    t.equal(a.rootfs.target, b.rootfs.target, 'one host directory serves as every mount point');
+    const slow = spawn('/bin/sh', ['-c', 'echo a > /mine; sleep 0.3; cat /mine'], { rootfs: a.rootfs });
+    const fast = await spawn('/bin/sh', ['-c', 'echo b > /mine; cat /mine; df -k / | tail -1'], { rootfs: b.rootfs });
+    t.equal((await slow).stdout, 'a\n', 'a write in one is not seen by the other');
+    t.match(fast.stdout, /^b\noverlay +8192 /, 'tmpfs upper: the root holds as much as its size');
+    t.equal(b.upper, undefined, 'tmpfs upper: nothing on disk');
+    t.same(fs.readdirSync(images.store.layout.containers).filter((n) => n.endsWith('.lock')), [`${b.id}.lock`], 'tmpfs upper: only a lock file in containers/');
+  } finally {
+    a.release();
+    b.release();
+  }
+  t.same(fs.readdirSync(images.store.layout.containers), [], 'both removed');
+  t.notMatch(fs.readFileSync('/proc/self/mountinfo', 'utf8'), images.store.layout.root, 'nothing mounted on the host');
 }

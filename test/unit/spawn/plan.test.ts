@@ -163,3 +163,16 @@ t.test('overlay rootfs options are checked before anything is made', async (t) =
   t.throws(() => validateSpawn('sh', [], { rootfs: { ...ok, lower: Array.from({ length: 300 }, (_, i) => `image/l/${String(i).padStart(20, '0')}`) } as never }), { name: 'RangeError', message: /one page/ });
   t.throws(() => validateSpawn('sh', [], { createCwd: { uid: 0, gid: 0 } }), { name: 'RangeError', message: /needs rootfs and cwd/ });
 });
+
+t.test('an overlay with its upper in tmpfs: the tmpfs on the target, upper and work in it, then the overlay on top', async (t) => {
+  const p = computePlan(input({ rootfs: { type: 'overlay', target: '/d/image/rootfs', base: '/d', lower: ['image/l/a'], tmpfsUpper: '64m', volatile: true } }));
+  t.same(p.ops.slice(1, 6), [
+    { op: 'chdir', target: '/d' },
+    { op: 'mount', source: 'tmpfs', target: '/d/image/rootfs', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=755,size=64m' },
+    { op: 'mkdir', target: '/d/image/rootfs/upper', mode: 0o755 },
+    { op: 'mkdir', target: '/d/image/rootfs/work', mode: 0o700 },
+    { op: 'mount', source: 'overlay', target: '/d/image/rootfs', fstype: 'overlay', flags: F.MS_NODEV, data: 'lowerdir=image/l/a,upperdir=/d/image/rootfs/upper,workdir=/d/image/rootfs/work,volatile' },
+  ]);
+  t.throws(() => validateSpawn('sh', [], { rootfs: { type: 'overlay', target: '/m', base: '/d', lower: ['a'], tmpfsUpper: 'lots' } }), { name: 'RangeError', message: /tmpfsUpper must be a size/ });
+  t.throws(() => validateSpawn('sh', [], { rootfs: { type: 'overlay', target: '/m', base: '/d', lower: ['a'], tmpfsUpper: '1m', upper: 'u', work: 'w' } }), { message: /exclude each other/ });
+});
