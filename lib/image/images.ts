@@ -1,6 +1,7 @@
 // `Images`: the library face of the image store. One instance per data root; any
 // number of processes may share a root.
 import * as fs from 'node:fs';
+import { applyChange, importRootfs } from './archive/import';
 import { loadArchive, type LoadedImage, type LoadOptions } from './archive/load';
 import { saveArchive } from './archive/save';
 import { ImageError } from './errors';
@@ -8,7 +9,7 @@ import { parseConfig, type ImageConfig } from './manifest';
 import { liveLayers, mountOverlay, type MountOptions, type OverlayRoot } from './overlay/mount';
 import { familiarName, formatReference, looksLikeId, parseReference, repository } from './reference/parse';
 import { dataRoot } from './store/layout';
-import { Store, type ImageRecord, type IndexData } from './store/store';
+import { Store, type ByteSource, type ImageRecord, type IndexData } from './store/store';
 import { pullImage, type PullOptions } from './registry/pull';
 import { pushImage, type PushOptions } from './registry/push';
 import { ensureLayer } from './unpack/layer';
@@ -171,6 +172,19 @@ export class Images {
   async push(ref: string, opts: PushOptions = {}): Promise<string> {
     const image = this.get(ref);
     return pushImage(this.store, image, parseReference(ref), opts);
+  }
+
+  /**
+   * docker import: a one-layer image from a root filesystem tarball (plain or
+   * gzip), tagged `name` when given, with container settings from Docker's
+   * --change instructions (CMD, ENTRYPOINT, ENV, ...). Bad changes are a
+   * TypeError before anything is stored.
+   */
+  async import(source: ByteSource, name?: string, opts: { changes?: string[]; signal?: AbortSignal } = {}): Promise<ImageRecord> {
+    const tags = name === undefined ? [] : [parseReference(name)];
+    const config: NonNullable<ImageConfig['config']> = {};
+    for (const c of opts.changes ?? []) applyChange(config, c);
+    return importRootfs(this.store, source, { config, tags, image: name ?? 'import', ...(opts.signal ? { signal: opts.signal } : {}) });
   }
 
   async load(file: string, opts: LoadOptions = {}): Promise<LoadedImage[]> {
