@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { pipeline, Transform, type Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import * as tar from 'tar-stream';
 import { native } from '../../native/load';
 import { AutoDecompress } from './decompress';
@@ -47,6 +48,13 @@ function components(name: string): string[] {
 }
 
 const proc = (fd: number, name = '.') => `/proc/self/fd/${fd}/${name}`;
+
+/** fd-level calls on libuv's pool (fs.promises wraps fds in FileHandles, which cost more here). */
+const fsp = {
+  open: promisify(fs.open) as (p: string, flags: number, mode: number) => Promise<number>,
+  write: (fd: number, buf: Buffer, off: number, len: number) => new Promise<number>((resolve, reject) => fs.write(fd, buf, off, len, null, (err, n) => (err ? reject(err) : resolve(n)))),
+  symlink: promisify(fs.symlink) as (target: string, p: string) => Promise<void>,
+};
 
 export interface UnpackStats {
   entries: number;
@@ -155,6 +163,17 @@ class LayerWriter {
     }
   }
 
+  /** replace() for a creation on libuv's pool. */
+  private async replaceAsync(dirfd: number, name: string, create: () => Promise<void>): Promise<void> {
+    try {
+      await create();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      this.clear(dirfd, name, false);
+      await create();
+    }
+  }
+
   private xattrs(p: string, h: tar.Header): void {
     if (!h.pax) return;
     for (const [k, v] of Object.entries(h.pax)) {
@@ -231,13 +250,17 @@ class LayerWriter {
         }
         case 'file':
         case 'contiguous-file': {
+          // Creating a file and writing it wait on the filesystem's journal (about a
+          // millisecond per create on a busy disk): done on libuv's pool, so that the
+          // layers unpacking at once wait together rather than in turn. The entry's
+          // parent fd stays open until this entry is done (retired ones close later).
           let fd = -1;
-          this.replace(pfd, base, () => {
-            fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+          await this.replaceAsync(pfd, base, async () => {
+            fd = await fsp.open(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
           });
           try {
             for await (const chunk of data) {
-              for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
+              for (let off = 0; off < chunk.length; ) off += await fsp.write(fd, chunk, off, chunk.length - off);
               written += chunk.length;
             }
             // Through the fd this entry just made: no path walked again.
@@ -254,7 +277,7 @@ class LayerWriter {
         }
         case 'symlink': {
           await drain();
-          this.replace(pfd, base, () => fs.symlinkSync(h.linkname ?? '', p));
+          await this.replaceAsync(pfd, base, () => fsp.symlink(h.linkname ?? '', p));
           this.meta(p, h, true);
           break;
         }
