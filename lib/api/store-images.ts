@@ -6,7 +6,7 @@
 // Rootfs directory (bulkheadd --rootfs-image) still runs from that directory.
 import * as fs from 'node:fs';
 import type { Images } from '../image/images';
-import { mountOverlay, type OverlayRoot } from '../image/overlay/mount';
+import { prepareOverlay, type OverlayRoot } from '../image/overlay/mount';
 import type { ImageRecord as StoreRecord } from '../image/store/store';
 import type { ContainerConfig } from '../engine/container/config';
 import type { OverlayRootfs } from '../spawn/options';
@@ -81,7 +81,7 @@ export class StoreRootfs implements RootfsSource {
     const img = this.image(config);
     // Pull and load unpack every layer before the image is recorded (register.ts), so the mount needs no I/O wait.
     for (const l of img.layers) if (!fs.existsSync(this.images.store.layout.layer(l.diffId))) throw invalid(`image ${config.Image}: layer ${l.diffId} is not unpacked`);
-    const root = mountOverlay(this.images.store.layout, img.layers.map((l) => l.diffId), { readonly: false });
+    const root = prepareOverlay(this.images.store.layout, img.layers.map((l) => l.diffId), { readonly: false });
     this.mounts.set(id, root);
     return root.rootfs;
   }

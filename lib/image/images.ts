@@ -6,7 +6,7 @@ import { loadArchive, type LoadedImage, type LoadOptions } from './archive/load'
 import { saveArchive } from './archive/save';
 import { ImageError } from './errors';
 import { parseConfig, type ImageConfig } from './manifest';
-import { liveLayers, mountOverlay, type MountOptions, type OverlayRoot } from './overlay/mount';
+import { liveLayers, prepareOverlay, type MountOptions, type OverlayRoot } from './overlay/mount';
 import { familiarName, formatReference, looksLikeId, parseReference, repository } from './reference/parse';
 import { dataRoot } from './store/layout';
 import { Store, type ByteSource, type ImageRecord, type IndexData } from './store/store';
@@ -207,7 +207,7 @@ export class Images {
     const image = typeof nameOrId === 'string' ? this.get(nameOrId) : nameOrId;
     const config = this.config(image);
     for (const l of image.layers) await ensureLayer(this.store, l, image.id);
-    const root = mountOverlay(this.store.layout, image.layers.map((l) => l.diffId), opts);
+    const root = prepareOverlay(this.store.layout, image.layers.map((l) => l.diffId), opts);
     return { ...root, image, config };
   }
 }

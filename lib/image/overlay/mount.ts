@@ -153,7 +153,7 @@ export function liveLayers(layout: Layout): Set<string> {
   return out;
 }
 
-/** Unmounts and removes container directories whose owner died. */
+/** Removes container directories and lock files whose owner died (unmounting what an older Bulkhead mounted on the host). */
 export function sweep(layout: Layout): void {
   let names: string[];
   try {
@@ -222,7 +222,7 @@ function mountTarget(layout: Layout): string {
 }
 
 /** diffIds bottom first, as in the image config. */
-export function mountOverlay(layout: Layout, diffIds: string[], opts: MountOptions = {}): OverlayRoot {
+export function prepareOverlay(layout: Layout, diffIds: string[], opts: MountOptions = {}): OverlayRoot {
   sweep(layout);
   const id = randomBytes(12).toString('hex');
   const lockOnly = Boolean(opts.readonly) || opts.upper === 'tmpfs';
