@@ -251,6 +251,12 @@ export function writeReport(outDir: string, markdownFile = path.join(outDir, FIL
   }
   const peers = peersSection(outDir);
   if (peers) parts.push(peers);
+  // benchmarks/images.ts writes its own table (images.md); the report carries it as a section.
+  const imagesFile = path.join(outDir, 'images.md');
+  if (fs.existsSync(imagesFile)) {
+    const body = fs.readFileSync(imagesFile, 'utf8').replace(/^# Images\n/, '').trim();
+    parts.push('## Images', '', `Written by \`node dist/benchmarks/images.js\` ([images.md](${rel(imagesFile)})); goals (issue 13): a cold pull + unpack within 1.2x of the fastest peer, \`run IMAGE /bin/true\` within 1.5x of \`spawn()\` on a plain directory.`, '', body, '');
+  }
   if (!host && !uml && !limits) parts.push('No results yet: run `npm run bench -- all`.', '');
   write(markdownFile, `${parts.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`);
   return written;

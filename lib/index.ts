@@ -2,7 +2,7 @@
 export { collectInfo, type Info, type Missing } from './info/collect';
 export { NativeLoadError } from './native/load';
 export { BulkheadError, IsolationError } from './errors';
-export { spawn, childSteps, ExitError, Subprocess, type SpawnResult, type SpawnOptions, type Encoding, type Mount, type Namespaces, type IdMapping, type StdioOption, type DeviceMapping } from './spawn/index';
+export { spawn, childSteps, ExitError, Subprocess, type SpawnResult, type SpawnOptions, type Encoding, type Mount, type Namespaces, type IdMapping, type StdioOption, type DeviceMapping, type OverlayRootfs } from './spawn/index';
 export { DOCKER_READONLY_PATHS, MASKED_PATHS, PROC_GLOBALS, READONLY_PATHS } from './security/paths';
 export { Cgroup, CgroupError, CgroupWatcher, ControllerUnavailableError, discoverCgroup, parseSize, type CgroupHost, type Limits, type MemoryLimits, type CpuLimits, type CpusetLimits, type PidsLimits, type IoLimits, type IoDeviceLimits, type HugetlbLimits, type CgroupStats, type CreateOptions, type KillOptions, type CgroupWatcherEvents, PressureWatch, type PressureEvent, type PressureTriggerOptions } from './cgroup/index';
 export type { CgroupUsage } from './spawn/index';

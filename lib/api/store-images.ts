@@ -2,15 +2,17 @@
 // answer from Images; containers made from a store image get an overlay root
 // (Images' layers below the container's own writable layer, which the engine
 // keeps in the container's directory until removal) through the engine's
-// RootfsSource, one mount per start, released at each exit and at removal. The
+// RootfsSource, one overlay per start (spawn() mounts it in the container's
+// namespace), released at each exit and at removal. The
 // image's Volumes become the container's anonymous volumes, and new volumes
 // are filled from a read-only overlay of the image at create. A config with a
 // Rootfs directory (bulkheadd --rootfs-image) still runs from that directory.
 import * as fs from 'node:fs';
 import type { Images } from '../image/images';
-import { mountOverlay, sweep, type OverlayRoot } from '../image/overlay/mount';
+import { mountOnHost, prepareOverlay, sweep, type OverlayRoot } from '../image/overlay/mount';
 import type { ImageRecord as StoreRecord } from '../image/store/store';
 import type { ContainerConfig } from '../engine/container/config';
+import type { OverlayRootfs } from '../spawn/options';
 import type { RootfsSource, WritableLayer } from '../engine/rootfs';
 import { DirectoryRootfs } from '../engine/rootfs';
 import { invalid } from '../util/engine-error';
@@ -88,9 +90,9 @@ export class StoreRootfs implements RootfsSource {
 
   withContent(config: ContainerConfig, fn: (root: string) => void): void {
     if (config.Rootfs !== undefined) return fn(config.Rootfs);
-    const root = mountOverlay(this.images.store.layout, this.layers(config), { readonly: true });
+    const root = mountOnHost(this.images.store.layout, this.layers(config));
     try {
-      fn(root.rootfs);
+      fn(root.dir);
     } finally {
       root.release();
     }
@@ -103,10 +105,10 @@ export class StoreRootfs implements RootfsSource {
     return img.layers.map((l) => l.diffId);
   }
 
-  prepare(id: string, config: ContainerConfig, layer?: WritableLayer): string {
+  prepare(id: string, config: ContainerConfig, layer?: WritableLayer): string | OverlayRootfs {
     if (config.Rootfs !== undefined) return this.dir.prepare(id, config);
     this.release(id);
-    const root = mountOverlay(this.images.store.layout, this.layers(config), layer ? { layer: { upper: layer.UpperDir, work: layer.WorkDir } } : { readonly: false });
+    const root = prepareOverlay(this.images.store.layout, this.layers(config), layer ? { layer: { upper: layer.UpperDir, work: layer.WorkDir } } : { readonly: false });
     this.mounts.set(id, root);
     return root.rootfs;
   }

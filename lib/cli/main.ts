@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { nearest } from '../util/nearest';
 import { UsageError } from './args';
-import { imageCommand, imagesCommand, inspectCommand, loadCommand, pullCommand, rmiCommand, saveCommand, tagCommand } from './image/commands';
+import { imageCommand, imagesCommand, importCommand, inspectCommand, loadCommand, pullCommand, rmiCommand, saveCommand, tagCommand } from './image/commands';
 import { pushCommand } from './image/push';
 import { infoCommand } from './info';
 import { runCommand } from './run/command';
@@ -21,6 +21,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   tag: { run: tagCommand, summary: 'give an image another name' },
   inspect: { run: inspectCommand, summary: 'show images as JSON' },
   load: { run: loadCommand, summary: 'load images from a docker-archive or an OCI layout' },
+  import: { run: importCommand, summary: 'import a root filesystem tarball as an image' },
   save: { run: saveCommand, summary: 'save images to a docker-archive' },
 };
 

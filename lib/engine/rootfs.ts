@@ -10,6 +10,7 @@
 // Docker), and removes them with the container's directory. A create cut short
 // leaves them in a directory without a record, which the next open removes.
 import * as fs from 'node:fs';
+import type { OverlayRootfs } from '../spawn/options';
 import type { ContainerConfig } from './container/config';
 import { invalid } from '../util/engine-error';
 
@@ -31,8 +32,8 @@ export interface RootfsSource {
    * create, to fill new volumes from it. Absent: the config's Rootfs is used.
    */
   withContent?(config: ContainerConfig, fn: (root: string) => void): void;
-  /** The directory to pivot_root into for one start of container id (on its writable layer, when it has one). */
-  prepare(id: string, config: ContainerConfig, layer?: WritableLayer): string;
+  /** The root for one start of container id (on its writable layer, when it has one): a directory to pivot_root into, or an overlay spawn() mounts. */
+  prepare(id: string, config: ContainerConfig, layer?: WritableLayer): string | OverlayRootfs;
   /** Releases what prepare made (an overlay mount, say); called after each exit and at removal. Never removes the writable layer. */
   release(id: string): void;
   /** Unmounts what a killed engine process left mounted; called when an engine opens, before it removes anything. */

@@ -1,14 +1,15 @@
 // `Images`: the library face of the image store. One instance per data root; any
 // number of processes may share a root.
 import * as fs from 'node:fs';
+import { applyChange, importRootfs } from './archive/import';
 import { loadArchive, type LoadedImage, type LoadOptions } from './archive/load';
 import { saveArchive } from './archive/save';
 import { ImageError } from './errors';
 import { parseConfig, type ImageConfig } from './manifest';
-import { liveLayers, mountOverlay, type OverlayRoot } from './overlay/mount';
+import { liveLayers, prepareOverlay, type MountOptions, type OverlayRoot } from './overlay/mount';
 import { familiarName, formatReference, looksLikeId, parseReference, repository } from './reference/parse';
 import { dataRoot } from './store/layout';
-import { Store, type ImageRecord, type IndexData } from './store/store';
+import { Store, type ByteSource, type ImageRecord, type IndexData } from './store/store';
 import { pullImage, type PullOptions } from './registry/pull';
 import { pushImage, type PushOptions } from './registry/push';
 import { ensureLayer } from './unpack/layer';
@@ -173,6 +174,19 @@ export class Images {
     return pushImage(this.store, image, parseReference(ref), opts);
   }
 
+  /**
+   * docker import: a one-layer image from a root filesystem tarball (plain or
+   * gzip), tagged `name` when given, with container settings from Docker's
+   * --change instructions (CMD, ENTRYPOINT, ENV, ...). Bad changes are a
+   * TypeError before anything is stored.
+   */
+  async import(source: ByteSource, name?: string, opts: { changes?: string[]; signal?: AbortSignal } = {}): Promise<ImageRecord> {
+    const tags = name === undefined ? [] : [parseReference(name)];
+    const config: NonNullable<ImageConfig['config']> = {};
+    for (const c of opts.changes ?? []) applyChange(config, c);
+    return importRootfs(this.store, source, { config, tags, image: name ?? 'import', ...(opts.signal ? { signal: opts.signal } : {}) });
+  }
+
   async load(file: string, opts: LoadOptions = {}): Promise<LoadedImage[]> {
     return loadArchive(this.store, file, opts);
   }
@@ -189,11 +203,11 @@ export class Images {
   }
 
   /** A ready overlay root for spawn({ rootfs }); call release() after the container exits. */
-  async rootfsFor(nameOrId: string | ImageRecord, opts: { readonly?: boolean } = {}): Promise<ImageRootfs> {
+  async rootfsFor(nameOrId: string | ImageRecord, opts: MountOptions = {}): Promise<ImageRootfs> {
     const image = typeof nameOrId === 'string' ? this.get(nameOrId) : nameOrId;
     const config = this.config(image);
     for (const l of image.layers) await ensureLayer(this.store, l, image.id);
-    const root = mountOverlay(this.store.layout, image.layers.map((l) => l.diffId), opts);
+    const root = prepareOverlay(this.store.layout, image.layers.map((l) => l.diffId), opts);
     return { ...root, image, config };
   }
 }

@@ -18,7 +18,7 @@ export interface CapabilitySets {
 
 /** One filesystem step of the child, run in order before pivot_root. */
 export interface FsOp {
-  op: 'mount' | 'mkdir' | 'setattr' | 'symlink' | 'touch' | 'umount' | 'mknod' | 'bindEntries';
+  op: 'mount' | 'mkdir' | 'setattr' | 'symlink' | 'touch' | 'umount' | 'mknod' | 'bindEntries' | 'chdir';
   source?: string;
   target: string;
   fstype?: string;
@@ -42,6 +42,9 @@ export interface FsOp {
   root?: string;
   parent?: string;
   name?: string;
+  /** mkdir: the owner of a directory made (one already there is left as it is). */
+  uid?: number;
+  gid?: number;
 }
 
 /** What native/spawn executes; computed by lib/spawn/plan.ts. */

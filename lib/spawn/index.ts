@@ -9,7 +9,7 @@ import { RLIMITS } from '../security/rlimits';
 import { PROC_GLOBALS } from '../security/paths';
 import type { PathKind, ProcGlobals } from './plan';
 import { seccompProgram } from '../seccomp/index';
-import { DEFAULT_FORCE_KILL_MS, stdioEntries, validateSpawn, type SpawnOptions } from './options';
+import { DEFAULT_FORCE_KILL_MS, rootDirOf, stdioEntries, validateSpawn, type SpawnOptions } from './options';
 import { computePlan, NULL_STDIO } from './plan';
 import { Subprocess, type ExitInfo, type RunOptions } from './subprocess';
 import { Cgroup } from '../cgroup/cgroup';
@@ -20,7 +20,7 @@ import type { DeviceNode } from './plan';
 import { resolveJoin, type JoinPlan } from './join';
 
 export { ExitError, Subprocess, type CgroupUsage, type SpawnResult } from './subprocess';
-export type { DeviceMapping, Encoding, IdMapping, JoinOptions, Mount, NamespaceName, Namespaces, SpawnOptions, StdioOption } from './options';
+export type { DeviceMapping, Encoding, IdMapping, JoinOptions, Mount, NamespaceName, Namespaces, OverlayRootfs, SpawnOptions, StdioOption } from './options';
 export { childSteps } from './steps';
 
 const isFile = (p: string): boolean => {
@@ -204,15 +204,16 @@ export function spawn(command: string, args: string[] = [], options?: SpawnOptio
     if (missing) return failed(command, missing);
   }
   if (o.rootfs !== undefined) {
+    const dir = rootDirOf(o.rootfs);
     let st: fs.Stats | undefined;
     try {
-      st = fs.statSync(o.rootfs);
+      st = fs.statSync(dir);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      return failed(command, new IsolationError(`${e.code}: rootfs ${o.rootfs} cannot be used (${e.message})`, { code: e.code ?? 'ENOENT', errno: e.errno, syscall: 'stat', step: 'rootfs', path: o.rootfs }));
+      return failed(command, new IsolationError(`${e.code}: rootfs ${dir} cannot be used (${e.message})`, { code: e.code ?? 'ENOENT', errno: e.errno, syscall: 'stat', step: 'rootfs', path: dir }));
     }
     if (!st.isDirectory()) {
-      return failed(command, new IsolationError(`ENOTDIR: rootfs ${o.rootfs} is not a directory`, { code: 'ENOTDIR', syscall: 'stat', step: 'rootfs', path: o.rootfs }));
+      return failed(command, new IsolationError(`ENOTDIR: rootfs ${dir} is not a directory`, { code: 'ENOTDIR', syscall: 'stat', step: 'rootfs', path: dir }));
     }
   }
   let init: string | undefined;

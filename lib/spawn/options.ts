@@ -49,9 +49,46 @@ export interface DeviceMapping {
   permissions?: string;
 }
 
+/**
+ * A root filesystem that spawn() mounts itself: overlayfs (filesystems/overlayfs
+ * in the kernel's docs) over lower directories, mounted inside the container's
+ * own mount namespace before pivot_root, so nothing is mounted on the host and
+ * nothing needs unmounting after. lib/image's rootfsFor() makes these.
+ */
+export interface OverlayRootfs {
+  type: 'overlay';
+  /** An existing (empty) directory the overlay is mounted on, in the container's namespace only. */
+  target: string;
+  /** The directory relative lower, upper and work paths are resolved from: the mount is made with it as cwd. */
+  base: string;
+  /** Lower directories, top first, relative to base (short names let many layers fit in mount(2)'s one page). */
+  lower: string[];
+  /** The upper and work directories (both or neither; neither: a read-only root of the lowers). */
+  upper?: string;
+  work?: string;
+  /**
+   * overlayfs' volatile option: syncs of the overlay are not passed to the upper
+   * filesystem. Without it, the unmount at the container's exit syncs the whole
+   * filesystem under upper (ovl_sync_fs -> sync_filesystem), milliseconds on a
+   * busy disk. For an upper that is thrown away with the container.
+   */
+  volatile?: boolean;
+  /**
+   * Upper and work directories in a tmpfs of this size (bytes, with k, m, g, or % of RAM)
+   * that the child mounts on target first, instead of upper and work on disk:
+   * overlayfs checks its upper filesystem at every mount (a work directory, a
+   * tmpfile, xattrs, a whiteout rename), which on a busy disk costs more than
+   * the container's whole start. The container's writes then live in memory
+   * (charged to its memory cgroup) and go with it.
+   */
+  tmpfsUpper?: string;
+}
+
 export interface SpawnOptions {
-  /** Root filesystem to pivot_root into; omitted: the host's filesystem, read-only, with private /proc, /dev, /tmp, /run. */
-  rootfs?: string;
+  /** Root filesystem to pivot_root into: a directory or an overlay spawn() mounts; omitted: the host's filesystem, read-only, with private /proc, /dev, /tmp, /run. */
+  rootfs?: string | OverlayRootfs;
+  /** Make cwd inside the root when it is missing, each directory made owned by uid:gid (docker run's WorkingDir); needs rootfs and cwd. */
+  createCwd?: { uid: number; gid: number };
   namespaces?: Partial<Namespaces>;
   hostname?: string;
   /** The program's whole environment (nothing is inherited); default PATH and HOME. */
@@ -190,7 +227,7 @@ export const KEYS: Array<keyof SpawnOptions> = [
   'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop',
   'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
   'maxBuffer', 'encoding', 'input', 'all', 'timeout', 'killSignal', 'forceKillAfterDelay', 'signal', 'devices', 'netns', 'startFifo',
-  'join',
+  'join', 'createCwd',
 ];
 
 function typeError(option: string, want: string, got: unknown): never {
@@ -231,6 +268,53 @@ function absolute(name: string, v: unknown): string {
   if (v === '' || v.includes('\0')) rangeError(name, 'must be a non-empty path without NUL bytes', v);
   if (!path.posix.isAbsolute(v)) rangeError(name, 'must be an absolute path', v);
   return v;
+}
+
+/** overlayfs separates options with "," and lowerdirs with ":" (a "\\" escapes them): paths with none of these, nor NUL. */
+const OVERLAY_PATH = /^[^,:\\\0\n]+$/;
+/** mount(2) copies at most one page of options (copy_mount_options in fs/namespace.c). */
+const MOUNT_DATA_MAX = 4095;
+
+/** Validates an overlay rootfs; returns its target (the directory it is mounted on). */
+function overlayRootfs(r: Record<string, unknown>): string {
+  if (r.type !== 'overlay') rangeError('rootfs.type', 'must be "overlay" (or rootfs a directory path)', r.type);
+  const target = absolute('rootfs.target', r.target);
+  absolute('rootfs.base', r.base);
+  if (!Array.isArray(r.lower) || r.lower.length === 0) typeError('rootfs.lower', 'a non-empty array of paths', r.lower);
+  const rel = (name: string, v: unknown) => {
+    if (typeof v !== 'string') typeError(name, 'a string', v);
+    if (!OVERLAY_PATH.test(v)) rangeError(name, 'must be a non-empty path without , : \\ or NUL', v);
+  };
+  each(r.lower as unknown[], (l, i) => rel(`rootfs.lower[${i}]`, l));
+  if (r.volatile !== undefined && typeof r.volatile !== 'boolean') typeError('rootfs.volatile', 'a boolean', r.volatile);
+  if (r.tmpfsUpper !== undefined) {
+    if (typeof r.tmpfsUpper !== 'string' || !/^[0-9]+[kmg%]?$/.test(r.tmpfsUpper)) rangeError('rootfs.tmpfsUpper', 'must be a size: digits with an optional k, m, g or %', r.tmpfsUpper);
+    if (r.upper !== undefined) rangeError('rootfs.tmpfsUpper', 'and rootfs.upper exclude each other', r.upper);
+    if (!OVERLAY_PATH.test(`${r.target}/upper`)) rangeError('rootfs.target', 'must be a path without , : \\ or NUL (with tmpfsUpper it names the upper)', r.target);
+  } else if ((r.upper === undefined) !== (r.work === undefined)) rangeError('rootfs.upper', 'and rootfs.work go together', r.upper ?? r.work);
+  if (r.upper !== undefined) {
+    rel('rootfs.upper', r.upper);
+    rel('rootfs.work', r.work);
+  } else if (r.tmpfsUpper === undefined && (r.lower as unknown[]).length < 2) {
+    // Without an upper layer overlayfs needs two lowers at least (filesystems/overlayfs.rst).
+    rangeError('rootfs.lower', 'needs two entries at least without an upper directory', r.lower);
+  }
+  if (overlayData(r as unknown as OverlayRootfs).length > MOUNT_DATA_MAX) rangeError('rootfs.lower', `makes mount options longer than one page (${MOUNT_DATA_MAX} bytes): too many layers or paths too long`, (r.lower as unknown[]).length);
+  return target;
+}
+
+/** The overlay's mount options, as overlayfs parses them. */
+export function overlayData(r: OverlayRootfs): string {
+  const parts = [`lowerdir=${r.lower.join(':')}`];
+  if (r.tmpfsUpper !== undefined) parts.push(`upperdir=${r.target}/upper`, `workdir=${r.target}/work`);
+  else if (r.upper !== undefined) parts.push(`upperdir=${r.upper}`, `workdir=${r.work}`);
+  if ((r.upper !== undefined || r.tmpfsUpper !== undefined) && r.volatile) parts.push('volatile');
+  return parts.join(',');
+}
+
+/** The directory a rootfs option pivots into. */
+export function rootDirOf(rootfs: string | OverlayRootfs): string {
+  return typeof rootfs === 'string' ? rootfs : rootfs.target;
 }
 
 /** The normalized path of target inside the container, refusing `..` that climbs out of its root. */
@@ -338,8 +422,14 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
   }
   const ns: Namespaces = { ...DEFAULT_NAMESPACES, ...o.namespaces };
   if (o.rootfs !== undefined) {
-    absolute('rootfs', o.rootfs);
-    if (path.posix.normalize(o.rootfs) === '/') rangeError('rootfs', 'must not be the host root (omit it for a read-only view of the host)', o.rootfs);
+    const dir = isObj(o.rootfs) ? overlayRootfs(o.rootfs) : absolute('rootfs', o.rootfs);
+    if (path.posix.normalize(dir) === '/') rangeError('rootfs', 'must not be the host root (omit it for a read-only view of the host)', dir);
+  }
+  if (o.createCwd !== undefined) {
+    if (!isObj(o.createCwd)) typeError('createCwd', 'an object { uid, gid }', o.createCwd);
+    id('createCwd.uid', o.createCwd.uid ?? -1);
+    id('createCwd.gid', o.createCwd.gid ?? -1);
+    if (o.rootfs === undefined || o.cwd === undefined) rangeError('createCwd', 'needs rootfs and cwd', o.createCwd);
   }
   if (!ns.mount) {
     for (const k of ['rootfs', 'mounts'] as const) {

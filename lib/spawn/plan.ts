@@ -10,7 +10,7 @@ import { MASKED_PATHS, PROC_GLOBALS, READONLY_PATHS } from '../security/paths';
 import { resolveRlimits } from '../security/rlimits';
 import { DEFAULT_PATH } from '../util/default-path';
 import { toBytes } from '../util/size';
-import { containedTarget, type IdMapping, type Namespaces, type SpawnOptions } from './options';
+import { containedTarget, overlayData, type IdMapping, type Namespaces, type SpawnOptions } from './options';
 
 
 /** stdio 'ignore' inside a mount namespace: the child opens the container's own /dev/null after pivot_root. */
@@ -108,7 +108,22 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
   ops.push({ op: 'mount', target: '/', flags: F.MS_REC | F.MS_PRIVATE });
   let root = '';
   const hostView = o.rootfs === undefined;
-  if (!hostView) {
+  if (o.rootfs !== undefined && typeof o.rootfs !== 'string') {
+    // An overlay mounted here, in the container's namespace: relative layer paths
+    // are resolved from the cwd (the one-page option limit fits more layers), and
+    // the mount is itself the mount point pivot_root needs. nodev: a device node
+    // shipped in an image opens nothing (the container's /dev is its own tmpfs).
+    root = path.posix.normalize(o.rootfs.target).replace(/\/$/, '');
+    ops.push({ op: 'chdir', target: o.rootfs.base });
+    if (o.rootfs.tmpfsUpper !== undefined) {
+      // The upper in memory: a tmpfs on the target, upper and work in it, then the
+      // overlay stacked on the same target (its upperdir resolved through the tmpfs).
+      ops.push({ op: 'mount', source: 'tmpfs', target: root, fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: `mode=755,size=${o.rootfs.tmpfsUpper}` });
+      ops.push({ op: 'mkdir', target: `${root}/upper`, mode: 0o755 });
+      ops.push({ op: 'mkdir', target: `${root}/work`, mode: 0o700 });
+    }
+    ops.push({ op: 'mount', source: 'overlay', target: root, fstype: 'overlay', flags: F.MS_NODEV, data: overlayData(o.rootfs) });
+  } else if (!hostView) {
     root = path.posix.normalize(o.rootfs as string).replace(/\/$/, '');
     // pivot_root needs the new root to be a mount point (pivot_root(2)).
     ops.push({ op: 'mount', source: root, target: root, flags: F.MS_BIND | F.MS_REC });
@@ -229,6 +244,12 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
   }
   // Docker makes the working directory; then the embedded root's tmpfs layers are sealed.
   if (embedded && o.cwd !== undefined) embedded.ensure(o.cwd);
+  if (!embedded && o.cwd !== undefined && o.createCwd !== undefined) {
+    // One mkdir per component, each resolved in the root (openat2 RESOLVE_IN_ROOT):
+    // a symlink in the image leads to its own tree. Only what is made is chowned.
+    const comps = path.posix.normalize(o.cwd).split('/').filter(Boolean);
+    for (let i = 1; i <= comps.length; i++) add({ op: 'mkdir', target: `/${comps.slice(0, i).join('/')}`, mode: 0o755, uid: o.createCwd.uid, gid: o.createCwd.gid });
+  }
   embedded?.seal();
   // Last, so that everything above could still create its mount points.
   if (o.readonlyRootfs) add({ op: 'setattr', target: '/', attrSet: F.MOUNT_ATTR_RDONLY });

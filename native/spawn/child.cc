@@ -172,6 +172,20 @@ void RunOp(const ChildContext* c, RootFd* rootfd, const ChildOp& op, int32_t i) 
     case FsOp::kMkdir:
       r = Raw(SYS_mkdirat, dirfd, P(entry), op.mode);
       if (r < 0 && r != -EEXIST) Die(c, kStepMkdir, r, i);
+      // Only a directory this step made changes owner (docker run's WorkingDir is
+      // made for the user); one already there keeps the image's. Never through a
+      // symlink: the name was just made a directory (fchownat(2)).
+      if (r == 0 && op.chown) {
+        r = Raw(SYS_fchownat, dirfd, P(entry), op.uid, op.gid, AT_SYMLINK_NOFOLLOW);
+        if (r < 0) Die(c, kStepChown, r, i);
+      }
+      break;
+    case FsOp::kChdir:
+      // overlayfs resolves relative lowerdir, upperdir and workdir paths from the
+      // mounting process's cwd (fs/overlayfs/params.c, kern_path): a mount with
+      // short relative layer paths needs this first. pivot_root below chdirs again.
+      r = Raw(SYS_chdir, P(target));
+      if (r < 0) Die(c, kStepChdir, r, i);
       break;
     case FsOp::kTouch:
       // A bind mount of a file needs a file to land on (mount(2)).

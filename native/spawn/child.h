@@ -19,6 +19,9 @@ struct ChildOp {
   uint64_t attr_set, attr_clr, dev;
   unsigned mode;
   bool recursive, optional, self_bind, source_in_root;
+  bool chown;  // mkdir: chown what was made
+  uid_t uid;
+  gid_t gid;
   const char* const* names;  // bindEntries
   long nnames;
 };

@@ -77,7 +77,8 @@ bool ParseOp(Napi::Env env, Napi::Value v, FsOp* op) {
   else if (kind == "umount") op->kind = FsOp::kUmount;
   else if (kind == "mknod") op->kind = FsOp::kMknod;
   else if (kind == "bindEntries") op->kind = FsOp::kBindEntries;
-  else return Fail(env, "ops[].op", "mount, mkdir, setattr, symlink, touch, umount, mknod or bindEntries");
+  else if (kind == "chdir") op->kind = FsOp::kChdir;
+  else return Fail(env, "ops[].op", "mount, mkdir, setattr, symlink, touch, umount, mknod, bindEntries or chdir");
   if (op->kind == FsOp::kBindEntries) {
     if (!StrList(env, o, "names", &op->names)) return false;
     for (const std::string& n : op->names) {
@@ -92,6 +93,13 @@ bool ParseOp(Napi::Env env, Napi::Value v, FsOp* op) {
       !Bool(env, o, "optional", &op->optional) || !Bool(env, o, "selfBind", &op->self_bind) || !Bool(env, o, "sourceInRoot", &op->source_in_root) || !Str(env, o, "root", &op->root) ||
       !Str(env, o, "parent", &op->parent) || !Str(env, o, "name", &op->name)) {
     return false;
+  }
+  double uid = -1, gid = -1;
+  if (!Num(env, o, "uid", &uid) || !Num(env, o, "gid", &gid)) return false;
+  if (uid >= 0 && gid >= 0) {
+    op->chown = true;
+    op->uid = static_cast<uid_t>(uid);
+    op->gid = static_cast<gid_t>(gid);
   }
   op->flags = static_cast<unsigned long>(flags);
   op->attr_set = static_cast<uint64_t>(set);

@@ -12,7 +12,7 @@
 namespace bulkhead {
 
 struct FsOp {
-  enum Kind { kMount, kMkdir, kSetattr, kSymlink, kTouch, kUmount, kMknod, kBindEntries } kind = kMount;
+  enum Kind { kMount, kMkdir, kSetattr, kSymlink, kTouch, kUmount, kMknod, kBindEntries, kChdir } kind = kMount;
   std::string source, target, fstype, data;
   bool has_source = false, has_fstype = false, has_data = false;
   unsigned long flags = 0;     // mount(2) flags
@@ -27,6 +27,9 @@ struct FsOp {
   unsigned mode = 0755;
   uint64_t dev = 0;            // mknod: the device number (makedev)
   std::vector<std::string> names;  // bindEntries: entries of source bound onto the same names under target
+  bool chown = false;          // mkdir: a directory made (not one already there) gets uid:gid
+  uid_t uid = 0;
+  gid_t gid = 0;
 };
 
 // One namespace to enter with setns(2): an fd of a namespace file
@@ -98,7 +101,7 @@ bool ParsePlan(Napi::Env env, Napi::Object obj, Plan* plan);
   X(CloseRange, "close_range") X(Execve, "execve") X(LoUp, "lo_up") X(NoNewPrivs, "no_new_privs")     \
   X(Capbset, "capbset") X(Capset, "capset") X(Prlimit, "prlimit") X(Seccomp, "seccomp") X(Cwd, "cwd") \
   X(Openat2, "openat2") X(Tty, "tty") X(Mknod, "mknod") X(Unshare, "unshare") X(Setns, "setns") \
-  X(Join, "join") X(JoinPid, "join_pid") X(StartWait, "start_wait")
+  X(Join, "join") X(JoinPid, "join_pid") X(StartWait, "start_wait") X(Chown, "fchownat")
 
 enum Step : int32_t {
 #define BULKHEAD_STEP_ENUM(id, name) kStep##id,

@@ -284,6 +284,9 @@ static void Flatten(const Plan& plan, ChildPlan* cp, std::vector<ChildOp>* ops, 
     o.optional = op.optional;
     o.self_bind = op.self_bind;
     o.source_in_root = op.source_in_root;
+    o.chown = op.chown;
+    o.uid = op.uid;
+    o.gid = op.gid;
     ops->push_back(o);
   }
   *cp = ChildPlan{};

@@ -1,9 +1,10 @@
 // The image commands of `bulkhead`, with docker's names and output: pull, images
-// (image ls), rmi (image rm), tag, inspect (image inspect), load, save, push.
+// (image ls), rmi (image rm), tag, inspect (image inspect), load, import, save, push.
 // Failures are one line naming the image, exit 125 (main.ts prints them).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { applyChange } from '../../image/archive/import';
 import { ImageError } from '../../image/errors';
 import { Images } from '../../image/images';
 import { familiarName, parseReference } from '../../image/reference/parse';
@@ -163,6 +164,41 @@ export async function loadCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+export async function importCommand(argv: string[]): Promise<number> {
+  const p = parse(argv, 'import', 'bulkhead import [OPTIONS] FILE|- [REPOSITORY[:TAG]]', 'Import the contents of a root filesystem tarball (plain or gzip; - for stdin) as an image of one layer.', [
+    { name: 'change', short: 'c', type: 'list', value: 'INSTRUCTION', help: 'apply a Dockerfile instruction to the image\'s config: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR' },
+    { name: 'quiet', short: 'q', type: 'boolean', help: 'print nothing' },
+  ], 1, 2);
+  if (!p) return 0;
+  const [file, name] = p.args;
+  // Everything the user typed is checked before anything is read or stored.
+  if (name !== undefined) {
+    try {
+      parseReference(name);
+    } catch (err) {
+      throw new UsageError(`bulkhead import: ${(err as Error).message}`, 125);
+    }
+  }
+  const changes = (p.flags.change as string[] | undefined) ?? [];
+  for (const c of changes) {
+    try {
+      applyChange({}, c);
+    } catch (err) {
+      throw new UsageError(`bulkhead import: --change ${JSON.stringify(c)}: ${(err as Error).message}`, 125);
+    }
+  }
+  if (file === '-' && process.stdin.isTTY) throw new UsageError('bulkhead import: - reads the tarball from stdin; pipe one in', 125);
+  let source: fs.ReadStream | NodeJS.ReadStream;
+  if (file === '-') source = process.stdin;
+  else {
+    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`bulkhead import: ${file}: no such file`, 125);
+    source = fs.createReadStream(file);
+  }
+  const rec = await open(p.flags).import(source as AsyncIterable<Buffer>, name, { changes });
+  if (!p.flags.quiet) process.stdout.write(`${rec.id}\n`);
+  return 0;
+}
+
 export async function saveCommand(argv: string[]): Promise<number> {
   const p = parse(argv, 'save', 'bulkhead save -o FILE IMAGE [IMAGE...]', 'Save images to a docker-archive (docker save\'s format).', [{ name: 'output', short: 'o', type: 'string', value: 'FILE', help: 'the archive to write' }], 1);
   if (!p) return 0;
@@ -174,7 +210,7 @@ export async function saveCommand(argv: string[]): Promise<number> {
 /** `bulkhead image SUBCOMMAND`: ls, inspect, rm, tag, pull, push, load, save. */
 export async function imageCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const subs: Record<string, (a: string[]) => Promise<number>> = { ls: imagesCommand, list: imagesCommand, inspect: inspectCommand, rm: rmiCommand, tag: tagCommand, pull: pullCommand, load: loadCommand, save: saveCommand };
+  const subs: Record<string, (a: string[]) => Promise<number>> = { ls: imagesCommand, list: imagesCommand, inspect: inspectCommand, rm: rmiCommand, tag: tagCommand, pull: pullCommand, load: loadCommand, save: saveCommand, import: importCommand };
   const { pushCommand } = await import('./push');
   subs.push = pushCommand;
   const fn = sub ? subs[sub] : undefined;

@@ -121,7 +121,7 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
     o.cwd = str('workdir');
   }
   if (str('user') !== undefined) {
-    const u = lookupUser(str('user') as string, o.rootfs ?? '/');
+    const u = lookupUser(str('user') as string, (o.rootfs as string | undefined) ?? '/');
     if (typeof u === 'string') fail('user', u, str('user'));
     const { uid, gid, groups, home } = u as Exclude<typeof u, string>;
     Object.assign(o, { uid, gid, groups });
@@ -133,7 +133,7 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
     const u = lookupUser(String(o.uid), '/');
     if (!explicitHome) env.HOME = typeof u === 'string' ? '/' : u.home;
   } else {
-    const u = lookupUser('0', o.rootfs);
+    const u = lookupUser('0', o.rootfs as string);
     if (!explicitHome) env.HOME = typeof u === 'string' ? '/root' : u.home;
   }
   // Like docker, a container is named by a short random id unless told otherwise.

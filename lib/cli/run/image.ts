@@ -6,7 +6,6 @@
 // tmpfs mounts, StopSignal for the first SIGTERM.
 import * as fs from 'node:fs';
 import { resolveUser } from '../../image/config/user';
-import { mkdirInRoot } from '../../image/config/workdir';
 import { ImageError } from '../../image/errors';
 import { Images, type ImageRootfs } from '../../image/images';
 import { parsePlatform } from '../../image/manifest';
@@ -93,10 +92,12 @@ export async function prepareImage(argv: string[], parsed: Parsed): Promise<Imag
     const argvIn = [...entrypoint, ...cmd];
     if (argvIn.length === 0) fail(`${arg.image}: no command specified (the image has neither Entrypoint nor Cmd)`);
     // -u is looked up here, in the image, so runConfig sees no (numeric-only) --user.
-    const cfg = runConfig({ ...flags, user: undefined, rootfs: root.rootfs }, argvIn);
+    const cfg = runConfig({ ...flags, user: undefined, rootfs: root.rootfs.target }, argvIn);
     const o = cfg.options;
+    // spawn() mounts the overlay itself, in the container's namespace.
+    o.rootfs = root.rootfs;
     const userSpec = (flags.user as string | undefined) ?? c.User ?? '';
-    const user = userSpec ? resolveUser(root.rootfs, userSpec, arg.image) : resolveUser(root.rootfs, '0', arg.image);
+    const user = userSpec ? resolveUser(root.layers, userSpec, arg.image) : resolveUser(root.layers, '0', arg.image);
     o.uid = user.uid;
     o.gid = user.gid;
     if (user.groups.length) o.groups = user.groups;
@@ -112,13 +113,8 @@ export async function prepareImage(argv: string[], parsed: Parsed): Promise<Imag
     if (!explicit.has('HOME') && !imageEnv.has('HOME')) env.HOME = user.home || '/';
     o.env = env;
     if (flags.workdir === undefined && c.WorkingDir) o.cwd = c.WorkingDir;
-    if (o.cwd && !flags['read-only']) {
-      try {
-        mkdirInRoot(root.rootfs, o.cwd, user.uid, user.gid);
-      } catch (err) {
-        fail(`working directory ${o.cwd}: ${(err as Error).message}`);
-      }
-    }
+    // Made by the child inside the mounted root, each step resolved in it (openat2).
+    if (o.cwd && !flags['read-only']) o.createCwd = { uid: user.uid, gid: user.gid };
     const taken = new Set((o.mounts ?? []).map((m) => m.target));
     for (const v of Object.keys(c.Volumes ?? {})) if (!taken.has(v)) (o.mounts ??= []).push({ type: 'tmpfs', target: v });
     const stop = c.StopSignal ? (/^\d+$/.test(c.StopSignal) ? undefined : ((c.StopSignal.startsWith('SIG') ? c.StopSignal : `SIG${c.StopSignal}`) as NodeJS.Signals)) : undefined;

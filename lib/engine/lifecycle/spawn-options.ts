@@ -1,7 +1,7 @@
 // A container's stored config as spawn() options: the command, environment,
 // user, namespaces, mounts and cgroup limits. Pure: the caller gives the root
 // filesystem and the resolved mounts.
-import type { SpawnOptions, Mount } from '../../spawn/options';
+import type { SpawnOptions, Mount, OverlayRootfs } from '../../spawn/options';
 import { DEFAULT_PATH } from '../../util/default-path';
 import type { Limits } from '../../cgroup/controllers';
 import type { ContainerRecord } from '../container/record';
@@ -39,7 +39,7 @@ export function idsOf(user: string | undefined): { uid: number; gid: number } {
   return { uid, gid: g !== undefined ? Number(g) : uid };
 }
 
-export function spawnOptionsOf(r: ContainerRecord, rootfs: string, mounts: Mount[], cgroupParent: string): SpawnOptions {
+export function spawnOptionsOf(r: ContainerRecord, rootfs: string | OverlayRootfs, mounts: Mount[], cgroupParent: string): SpawnOptions {
   const c = r.Config;
   const h = r.HostConfig;
   const env = envOf(c);

@@ -122,7 +122,7 @@ async function readTar(store: Store, file: string, what: string): Promise<Member
   return members;
 }
 
-function layerType(store: Store, digest: string): string {
+export function layerType(store: Store, digest: string): string {
   const fd = fs.openSync(store.layout.blob(digest), 'r');
   const head = Buffer.alloc(4);
   try {

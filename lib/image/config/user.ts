@@ -3,6 +3,7 @@
 // The files are opened with openat2 RESOLVE_IN_ROOT from the container's root: an
 // image whose /etc/passwd is a symlink to the host's reads its own tree, not ours.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { native } from '../../native/load';
 import { ImageError } from '../errors';
 
@@ -32,13 +33,58 @@ function readInRoot(rootfs: string, file: string): string | null {
   }
 }
 
+/**
+ * file as the overlay of layers (top first) shows it, before anything is mounted:
+ * the topmost layer that has it (opened with RESOLVE_IN_ROOT inside that layer),
+ * unless a layer above deletes it with a whiteout (a 0:0 character device, at the
+ * file or at a directory on its way: ENOTDIR) or hides the lower ones behind an
+ * opaque directory (trusted.overlay.opaque, filesystems/overlayfs.rst).
+ */
+export function readInLayers(layers: string[], file: string): string | null {
+  const comps = file.split('/').filter(Boolean);
+  for (const layer of layers) {
+    let root: number;
+    try {
+      root = fs.openSync(layer, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    } catch {
+      return null;
+    }
+    try {
+      const fd = native().openat2(root, file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+      try {
+        const st = fs.fstatSync(fd);
+        return st.isFile() ? fs.readFileSync(fd, 'utf8') : null;
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return null;
+      // Missing here: an opaque directory on the way hides every layer below.
+      for (let i = 1; i < comps.length; i++) {
+        let opaque: Buffer | null = null;
+        try {
+          opaque = native().lgetxattr(path.join(layer, ...comps.slice(0, i)), 'trusted.overlay.opaque');
+        } catch {
+          break; // that directory is not in this layer, nor anything under it
+        }
+        if (opaque?.toString() === 'y') return null;
+      }
+    } finally {
+      fs.closeSync(root);
+    }
+  }
+  return null;
+}
+
 const rows = (text: string | null) => (text ?? '').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
 const numeric = (s: string) => /^\d+$/.test(s);
 
-export function resolveUser(rootfs: string, spec: string, image: string): ResolvedUser {
+/** rootfs: a root directory, or an image's layer directories, top first (readInLayers). */
+export function resolveUser(rootfs: string | string[], spec: string, image: string): ResolvedUser {
   const [userPart, groupPart] = spec.split(':', 2);
-  const passwd = rows(readInRoot(rootfs, 'etc/passwd'));
-  const groupRows = rows(readInRoot(rootfs, 'etc/group'));
+  const read = (f: string) => (typeof rootfs === 'string' ? readInRoot(rootfs, f) : readInLayers(rootfs, f));
+  const passwd = rows(read('etc/passwd'));
+  const groupRows = rows(read('etc/group'));
   let uid: number;
   let gid: number | undefined;
   let home: string | undefined;

@@ -1,7 +1,8 @@
 // Pull (distribution-spec "Pulling manifests", "Pulling blobs"): the manifest by
 // tag or digest (an index or manifest list narrowed to one platform), then the
 // config and the layers, each blob streamed into the store and verified while
-// written, a few at once; layers are unpacked, and the image recorded last.
+// written and unpacked at once, a few layers at a time; the image recorded last.
+import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { ImageError } from '../errors';
 import { formatPlatform, hostPlatform, INDEX_TYPES, MANIFEST_TYPES, MT, parseConfig, parseManifest, selectPlatform } from '../manifest';
@@ -9,6 +10,7 @@ import { formatReference, repository, type Reference } from '../reference/parse'
 import { registerImage } from '../register';
 import { digestOf } from '../archive/load';
 import type { ImageRecord, Platform, Store } from '../store/store';
+import { ensureLayer, pullLayer } from '../unpack/layer';
 import { RegistryClient, type ClientOptions } from './client';
 
 export interface PullProgress {
@@ -123,13 +125,29 @@ async function pull(store: Store, ref: Reference, opts: PullOptions): Promise<Im
   if (config.os !== want.os || config.architecture !== want.architecture) {
     throw new ImageError('EPLATFORM', `${image}: the image is for ${formatPlatform({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) })}, not ${formatPlatform(want)}`, image);
   }
-  for (const l of manifest.layers) progress({ id: short(l.digest), status: store.hasBlob(l.digest) ? 'Already exists' : 'Waiting', total: l.size });
-  await pool(manifest.layers.filter((l) => !store.hasBlob(l.digest)), opts.concurrency ?? 3, async (l) => {
-    const r = await blob(l.digest, (n) => progress({ id: short(l.digest), status: 'Downloading', current: n, total: l.size }));
+  const diffIds = config.rootfs.diff_ids;
+  if (diffIds.length !== manifest.layers.length) {
+    throw new ImageError('EREGISTRY', `${image}: the manifest has ${manifest.layers.length} layers but the config ${diffIds.length} diff ids`, image);
+  }
+  const layers = manifest.layers.map((l, i) => ({ digest: l.digest, diffId: diffIds[i], size: l.size, mediaType: l.mediaType }));
+  const present = (l: (typeof layers)[number]) => store.hasBlob(l.digest) && fs.existsSync(store.layout.layer(l.diffId));
+  for (const l of layers) progress({ id: short(l.digest), status: present(l) ? 'Already exists' : 'Waiting', total: l.size });
+  // Each layer is downloaded and unpacked at once (pullLayer), a few layers at a
+  // time: one layer's unpacking overlaps the others' downloads.
+  await pool(layers.filter((l) => !present(l)), opts.concurrency ?? 3, async (l) => {
+    const onBytes = (n: number) => progress({ id: short(l.digest), status: 'Downloading', current: n, total: l.size });
+    const open = async () => {
+      const res = await client.request(ref.path, `${ref.path}/blobs/${l.digest}`);
+      return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream) as AsyncIterable<Buffer>;
+    };
+    const r = store.hasBlob(l.digest) ? { fetched: false } : await pullLayer(store, l, image, open, { signal, image, onBytes });
     progress({ id: short(l.digest), status: r.fetched ? 'Download complete' : 'Already exists', total: l.size });
+    progress({ id: short(l.digest), status: 'Extracting', total: l.size });
+    await ensureLayer(store, l, image, signal);
+    progress({ id: short(l.digest), status: 'Pull complete' });
   });
   // The manifest goes in last: its presence says nothing about the layers, but it is what push and save read.
-  const mb = await store.putBlob(m.bytes, { signal });
+  const mb = store.hasBlob(m.digest) ? { digest: m.digest } : await store.putBlob(m.bytes, { signal });
   const rec = await registerImage(store, {
     manifestDigest: mb.digest,
     manifestMediaType: parsed.mediaType,
@@ -138,7 +156,6 @@ async function pull(store: Store, ref: Reference, opts: PullOptions): Promise<Im
     repoDigests: [`${repository(ref)}@${topDigest}`],
     image,
     signal,
-    onLayer: (d, state) => progress({ id: short(d), status: state === 'extracting' ? 'Extracting' : 'Pull complete' }),
   });
   progress({ id: image, status: 'Digest', detail: topDigest });
   return rec;

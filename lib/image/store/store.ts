@@ -55,6 +55,12 @@ export interface PutOptions {
   onBytes?: (n: number) => void;
   /** Named in errors. */
   image?: string;
+  /**
+   * Each chunk as it is written, for a consumer that starts on the bytes before
+   * they are verified (an unpack into a temp directory, committed only after the
+   * digest matched); awaited, so a slow consumer slows the download.
+   */
+  tee?: (chunk: Buffer) => void | Promise<void>;
 }
 
 const EMPTY_INDEX = (): IndexData => ({ version: 1, images: {}, tags: {} });
@@ -146,9 +152,11 @@ export class Store {
         for (let off = 0; off < buf.length; ) off += fs.writeSync(fd, buf, off);
         size += buf.length;
         opts.onBytes?.(size);
+        if (opts.tee) await opts.tee(buf);
       }
       opts.signal?.throwIfAborted();
-      fs.fsyncSync(fd);
+      // On libuv's pool: other layers download and unpack while this one reaches the disk.
+      await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
     } catch (err) {
       fs.closeSync(fd);
       fs.rmSync(file, { force: true });
@@ -236,8 +244,11 @@ export class Store {
   async updateIndex<T>(fn: (data: IndexData) => T, after?: (data: IndexData, out: T) => void): Promise<T> {
     return withLock(this.layout.indexLock, () => {
       const data = this.readIndex();
+      const before = JSON.stringify(data, null, 1) + '\n';
       const out = fn(data);
-      writeFileAtomic(this.layout.index, JSON.stringify(data, null, 1) + '\n', { mode: 0o644, syncDir: true });
+      const text = JSON.stringify(data, null, 1) + '\n';
+      // Unchanged (a pull of an image already recorded as it is): nothing to write or sync.
+      if (text !== before) writeFileAtomic(this.layout.index, text, { mode: 0o644, syncDir: true });
       after?.(data, out);
       return out;
     });

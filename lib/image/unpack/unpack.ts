@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { pipeline, Transform, type Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import * as tar from 'tar-stream';
 import { native } from '../../native/load';
 import { AutoDecompress } from './decompress';
@@ -48,6 +49,13 @@ function components(name: string): string[] {
 
 const proc = (fd: number, name = '.') => `/proc/self/fd/${fd}/${name}`;
 
+/** fd-level calls on libuv's pool (fs.promises wraps fds in FileHandles, which cost more here). */
+const fsp = {
+  open: promisify(fs.open) as (p: string, flags: number, mode: number) => Promise<number>,
+  write: (fd: number, buf: Buffer, off: number, len: number) => new Promise<number>((resolve, reject) => fs.write(fd, buf, off, len, null, (err, n) => (err ? reject(err) : resolve(n)))),
+  symlink: promisify(fs.symlink) as (target: string, p: string) => Promise<void>,
+};
+
 export interface UnpackStats {
   entries: number;
   bytes: number;
@@ -57,13 +65,45 @@ export interface UnpackStats {
 class LayerWriter {
   private readonly root: number;
   private readonly dirTimes: Array<{ comps: string[]; mtime: Date }> = [];
+  /**
+   * Parent directories already resolved (by openat2, inside the layer), by path:
+   * most entries share their parent with the one before. Entries only add to the
+   * tree until something is removed (an entry replacing another, a whiteout);
+   * then a cached path may resolve elsewhere, and the cache is dropped whole.
+   */
+  private readonly parents = new Map<string, number>();
+  /** Dropped from the cache but maybe in use by the entry being made: closed before the next. */
+  private retired: number[] = [];
 
   constructor(readonly dir: string) {
     this.root = fs.openSync(dir, O_PATH | fs.constants.O_DIRECTORY);
   }
 
   close(): void {
+    this.forget();
+    this.closeRetired();
     fs.closeSync(this.root);
+  }
+
+  private forget(): void {
+    for (const fd of this.parents.values()) this.retired.push(fd);
+    this.parents.clear();
+  }
+
+  private closeRetired(): void {
+    for (const fd of this.retired) fs.closeSync(fd);
+    this.retired = [];
+  }
+
+  /** parent(), through the cache; the fd stays owned by the cache. */
+  private cachedParent(entry: string, comps: string[]): number {
+    const key = comps.join('/');
+    let fd = this.parents.get(key);
+    if (fd !== undefined) return fd;
+    fd = this.parent(entry, comps);
+    if (this.parents.size >= 64) this.forget();
+    this.parents.set(key, fd);
+    return fd;
   }
 
   private openat2(comps: string[], flags: number): number {
@@ -107,24 +147,55 @@ class LayerWriter {
       return false;
     }
     if (keepDir && st.isDirectory()) return true;
+    this.forget();
     fs.rmSync(proc(dirfd, name), { recursive: true, force: true });
     return false;
   }
 
-  private meta(p: string, h: tar.Header, isLink: boolean): void {
+  /** Runs create; where the name is taken (EEXIST), clears it (as clear) and runs create again. */
+  private replace(dirfd: number, name: string, create: () => void): void {
+    try {
+      create();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      this.clear(dirfd, name, false);
+      create();
+    }
+  }
+
+  /** replace() for a creation on libuv's pool. */
+  private async replaceAsync(dirfd: number, name: string, create: () => Promise<void>): Promise<void> {
+    try {
+      await create();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      this.clear(dirfd, name, false);
+      await create();
+    }
+  }
+
+  private xattrs(p: string, h: tar.Header): void {
+    if (!h.pax) return;
+    for (const [k, v] of Object.entries(h.pax)) {
+      if (!k.startsWith('SCHILY.xattr.')) continue;
+      const name = k.slice('SCHILY.xattr.'.length);
+      if (ALLOWED_XATTR(name)) native().lsetxattr(p, name, Buffer.from(String(v), 'latin1'));
+    }
+  }
+
+  /** Owner, mode, xattrs and (unless a directory, whose mtime finish() sets) mtime of p, never following it. */
+  private meta(p: string, h: tar.Header, isLink: boolean, isDir = false): void {
     fs.lchownSync(p, h.uid ?? 0, h.gid ?? 0);
     // chown(2) clears set-user-ID and set-group-ID: the mode comes after it.
     if (!isLink) fs.chmodSync(p, (h.mode ?? 0o644) & 0o7777);
-    for (const [k, v] of Object.entries(h.pax ?? {})) {
-      if (!k.startsWith('SCHILY.xattr.')) continue;
-      const name = k.slice('SCHILY.xattr.'.length);
-      if (ALLOWED_XATTR(name) && !isLink) native().lsetxattr(p, name, Buffer.from(String(v), 'latin1'));
-    }
+    if (!isLink) this.xattrs(p, h);
+    if (isDir) return;
     const mtime = h.mtime ?? new Date(0);
     fs.lutimesSync(p, mtime, mtime);
   }
 
   async entry(h: tar.Header, data: AsyncIterable<Buffer>): Promise<number> {
+    this.closeRetired();
     const raw = h.name;
     const comps = components(raw);
     const base = comps.length ? comps[comps.length - 1] : '.';
@@ -143,8 +214,7 @@ class LayerWriter {
         } else {
           const target = base.slice(4);
           if (target === '' || target === '.' || target === '..' || target.startsWith('.wh.')) throw new HostileEntryError(raw, `whiteout of ${JSON.stringify(target)}`);
-          this.clear(pfd, target, false);
-          native().mknodat(pfd, target, S_IFCHR, 0, 0);
+          this.replace(pfd, target, () => native().mknodat(pfd, target, S_IFCHR, 0, 0));
         }
       } finally {
         fs.closeSync(pfd);
@@ -161,37 +231,53 @@ class LayerWriter {
       return 0;
     }
 
-    const pfd = this.parent(raw, parentComps);
+    const pfd = this.cachedParent(raw, parentComps);
     const p = proc(pfd, base);
     let written = 0;
-    try {
+    {
       switch (h.type) {
         case 'directory': {
           await drain();
-          if (!this.clear(pfd, base, true)) fs.mkdirSync(p, 0o700);
-          this.meta(p, h, false);
+          try {
+            fs.mkdirSync(p, 0o700);
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+            if (!this.clear(pfd, base, true)) fs.mkdirSync(p, 0o700);
+          }
+          this.meta(p, h, false, true);
           this.dirTimes.push({ comps, mtime: h.mtime ?? new Date(0) });
           break;
         }
         case 'file':
         case 'contiguous-file': {
-          this.clear(pfd, base, false);
-          const fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+          // Creating a file and writing it wait on the filesystem's journal (about a
+          // millisecond per create on a busy disk): done on libuv's pool, so that the
+          // layers unpacking at once wait together rather than in turn. The entry's
+          // parent fd stays open until this entry is done (retired ones close later).
+          let fd = -1;
+          await this.replaceAsync(pfd, base, async () => {
+            fd = await fsp.open(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+          });
           try {
             for await (const chunk of data) {
-              for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
+              for (let off = 0; off < chunk.length; ) off += await fsp.write(fd, chunk, off, chunk.length - off);
               written += chunk.length;
             }
+            // Through the fd this entry just made: no path walked again.
+            fs.fchownSync(fd, h.uid ?? 0, h.gid ?? 0);
+            // chown(2) clears set-user-ID and set-group-ID: the mode comes after it.
+            fs.fchmodSync(fd, (h.mode ?? 0o644) & 0o7777);
+            this.xattrs(p, h);
+            const mtime = h.mtime ?? new Date(0);
+            fs.futimesSync(fd, mtime, mtime);
           } finally {
             fs.closeSync(fd);
           }
-          this.meta(p, h, false);
           break;
         }
         case 'symlink': {
           await drain();
-          this.clear(pfd, base, false);
-          fs.symlinkSync(h.linkname ?? '', p);
+          await this.replaceAsync(pfd, base, () => fsp.symlink(h.linkname ?? '', p));
           this.meta(p, h, true);
           break;
         }
@@ -205,8 +291,7 @@ class LayerWriter {
             throw new HostileEntryError(raw, `hard link to ${JSON.stringify(h.linkname)} inside the layer: ${(err as Error).message}`);
           }
           try {
-            this.clear(pfd, base, false);
-            native().linkat(src, '', pfd, base, AT_EMPTY_PATH);
+            this.replace(pfd, base, () => native().linkat(src, '', pfd, base, AT_EMPTY_PATH));
           } finally {
             fs.closeSync(src);
           }
@@ -216,9 +301,8 @@ class LayerWriter {
         case 'block-device':
         case 'fifo': {
           await drain();
-          this.clear(pfd, base, false);
           const kind = h.type === 'fifo' ? S_IFIFO : h.type === 'block-device' ? S_IFBLK : S_IFCHR;
-          native().mknodat(pfd, base, kind | ((h.mode ?? 0o600) & 0o777), h.devmajor ?? 0, h.devminor ?? 0);
+          this.replace(pfd, base, () => native().mknodat(pfd, base, kind | ((h.mode ?? 0o600) & 0o777), h.devmajor ?? 0, h.devminor ?? 0));
           this.meta(p, h, false);
           break;
         }
@@ -226,8 +310,6 @@ class LayerWriter {
           await drain();
           throw new HostileEntryError(raw, `unsupported entry type ${JSON.stringify(h.type)}`);
       }
-    } finally {
-      fs.closeSync(pfd);
     }
     return written;
   }

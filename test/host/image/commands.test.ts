@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { Images } from '../../../lib/image/images';
+import { spawn } from '../../../lib/spawn/index';
 import { buildImage, busyboxEntries, featureEntries, writeOciLayout } from '../../../support/images';
 import { imageTier, tempRoot } from '../../helpers/image-root';
 
@@ -64,7 +65,7 @@ function main() {
     const images = new Images({ root });
     const live = await images.rootfsFor('bb:1');
     t.equal(cli('rmi', 'bb:1').stdout, `Untagged: bb:1\nDeleted: ${img.configDigest}\n`);
-    t.ok(fs.existsSync(`${live.rootfs}/bin/busybox`), 'the running container still sees its files');
+    t.equal((await spawn('/bin/busybox', ['echo', 'still'], { rootfs: live.rootfs })).stdout, 'still\n', 'a container started from it still sees its files');
     t.equal(fs.readdirSync(path.join(root, 'image', 'layers')).length, 2, 'its layers stay while it lives');
     live.release();
     await images.load(path.join(tmp, 'oci'));

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import t, { type Test } from 'tap';
 import { Images } from '../../../lib/image/images';
 import { native } from '../../../lib/native/load';
+import { spawn } from '../../../lib/spawn/index';
 import { buildImage, busyboxEntries, capabilityXattr, featureEntries, tarDirectory, writeDockerArchive, writeOciLayout } from '../../../support/images';
 import { imageTier, tempRoot } from '../../helpers/image-root';
 
@@ -100,13 +101,29 @@ function checkLayers(t: Test, images: Images, diffIds: string[]) {
 async function checkOverlay(t: Test, images: Images, name: string) {
   const root = await images.rootfsFor(name);
   try {
-    t.same(fs.readdirSync(path.join(root.rootfs, 'data')), ['keep'], 'whiteout hides the lower file');
-    t.same(fs.readdirSync(path.join(root.rootfs, 'opq')), ['new'], 'opaque directory hides the lower content');
-    t.equal(fs.readFileSync(path.join(root.rootfs, 'usr/share/two'), 'utf8'), 'linked\n');
-    fs.writeFileSync(path.join(root.rootfs, 'written'), 'x');
+    // spawn() mounts the overlay in the container's own mount namespace.
+    const r = await spawn('/bin/sh', ['-c', 'ls /data; echo -; ls /opq; echo -; cat /usr/share/two; echo x > /written'], { rootfs: root.rootfs });
+    t.equal(r.stdout, 'keep\n-\nnew\n-\nlinked\n', 'whiteout hides the lower file, the opaque directory its lower content, the hard link reads');
     t.ok(fs.existsSync(path.join(root.upper as string, 'written')), 'writes go to the upper directory');
+    t.notMatch(fs.readFileSync('/proc/self/mountinfo', 'utf8'), root.rootfs.target, 'nothing mounted on the host');
   } finally {
     root.release();
   }
-  t.notOk(fs.existsSync(path.dirname(root.rootfs)), 'container directory removed');
+  t.notOk(fs.existsSync(path.dirname(root.upper as string)), 'container directory removed');
+  // Two containers at once on the one mount target: each overlay lives in its own namespace.
+  const [a, b] = [await images.rootfsFor(name), await images.rootfsFor(name, { upper: 'tmpfs', upperSize: '8m' })];
+  try {
+    t.equal(a.rootfs.target, b.rootfs.target, 'one host directory serves as every mount point');
+    const slow = spawn('/bin/sh', ['-c', 'echo a > /mine; sleep 0.3; cat /mine'], { rootfs: a.rootfs });
+    const fast = await spawn('/bin/sh', ['-c', 'echo b > /mine; cat /mine; df -k / | tail -1'], { rootfs: b.rootfs });
+    t.equal((await slow).stdout, 'a\n', 'a write in one is not seen by the other');
+    t.match(fast.stdout, /^b\noverlay +8192 /, 'tmpfs upper: the root holds as much as its size');
+    t.equal(b.upper, undefined, 'tmpfs upper: nothing on disk');
+    t.same(fs.readdirSync(images.store.layout.containers).filter((n) => n.endsWith('.lock')), [`${b.id}.lock`], 'tmpfs upper: only a lock file in containers/');
+  } finally {
+    a.release();
+    b.release();
+  }
+  t.same(fs.readdirSync(images.store.layout.containers), [], 'both removed');
+  t.notMatch(fs.readFileSync('/proc/self/mountinfo', 'utf8'), images.store.layout.root, 'nothing mounted on the host');
 }

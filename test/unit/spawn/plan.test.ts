@@ -136,3 +136,43 @@ t.test('devices: a node made in the container /dev by mknod (a bind in a user na
   const user = fsOps({ rootfs: '/r' }, { ...DEFAULT_NAMESPACES, user: true }, () => false, () => 'missing', undefined, undefined, [loop]).ops.filter((o) => o.target === '/dev/xvda');
   t.match(user, [{ op: 'touch', mode: 0o660 }, { op: 'mount', source: '/dev/loop7', flags: F.MS_BIND }]);
 });
+
+t.test('an overlay rootfs is mounted by the child: chdir to its base, then the overlay on the target, no self bind', async (t) => {
+  const rootfs = { type: 'overlay' as const, target: '/d/containers/x/merged', base: '/d', lower: ['image/l/b', 'image/l/a'], upper: 'containers/x/upper', work: 'containers/x/work' };
+  const p = computePlan(input({ rootfs, cwd: '/app/sub', createCwd: { uid: 1000, gid: 1001 } }));
+  t.same(p.ops[1], { op: 'chdir', target: '/d' });
+  t.same(p.ops[2], { op: 'mount', source: 'overlay', target: '/d/containers/x/merged', fstype: 'overlay', flags: F.MS_NODEV, data: 'lowerdir=image/l/b:image/l/a,upperdir=containers/x/upper,workdir=containers/x/work' });
+  t.equal(p.rootfs, '/d/containers/x/merged');
+  t.notOk(p.ops.some((o) => o.op === 'mount' && o.flags === (F.MS_BIND | F.MS_REC) && o.target === rootfs.target), 'no bind of the target onto itself');
+  const mk = p.ops.filter((o) => o.op === 'mkdir' && o.uid === 1000);
+  t.same(mk.map((o) => [o.parent, o.name, o.gid, o.root]), [['/', 'app', 1001, rootfs.target], ['/app', 'sub', 1001, rootfs.target]], 'createCwd: a mkdir per component, in the root, with the owner');
+  const ro = computePlan(input({ rootfs: { type: 'overlay', target: '/m', base: '/d', lower: ['b', 'a'] } }));
+  t.equal(ro.ops[2].data, 'lowerdir=b:a', 'no upper: a read-only overlay');
+});
+
+t.test('overlay rootfs options are checked before anything is made', async (t) => {
+  const ok = { type: 'overlay', target: '/m', base: '/d', lower: ['a'], upper: 'u', work: 'w' };
+  t.doesNotThrow(() => validateSpawn('sh', [], { rootfs: ok as never }));
+  t.throws(() => validateSpawn('sh', [], { rootfs: { ...ok, type: 'zfs' } as never }), { name: 'RangeError', message: /rootfs\.type/ });
+  t.throws(() => validateSpawn('sh', [], { rootfs: { ...ok, target: 'rel' } as never }), { name: 'RangeError', message: /rootfs\.target must be an absolute path/ });
+  t.throws(() => validateSpawn('sh', [], { rootfs: { ...ok, lower: ['a,upperdir=/etc'] } as never }), { name: 'RangeError', message: /rootfs\.lower\[0\]/ }, 'a comma cannot add mount options');
+  t.throws(() => validateSpawn('sh', [], { rootfs: { ...ok, lower: ['a:b'] } as never }), RangeError);
+  t.throws(() => validateSpawn('sh', [], { rootfs: { ...ok, lower: [] } as never }), TypeError);
+  t.throws(() => validateSpawn('sh', [], { rootfs: { ...ok, work: undefined } as never }), { name: 'RangeError', message: /go together/ });
+  t.throws(() => validateSpawn('sh', [], { rootfs: { type: 'overlay', target: '/m', base: '/d', lower: ['a'] } as never }), { message: /two entries/ });
+  t.throws(() => validateSpawn('sh', [], { rootfs: { ...ok, lower: Array.from({ length: 300 }, (_, i) => `image/l/${String(i).padStart(20, '0')}`) } as never }), { name: 'RangeError', message: /one page/ });
+  t.throws(() => validateSpawn('sh', [], { createCwd: { uid: 0, gid: 0 } }), { name: 'RangeError', message: /needs rootfs and cwd/ });
+});
+
+t.test('an overlay with its upper in tmpfs: the tmpfs on the target, upper and work in it, then the overlay on top', async (t) => {
+  const p = computePlan(input({ rootfs: { type: 'overlay', target: '/d/image/rootfs', base: '/d', lower: ['image/l/a'], tmpfsUpper: '64m', volatile: true } }));
+  t.same(p.ops.slice(1, 6), [
+    { op: 'chdir', target: '/d' },
+    { op: 'mount', source: 'tmpfs', target: '/d/image/rootfs', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=755,size=64m' },
+    { op: 'mkdir', target: '/d/image/rootfs/upper', mode: 0o755 },
+    { op: 'mkdir', target: '/d/image/rootfs/work', mode: 0o700 },
+    { op: 'mount', source: 'overlay', target: '/d/image/rootfs', fstype: 'overlay', flags: F.MS_NODEV, data: 'lowerdir=image/l/a,upperdir=/d/image/rootfs/upper,workdir=/d/image/rootfs/work,volatile' },
+  ]);
+  t.throws(() => validateSpawn('sh', [], { rootfs: { type: 'overlay', target: '/m', base: '/d', lower: ['a'], tmpfsUpper: 'lots' } }), { name: 'RangeError', message: /tmpfsUpper must be a size/ });
+  t.throws(() => validateSpawn('sh', [], { rootfs: { type: 'overlay', target: '/m', base: '/d', lower: ['a'], tmpfsUpper: '1m', upper: 'u', work: 'w' } }), { message: /exclude each other/ });
+});
