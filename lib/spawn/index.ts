@@ -167,7 +167,7 @@ function isolationError(err: NodeJS.ErrnoException & { step?: string; index?: nu
   let p = err.path;
   if (p === undefined && step === 'join_pid') p = `pid namespace (fd ${plan.joinPidFd})`;
   if (p === undefined && typeof err.index === 'number' && err.index >= 0) {
-    if (step === 'join') p = join?.what[err.index];
+    if (step === 'join') p = join?.what[err.index] ?? `namespace fd ${plan.joins?.[err.index]?.fd}`;
     else if (step === 'execve') p = plan.files[err.index];
     else if (step === 'dup') p = `fd ${err.index}`;
     else if (step === 'prlimit') p = `RLIMIT_${Object.keys(RLIMITS).find((k) => RLIMITS[k] === err.index)?.toUpperCase()}`;
