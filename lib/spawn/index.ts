@@ -8,7 +8,13 @@ import { CAPABILITY_NAMES, capabilityNames } from '../caps/names';
 import { RLIMITS } from '../security/rlimits';
 import { PROC_GLOBALS } from '../security/paths';
 import type { PathKind, ProcGlobals } from './plan';
-import { seccompProgram } from '../seccomp/index';
+import type { seccompProgram as SeccompProgram } from '../seccomp/index';
+
+// The seccomp compiler and Docker's profile load on the first spawn that needs a
+// filter: a process that makes one container without seccomp (bulkhead-oci run of
+// a bundle with no linux.seccomp) does not pay for building them.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const seccompProgram: typeof SeccompProgram = (...a) => (require('../seccomp/index') as typeof import('../seccomp/index')).seccompProgram(...a);
 import { DEFAULT_FORCE_KILL_MS, stdioEntries, validateSpawn, type SpawnOptions } from './options';
 import { computePlan, NULL_STDIO } from './plan';
 import { Subprocess, type ExitInfo, type RunOptions } from './subprocess';

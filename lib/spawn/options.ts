@@ -8,7 +8,7 @@ import { toBytes } from '../util/size';
 import { planLimits, type Limits } from '../cgroup/controllers';
 import { describe, optionRangeError, optionTypeError } from '../errors';
 import { normalizeAccess } from '../cgroup/devices/rules';
-import { seccompProfileFor } from '../seccomp/index';
+
 import { RLIMITS, resolveRlimits } from '../security/rlimits';
 import { suggest } from '../util/suggest';
 import { CAPABILITY_NAMES } from '../caps/names';
@@ -546,6 +546,9 @@ function validateProgram(o: SpawnOptions): void {
   // Parses (and caches) a profile object or file now, so that a bad one throws before anything runs.
   if (o.seccomp !== undefined && o.seccomp !== false) {
     try {
+      // Loaded here, on the first profile to check: see lib/spawn/index.ts.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { seccompProfileFor } = require('../seccomp/index') as typeof import('../seccomp/index');
       seccompProfileFor(o.seccomp as Parameters<typeof seccompProfileFor>[0]);
     } catch (err) {
       if (!(err instanceof TypeError || err instanceof RangeError)) throw err;

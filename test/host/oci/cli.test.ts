@@ -194,8 +194,11 @@ withBusyboxRoot((rootfs) => {
     t.match(p.stdout, /NoNewPrivs:\s+1/);
     // --detach --pid-file: exec returns at once, the process lives on (as the shim drives it).
     const pidFile = path.join(work, 'exec.pid');
-    const d = oci(['exec', '--detach', '--pid-file', pidFile, 'ex1', 'sleep', '30']);
-    t.equal(d.code, 0, d.stderr);
+    // Its stdio is a file: the detached process would hold a pipe open, and spawnSync waits for its EOF.
+    const out = fs.openSync(path.join(work, 'exec-detach.out'), 'w');
+    const d = child.spawnSync(BIN, ['--root', root, 'exec', '--detach', '--pid-file', pidFile, 'ex1', 'sleep', '30'], { stdio: ['ignore', out, out], timeout: 30_000 });
+    fs.closeSync(out);
+    t.equal(d.status, 0, fs.readFileSync(path.join(work, 'exec-detach.out'), 'utf8'));
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
     t.ok(pid > 0 && fs.existsSync(`/proc/${pid}`), 'the detached process runs');
     t.match(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'), fs.readFileSync(`/proc/${state('ex1').pid}/cgroup`, 'utf8').trim(), 'in the container\'s own group');
