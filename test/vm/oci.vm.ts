@@ -355,7 +355,7 @@ t.test('measured: run of /bin/true, side by side', async (t) => {
     times.sort((a, b) => a - b);
     return times[Math.floor(times.length / 2)].toFixed(1);
   };
-  t.comment(`node -e 0: ${cost([process.execPath, '-e', '0'])} ms; bulkhead-oci --version: ${cost([BULKHEAD, '--version'])} ms; bulkhead-oci state (missing id): ${cost([BULKHEAD, '--root', work, 'state', 'none'])} ms; node requiring dist/lib/oci/container.js module by module: ${cost([process.execPath, '-e', `require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'oci', 'container.js'))})`])} ms; node requiring the bundle: ${cost([process.execPath, '-e', `require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'oci', 'bundle.js'))})`])} ms`);
+  t.comment(`node -e 0: ${cost([process.execPath, '-e', '0'])} ms; bulkhead-oci --version: ${cost([BULKHEAD, '--version'])} ms (node given the launcher directly, no env -S: ${cost([process.execPath, BULKHEAD, '--version'])} ms); bulkhead-oci state (missing id): ${cost([BULKHEAD, '--root', work, 'state', 'none'])} ms; node requiring dist/lib/oci/container.js module by module: ${cost([process.execPath, '-e', `require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'oci', 'container.js'))})`])} ms; node requiring the bundle: ${cost([process.execPath, '-e', `require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'oci', 'bundle.js'))})`])} ms`);
   t.pass('measured');
 });
 
