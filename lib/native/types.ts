@@ -72,7 +72,7 @@ export interface NativePlan {
   noNewPrivs?: boolean;
   setsid?: boolean;
   legacyClone?: boolean;
-  caps?: { bounding: number[]; effective: number[]; last: number };
+  caps?: { bounding: number[]; effective: number[]; permitted: number[]; inheritable: number[]; ambient: number[]; last: number };
   rlimits?: Array<{ resource: number; soft: number; hard: number }>;
   seccomp?: Buffer;
   tty?: boolean;

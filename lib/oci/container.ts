@@ -113,7 +113,7 @@ export async function create(store: StateStore, id: string, o: CreateOptions): P
   if (!spec.options.tty && o.consoleSocket !== undefined) throw new OciError('cannot use console socket if runc will not detach or allocate tty');
   const release = store.lock(id);
   let made: { group?: Cgroup; parentMade?: string | null; pid?: number; pidfd?: number } = {};
-  let netnsFd: number | undefined;
+  const nsFds: number[] = [];
   let fifoFd: number | undefined;
   try {
     store.reserve(id);
@@ -124,9 +124,11 @@ export async function create(store: StateStore, id: string, o: CreateOptions): P
       fs.chmodSync(fifo, 0o622);
       fifoFd = fs.openSync(fifo, O_PATH);
       const options = { ...spec.options, startFifo: fifoFd, stdio: [0, 1, 2] as number[] };
-      if (spec.netnsPath !== undefined) {
-        netnsFd = fs.openSync(spec.netnsPath, 'r');
-        options.netns = netnsFd;
+      for (const [type, file] of Object.entries(spec.nsPaths)) {
+        const fd = openNamespace(type, file);
+        nsFds.push(fd);
+        if (type === 'network') options.netns = fd;
+        else options.sharedNamespaces = { ...options.sharedNamespaces, [type]: fd };
       }
       if (spec.cgroupsPath !== undefined && spec.cgroupsPath !== '') {
         const mp = discoverCgroupCached().mountpoint;
@@ -191,9 +193,54 @@ export async function create(store: StateStore, id: string, o: CreateOptions): P
     }
   } finally {
     if (fifoFd !== undefined) fs.closeSync(fifoFd);
-    if (netnsFd !== undefined) fs.closeSync(netnsFd);
+    for (const fd of nsFds) fs.closeSync(fd);
     release();
   }
+}
+
+/** /proc/<pid>/ns's names of the spec's namespace types (the link text "net:[4026531840]"). */
+const NS_PROC_NAME: Record<string, string> = { network: 'net', pid: 'pid', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup', mount: 'mnt', user: 'user', time: 'time' };
+
+/** nsfs's f_type (statfs(2), linux/magic.h NSFS_MAGIC). */
+const NSFS_MAGIC = 0x6e736673;
+
+/**
+ * Opens a linux.namespaces[].path and checks that it is a namespace of that
+ * type. A /proc/<pid>/ns/<x> file's fd reads back through /proc/self/fd as
+ * "x:[inode]" (namespaces(7), "The /proc/[pid]/ns/ directory"), which names its
+ * type; a bind mount of one (ip netns's /run/netns/NAME) reads back as its path,
+ * so there statfs says whether it is a namespace at all, and the child's
+ * setns(2), given the type, refuses one of another type (EINVAL).
+ */
+export function openNamespace(type: string, file: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new OciError(`${type} namespace path ${file}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`);
+  }
+  let link = '';
+  try {
+    link = fs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    // unreadable: not a namespace we can vouch for
+  }
+  const want = NS_PROC_NAME[type] ?? type;
+  const kind = /^(\w+):\[\d+\]$/.exec(link)?.[1];
+  let nsfs = kind !== undefined;
+  if (!nsfs) {
+    try {
+      nsfs = fs.statfsSync(file).type === NSFS_MAGIC;
+    } catch {
+      nsfs = false;
+    }
+  }
+  if (!nsfs || (kind !== undefined && kind !== want)) {
+    fs.closeSync(fd);
+    throw new OciError(`${type} namespace path ${file} is not a ${type} namespace${kind ? ` (it is a ${kind} namespace)` : ''}`);
+  }
+  return fd;
 }
 
 function startTimeOf(pid: number): number {

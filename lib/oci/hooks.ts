@@ -17,7 +17,11 @@ export function runHooks(kind: string, hooks: readonly OciHook[], state: OciStat
       ...(h.timeout ? { timeout: h.timeout * 1000, killSignal: 'SIGKILL' as const } : {}),
     });
     let why: string | undefined;
-    if (r.error) why = (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `timed out after ${h.timeout}s` : r.error.message;
+    // A hook that exits without reading its stdin is judged by its exit status,
+    // as runc's (Go's os/exec ignores EPIPE on a child's stdin).
+    const epipe = (r.error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+    if (r.error && !epipe) why = (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `timed out after ${h.timeout}s` : r.error.message;
+    else if (epipe && r.status === null && r.signal === null) why = r.error?.message;
     else if (r.status !== 0) why = r.signal ? `killed by ${r.signal}` : `exit status ${r.status}${r.stderr?.length ? `: ${r.stderr.toString().trim()}` : ''}`;
     if (why === undefined) return;
     const msg = `${kind} hook #${i} (${h.path}) failed: ${why}`;

@@ -6,11 +6,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { constants as osConstants } from 'node:os';
-import { defaultSpec } from './default-spec';
-import { create, freeze, kill, ps, remove, start, stateOf, update } from './container';
 import { DEFAULT_ROOT, OCI_VERSION, OciError, StateStore } from './state';
-import { Cgroup } from '../cgroup/cgroup';
-import { CAPABILITY_NAMES } from '../caps/names';
+
+// Each command loads only what it uses: a process per command pays for every
+// module it requires (benchmarks/oci.ts), and `state` or `kill` need neither
+// spawn() nor the addon. Type-only imports cost nothing at run time.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const container = (): typeof import('./container') => require('./container');
+const execMod = (): typeof import('./exec') => require('./exec');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 interface Globals {
   root: string;
@@ -21,6 +25,8 @@ interface Globals {
 
 class Flags {
   readonly values = new Map<string, string | true>();
+  /** Every value of a flag given more than once (--env A --env B). */
+  readonly lists = new Map<string, string[]>();
   readonly rest: string[] = [];
   constructor(argv: string[], bools: string[], withValue: string[], short: Record<string, string> = {}) {
     let i = 0;
@@ -40,6 +46,7 @@ class Flags {
         const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
         if (v === undefined) throw new OciError(`flag needs an argument: --${name}`);
         this.values.set(name, v);
+        this.lists.set(name, [...(this.lists.get(name) ?? []), v]);
       } else {
         throw new OciError(`flag provided but not defined: ${a.slice(0, eq > 0 ? eq : undefined)}`);
       }
@@ -49,6 +56,9 @@ class Flags {
   str(name: string): string | undefined {
     const v = this.values.get(name);
     return typeof v === 'string' ? v : undefined;
+  }
+  list(name: string): string[] {
+    return this.lists.get(name) ?? [];
   }
   bool(name: string): boolean {
     const v = this.values.get(name);
@@ -89,7 +99,9 @@ Commands:
   delete [--force] ID                 run --bundle DIR [--detach] ID
   ps ID             list              pause ID          resume ID
   events [--stats] ID                 update --resources FILE ID
-  features          spec [--bundle DIR]                 exec (not supported yet)
+  features          spec [--bundle DIR]
+  exec [--process F] [--tty] [--console-socket S] [--detach] [--pid-file F]
+       [--cwd D] [--env K=V] [--user UID[:GID]] [--additional-gids G] [--cap C] ID [ARGS]
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -127,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
         const f = new Flags(args, ['rootless'], ['bundle', 'b'], { b: 'bundle' });
         const file = path.join(f.str('bundle') ?? '.', 'config.json');
         if (fs.existsSync(file)) throw new OciError(`File ${file} exists. Remove it first`);
-        fs.writeFileSync(file, JSON.stringify(defaultSpec(), null, '\t') + '\n');
+        fs.writeFileSync(file, JSON.stringify((require('./default-spec') as typeof import('./default-spec')).defaultSpec(), null, '\t') + '\n');
         return 0;
       }
       case 'create':
@@ -136,6 +148,7 @@ export async function main(argv: string[]): Promise<number> {
         const id = oneId(cmd, f.rest);
         if (f.str('preserve-fds') !== undefined && f.str('preserve-fds') !== '0') throw new OciError('--preserve-fds is not supported yet');
         if (f.bool('no-pivot')) warn('--no-pivot is ignored: the root is always pivot_root\'ed');
+        const { create, start, remove } = container();
         const s = await create(store, id, { bundle: f.str('bundle') ?? '.', ...(f.str('pid-file') ? { pidFile: f.str('pid-file') } : {}), ...(f.str('console-socket') ? { consoleSocket: f.str('console-socket') } : {}), warn });
         if (cmd === 'create') return 0;
         await start(store, id, warn);
@@ -157,33 +170,33 @@ export async function main(argv: string[]): Promise<number> {
         return r.exitCode ?? 128 + (r.signal ? (osConstants.signals as Record<string, number>)[r.signal] ?? 0 : 0);
       }
       case 'start':
-        await start(store, oneId(cmd, args), warn);
+        await container().start(store, oneId(cmd, args), warn);
         return 0;
       case 'state':
-        process.stdout.write(JSON.stringify(stateOf(store, oneId(cmd, args)), null, '  ') + '\n');
+        process.stdout.write(JSON.stringify(store.state(oneId(cmd, args)), null, '  ') + '\n');
         return 0;
       case 'kill': {
         const f = new Flags(args, ['all', 'a'], [], { a: 'all' });
         if (f.rest.length < 1 || f.rest.length > 2) throw new OciError('"kill" requires a minimum of 1 and a maximum of 2 arguments');
         StateStore.checkId(f.rest[0]);
-        kill(store, f.rest[0], parseSignal(f.rest[1] ?? 'SIGTERM'), f.bool('all'));
+        container().kill(store, f.rest[0], parseSignal(f.rest[1] ?? 'SIGTERM'), f.bool('all'));
         return 0;
       }
       case 'delete': {
         const f = new Flags(args, ['force', 'f'], [], { f: 'force' });
-        await remove(store, oneId(cmd, f.rest), f.bool('force'), warn);
+        await container().remove(store, oneId(cmd, f.rest), f.bool('force'), warn);
         return 0;
       }
       case 'ps': {
         const f = new Flags(args, [], ['format', 'f'], { f: 'format' });
-        const pids = ps(store, oneId(cmd, f.rest));
+        const pids = container().ps(store, oneId(cmd, f.rest));
         if ((f.str('format') ?? 'table') === 'json') process.stdout.write(JSON.stringify(pids) + '\n');
         else process.stdout.write('PID\n' + pids.map((p) => `${p}\n`).join(''));
         return 0;
       }
       case 'list': {
         const f = new Flags(args, ['quiet', 'q'], ['format', 'f'], { q: 'quiet', f: 'format' });
-        const states = store.ids().map((id) => stateOf(store, id));
+        const states = store.ids().map((id) => store.state(id));
         if (f.bool('quiet')) process.stdout.write(states.map((s) => `${s.id}\n`).join(''));
         else if (f.str('format') === 'json') process.stdout.write(JSON.stringify(states) + '\n');
         else {
@@ -194,7 +207,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'pause':
       case 'resume':
-        freeze(store, oneId(cmd, args), cmd === 'pause');
+        container().freeze(store, oneId(cmd, args), cmd === 'pause');
         return 0;
       case 'update': {
         const f = new Flags(args, [], ['resources', 'r'], { r: 'resources' });
@@ -207,7 +220,7 @@ export async function main(argv: string[]): Promise<number> {
         } catch (err) {
           throw new OciError(`update: --resources ${file}: ${(err as Error).message}`);
         }
-        update(store, id, resources);
+        container().update(store, id, resources);
         return 0;
       }
       case 'events': {
@@ -216,6 +229,7 @@ export async function main(argv: string[]): Promise<number> {
         const s = store.read(id);
         if (s === null || !s.cgroup) throw new OciError('events needs a created container with a cgroup');
         const once = () => {
+          const { Cgroup } = require('../cgroup/cgroup') as typeof import('../cgroup/cgroup');
           const st = Cgroup.open(s.cgroup as string).stats() as unknown as Record<string, unknown>;
           process.stdout.write(JSON.stringify({ type: 'stats', id, data: st }) + '\n');
         };
@@ -235,8 +249,55 @@ export async function main(argv: string[]): Promise<number> {
       case 'features':
         process.stdout.write(JSON.stringify(features(), null, '    ') + '\n');
         return 0;
-      case 'exec':
-        throw new OciError('exec is not supported yet: it needs joining the container\'s namespaces (setns by fd), which is not in Bulkhead yet');
+      case 'exec': {
+        const f = new Flags(args, ['tty', 't', 'detach', 'd', 'no-new-privs', 'ignore-paused'], ['process', 'p', 'console-socket', 'pid-file', 'cwd', 'env', 'e', 'user', 'u', 'additional-gids', 'g', 'cap', 'c', 'preserve-fds', 'process-label', 'apparmor', 'cgroup'], { t: 'tty', d: 'detach', p: 'process', e: 'env', u: 'user', g: 'additional-gids', c: 'cap' });
+        if (f.rest.length < 1) throw new OciError('"exec" requires a minimum of 1 argument');
+        const id = f.rest[0];
+        StateStore.checkId(id);
+        if (f.str('preserve-fds') !== undefined && f.str('preserve-fds') !== '0') throw new OciError('--preserve-fds is not supported yet');
+        if (f.str('apparmor') !== undefined) warn('--apparmor is ignored (no AppArmor support)');
+        if (f.str('process-label') !== undefined) warn('--process-label is ignored (no SELinux support)');
+        if (f.str('cgroup') !== undefined) throw new OciError('exec --cgroup is not supported: the process joins the container\'s own group');
+        const ex = execMod();
+        let proc: Record<string, unknown>;
+        const file = f.str('process');
+        if (file !== undefined) {
+          try {
+            proc = JSON.parse(fs.readFileSync(file === '-' ? 0 : file, 'utf8')) as Record<string, unknown>;
+          } catch (err) {
+            throw new OciError(`exec: --process ${file}: ${(err as Error).message}`);
+          }
+          if (typeof proc !== 'object' || proc === null || Array.isArray(proc)) throw new OciError(`exec: --process ${file}: must be a JSON object`);
+        } else {
+          const s = store.read(id);
+          if (s === null) throw new OciError(`container ${id} is still being created`);
+          const base = ex.bundleConfig(s.bundle).process;
+          proc = ex.processFromFlags(typeof base === 'object' && base !== null ? (base as Record<string, unknown>) : {}, f.rest.slice(1), {
+            ...(f.str('cwd') !== undefined ? { cwd: f.str('cwd') } : {}),
+            env: f.list('env'),
+            ...(f.str('user') !== undefined ? { user: f.str('user') } : {}),
+            additionalGids: f.list('additional-gids'),
+            caps: f.list('cap'),
+            tty: f.bool('tty'),
+            noNewPrivs: f.bool('no-new-privs'),
+          });
+        }
+        const r = await ex.exec(store, id, { process: proc, detach: f.bool('detach'), ...(f.str('console-socket') ? { consoleSocket: f.str('console-socket') } : {}), ...(f.str('pid-file') ? { pidFile: f.str('pid-file') } : {}), warn });
+        if (f.bool('detach')) return 0;
+        // Foreground, as runc exec: signals sent here go to the process, its exit status is ours.
+        const forward = (sig: NodeJS.Signals) => {
+          try {
+            process.kill(r.pid, sig);
+          } catch {
+            // already gone
+          }
+        };
+        const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+        for (const sig of sigs) process.on(sig, forward);
+        const code = await r.exited;
+        for (const sig of sigs) process.off(sig, forward);
+        return code;
+      }
       case 'checkpoint':
       case 'restore':
         throw new OciError(`${cmd} is not supported (no CRIU)`);
@@ -259,7 +320,7 @@ export function features(): Record<string, unknown> {
     mountOptions: ['ro', 'rro', 'rw', 'bind', 'rbind', 'nosuid', 'nodev', 'noexec', 'private', 'rprivate', 'relatime', 'strictatime', 'mode', 'size'],
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts', 'time'],
-      capabilities: CAPABILITY_NAMES.map((c) => `CAP_${c}`),
+      capabilities: (require('../caps/names') as typeof import('../caps/names')).CAPABILITY_NAMES.map((c) => `CAP_${c}`),
       cgroup: { v1: false, v2: true, systemd: false, systemdUser: false },
       seccomp: { enabled: true, actions: ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_TRAP', 'SCMP_ACT_LOG'] },
       apparmor: { enabled: false },

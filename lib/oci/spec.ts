@@ -42,8 +42,8 @@ export interface FromOciResult {
   options: SpawnOptions;
   /** Where the container's group goes: a cgroup v2 path (relative to the v2 mount), or undefined. */
   cgroupsPath?: string;
-  /** network namespace path to join (opened by the caller into options.netns). */
-  netnsPath?: string;
+  /** Namespace files to join instead of new namespaces (linux.namespaces[].path), by the spec's type; opened by the caller into options.netns and options.sharedNamespaces. */
+  nsPaths: Partial<Record<'network' | 'pid' | 'ipc' | 'uts' | 'cgroup', string>>;
   hooks: OciHooks;
   annotations: Record<string, string>;
   /** Settings accepted but not enforced or only approximated, one line each. */
@@ -348,17 +348,11 @@ export function fromOciSpec(config: unknown, bundleDir: string): FromOciResult {
       if (!['bounding', 'effective', 'permitted', 'inheritable', 'ambient'].includes(k)) throw new OciSpecError(`process.capabilities.${k}`, 'unknown capability set (valid: bounding, effective, permitted, inheritable, ambient)');
       sets[k] = capList(`process.capabilities.${k}`, caps[k]);
     }
-    // spawn keeps one set: bounding = permitted = effective (for root; execve
-    // empties them for another uid), inheritable and ambient cleared.
-    const kept = sets.bounding ?? sets.permitted ?? sets.effective ?? [];
-    options.capDrop = ['ALL'];
-    options.capAdd = kept;
-    for (const k of ['effective', 'permitted'] as const) {
-      if (sets[k] && (sets[k].length !== kept.length || sets[k].some((x) => !kept.includes(x)))) warnings.push(`process.capabilities.${k} differs from bounding: spawn keeps the bounding set in both`);
-    }
-    for (const k of ['inheritable', 'ambient'] as const) if (sets[k]?.length) warnings.push(`process.capabilities.${k} is not granted (spawn clears it)`);
+    // Each of the five sets as given (an absent one empty), applied by the child
+    // in runc's order: bounding, then permitted/effective/inheritable, then ambient.
+    options.capabilities = { bounding: sets.bounding ?? [], effective: sets.effective ?? [], permitted: sets.permitted ?? [], inheritable: sets.inheritable ?? [], ambient: sets.ambient ?? [] };
   } else {
-    options.capDrop = ['ALL'];
+    options.capabilities = {};
   }
   if (p.rlimits !== undefined) {
     const rl: NonNullable<SpawnOptions['rlimits']> = {};
@@ -392,7 +386,7 @@ export function fromOciSpec(config: unknown, bundleDir: string): FromOciResult {
   options.mounts = c.mounts === undefined ? [] : mounts(c.mounts, bundleDir, warnings);
 
   const ns: Namespaces = { pid: false, mount: false, uts: false, ipc: false, net: false, cgroup: false, user: false, time: false };
-  let netnsPath: string | undefined;
+  const nsPaths: FromOciResult['nsPaths'] = {};
   let cgroupsPath: string | undefined;
   const linux = c.linux === undefined ? {} : obj('linux', c.linux);
   if (linux.namespaces !== undefined) {
@@ -404,9 +398,10 @@ export function fromOciSpec(config: unknown, bundleDir: string): FromOciResult {
       if (key === undefined) throw new OciSpecError(`${f}.type`, `unknown namespace type ${JSON.stringify(type)} (valid: ${Object.keys(NS_TYPES).join(', ')})`);
       if (o.path !== undefined && o.path !== '') {
         const nsPath = str(`${f}.path`, o.path);
-        if (type !== 'network') throw new OciSpecError(`${f}.path`, `joining namespaces by path is not supported yet (${type} at ${nsPath}); only network`);
-        netnsPath = nsPath;
-        ns.net = true;
+        if (type === 'mount' || type === 'user' || type === 'time') throw new OciSpecError(`${f}.path`, `joining a ${type} namespace by path is not supported (${nsPath}); network, pid, ipc, uts and cgroup can be`);
+        if (!path.isAbsolute(nsPath)) throw new OciSpecError(`${f}.path`, `must be an absolute path, got ${JSON.stringify(nsPath)}`);
+        nsPaths[type as keyof FromOciResult['nsPaths']] = nsPath;
+        ns[key] = true;
         return;
       }
       ns[key] = true;
@@ -496,7 +491,7 @@ export function fromOciSpec(config: unknown, bundleDir: string): FromOciResult {
     args: argv.slice(1),
     options,
     ...(cgroupsPath !== undefined ? { cgroupsPath } : {}),
-    ...(netnsPath !== undefined ? { netnsPath } : {}),
+    nsPaths,
     hooks,
     annotations,
     warnings,

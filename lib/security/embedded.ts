@@ -15,8 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FsOp } from '../native/types';
-import { DEFAULT_PROFILE } from '../seccomp/default';
-import { parseProfile, type SeccompFilter, type SeccompProfile, type SeccompRuleInput } from '../seccomp/profile';
+import type { SeccompFilter, SeccompProfile, SeccompRuleInput } from '../seccomp/profile';
 import * as F from '../util/kernel-flags';
 
 /** The host directory the container's root tmpfs is mounted on, in the child's own mount namespace. */
@@ -232,7 +231,12 @@ const filterInput = (f: SeccompFilter | undefined) =>
  */
 export function embeddedSeccomp(): SeccompProfile {
   if (embeddedProfile) return embeddedProfile;
-  const d = DEFAULT_PROFILE;
+  // Required here, on first use: a spawn with a root filesystem of its own never
+  // needs Docker's profile built (one module less for bulkhead-oci's every command).
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const d = (require('../seccomp/default') as typeof import('../seccomp/default')).DEFAULT_PROFILE;
+  const { parseProfile } = require('../seccomp/profile') as typeof import('../seccomp/profile');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const rules: SeccompRuleInput[] = d.syscalls
     .filter((r) => !(r.names.length === 1 && r.names[0] === 'socket'))
     .map((r) => ({ ...r, names: r.names.filter((n) => n !== 'socketpair'), args: [...r.args], includes: filterInput(r.includes), excludes: filterInput(r.excludes) }) as unknown as SeccompRuleInput)

@@ -8,7 +8,13 @@ import { CAPABILITY_NAMES, capabilityNames } from '../caps/names';
 import { RLIMITS } from '../security/rlimits';
 import { PROC_GLOBALS } from '../security/paths';
 import type { PathKind, ProcGlobals } from './plan';
-import { seccompProgram } from '../seccomp/index';
+import type { seccompProgram as SeccompProgram } from '../seccomp/index';
+
+// The seccomp compiler and Docker's profile load on the first spawn that needs a
+// filter: a process that makes one container without seccomp (bulkhead-oci run of
+// a bundle with no linux.seccomp) does not pay for building them.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const seccompProgram: typeof SeccompProgram = (...a) => (require('../seccomp/index') as typeof import('../seccomp/index')).seccompProgram(...a);
 import { DEFAULT_FORCE_KILL_MS, rootDirOf, stdioEntries, validateSpawn, type SpawnOptions } from './options';
 import { computePlan, NULL_STDIO } from './plan';
 import { Subprocess, type ExitInfo, type RunOptions } from './subprocess';
@@ -167,7 +173,7 @@ function isolationError(err: NodeJS.ErrnoException & { step?: string; index?: nu
   let p = err.path;
   if (p === undefined && step === 'join_pid') p = `pid namespace (fd ${plan.joinPidFd})`;
   if (p === undefined && typeof err.index === 'number' && err.index >= 0) {
-    if (step === 'join') p = join?.what[err.index];
+    if (step === 'join') p = join?.what[err.index] ?? `namespace fd ${plan.joins?.[err.index]?.fd}`;
     else if (step === 'execve') p = plan.files[err.index];
     else if (step === 'dup') p = `fd ${err.index}`;
     else if (step === 'prlimit') p = `RLIMIT_${Object.keys(RLIMITS).find((k) => RLIMITS[k] === err.index)?.toUpperCase()}`;

@@ -8,9 +8,10 @@ import { toBytes } from '../util/size';
 import { planLimits, type Limits } from '../cgroup/controllers';
 import { describe, optionRangeError, optionTypeError } from '../errors';
 import { normalizeAccess } from '../cgroup/devices/rules';
-import { seccompProfileFor } from '../seccomp/index';
+
 import { RLIMITS, resolveRlimits } from '../security/rlimits';
 import { suggest } from '../util/suggest';
+import { CAPABILITY_NAMES } from '../caps/names';
 
 export { suggest } from '../util/suggest';
 
@@ -146,6 +147,13 @@ export interface SpawnOptions {
   capAdd?: string[];
   /** Capabilities removed from them ('ALL' for every one). */
   capDrop?: string[];
+  /**
+   * The five capability sets as an OCI process gives them (capabilities(7)),
+   * instead of capAdd/capDrop: each a list of names, an absent one empty. The
+   * kernel's rules still hold: ambient ones must be permitted and inheritable
+   * (others are left out), and execve recomputes the sets from them.
+   */
+  capabilities?: { bounding?: string[]; effective?: string[]; permitted?: string[]; inheritable?: string[]; ambient?: string[] };
   /** prctl(PR_SET_NO_NEW_PRIVS) before execve (default true). */
   noNewPrivileges?: boolean;
   /** The seccomp profile: Docker's default (undefined), false for none, a profile object or a path to a Docker/OCI JSON file. */
@@ -164,6 +172,13 @@ export interface SpawnOptions {
   tty?: boolean | { rows: number; cols: number };
   /** network: an fd open on a prepared network namespace (lib/network's endpoint.netns) that the child joins with setns instead of a new, empty one. */
   netns?: number;
+  /**
+   * Namespaces of the new container joined from namespace files instead of
+   * made (an OCI bundle's linux.namespaces[].path, how a pod's containers share
+   * one): an open fd of /proc/<pid>/ns/<type> or a bind mount of one, per type.
+   * Each needs that namespace in `namespaces`; the network one is `netns`.
+   */
+  sharedNamespaces?: { pid?: number; ipc?: number; uts?: number; cgroup?: number };
   /** Enter a running process's namespaces and cgroup instead of making new ones (docker exec); see JoinOptions. */
   join?: JoinOptions;
   /**
@@ -199,7 +214,7 @@ export interface JoinOptions {
 /** Options that describe a new container, meaningless when entering a running one. */
 export const JOIN_EXCLUDES = [
   'rootfs', 'namespaces', 'hostname', 'uidMappings', 'gidMappings', 'mounts', 'cgroup', 'limits', 'devices',
-  'init', 'maskedPaths', 'readonlyPaths', 'readonlyRootfs', 'netns', 'legacyClone',
+  'init', 'maskedPaths', 'readonlyPaths', 'readonlyRootfs', 'netns', 'sharedNamespaces', 'legacyClone',
 ] as const;
 
 export const DEFAULT_NAMESPACES: Namespaces = {
@@ -224,7 +239,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const KEYS: Array<keyof SpawnOptions> = [
   'rootfs', 'namespaces', 'hostname', 'env', 'cwd', 'uid', 'gid', 'groups', 'uidMappings', 'gidMappings',
-  'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop',
+  'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop', 'capabilities', 'sharedNamespaces',
   'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
   'maxBuffer', 'encoding', 'input', 'all', 'timeout', 'killSignal', 'forceKillAfterDelay', 'signal', 'devices', 'netns', 'startFifo',
   'join', 'createCwd',
@@ -505,6 +520,17 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
     if (!ns.net) rangeError('netns', 'needs namespaces.net (the program would stay in the host\'s network)', o.netns);
     if (ns.user) rangeError('netns', 'cannot be joined from a new user namespace', o.netns);
   }
+  if (o.sharedNamespaces !== undefined) {
+    if (!isObj(o.sharedNamespaces)) typeError('sharedNamespaces', 'an object { pid?, ipc?, uts?, cgroup? } of namespace fds', o.sharedNamespaces);
+    for (const [k, v] of Object.entries(o.sharedNamespaces)) {
+      const n = `sharedNamespaces.${k}`;
+      if (!['pid', 'ipc', 'uts', 'cgroup'].includes(k)) throw Object.assign(new TypeError(`spawn: unknown option "${n}" (the network namespace is netns)`), { code: 'ERR_INVALID_ARG_VALUE', option: n });
+      if (v === undefined) continue;
+      if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0x7fffffff) rangeError(n, 'must be an open fd of a namespace file', v);
+      if (!ns[k as keyof Namespaces]) rangeError(n, `needs namespaces.${k} (the program would stay in the host's)`, v);
+      if (ns.user) rangeError(n, 'cannot be joined from a new user namespace', v);
+    }
+  }
   // OCI create: the child reopens the FIFO through the container's /proc after pivot_root.
   if (o.startFifo !== undefined) {
     if (typeof o.startFifo !== 'number' || !Number.isInteger(o.startFifo) || o.startFifo < 0 || o.startFifo > 0x7fffffff) rangeError('startFifo', 'must be an open fd of a FIFO', o.startFifo);
@@ -590,6 +616,19 @@ function validateProgram(o: SpawnOptions): void {
     if (!Array.isArray(v)) typeError(k, 'an array of strings', v);
     each(v, (x, i) => (typeof x === 'string' ? undefined : typeError(`${k}[${i}]`, 'a string', x)));
   }
+  if (o.capabilities !== undefined) {
+    if (!isObj(o.capabilities)) typeError('capabilities', 'an object of capability lists { bounding, effective, permitted, inheritable, ambient }', o.capabilities);
+    if (o.capAdd !== undefined || o.capDrop !== undefined) rangeError('capabilities', 'cannot be combined with capAdd or capDrop (it gives every set itself)', o.capabilities);
+    for (const [k, v] of Object.entries(o.capabilities)) {
+      if (!['bounding', 'effective', 'permitted', 'inheritable', 'ambient'].includes(k)) throw Object.assign(new TypeError(`spawn: unknown option "capabilities.${k}"`), { code: 'ERR_INVALID_ARG_VALUE', option: `capabilities.${k}` });
+      if (v === undefined) continue;
+      if (!Array.isArray(v)) typeError(`capabilities.${k}`, 'an array of strings', v);
+      each(v, (x, i) => {
+        if (typeof x !== 'string') typeError(`capabilities.${k}[${i}]`, 'a capability name', x);
+        if (!(CAPABILITY_NAMES as readonly string[]).includes(x.toUpperCase().replace(/^CAP_/, ''))) rangeError(`capabilities.${k}[${i}]`, 'must name one capability (CAP_ prefix optional)', x);
+      });
+    }
+  }
   if (o.seccomp !== undefined && o.seccomp !== false && typeof o.seccomp !== 'string' && !isObj(o.seccomp)) {
     typeError('seccomp', 'false, a profile object or a path to a JSON profile', o.seccomp);
   }
@@ -597,6 +636,9 @@ function validateProgram(o: SpawnOptions): void {
   // Parses (and caches) a profile object or file now, so that a bad one throws before anything runs.
   if (o.seccomp !== undefined && o.seccomp !== false) {
     try {
+      // Loaded here, on the first profile to check: see lib/spawn/index.ts.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { seccompProfileFor } = require('../seccomp/index') as typeof import('../seccomp/index');
       seccompProfileFor(o.seccomp as Parameters<typeof seccompProfileFor>[0]);
     } catch (err) {
       if (!(err instanceof TypeError || err instanceof RangeError)) throw err;

@@ -282,11 +282,30 @@ export interface PlanInput {
   seccomp?: (caps: string[]) => Buffer | undefined;
 }
 
+/**
+ * The five capability sets the child sets (capabilities(7)). From capAdd and
+ * capDrop: one kept set as bounding = permitted = effective, inheritable and
+ * ambient empty; a non-root program keeps no effective capabilities, as under
+ * Docker (execve clears them for it anyway, "Transformation during execve").
+ * From `capabilities` (an OCI process's sets): each as given, within what this
+ * process can pass on.
+ */
+export function capSets(o: SpawnOptions, available?: ReadonlySet<string>): Record<'bounding' | 'effective' | 'permitted' | 'inheritable' | 'ambient', string[]> {
+  if (o.capabilities !== undefined) {
+    const c = o.capabilities;
+    const set = (k: keyof NonNullable<SpawnOptions['capabilities']>) => resolveCaps(c[k] ?? [], ['ALL'], available);
+    return { bounding: set('bounding'), effective: set('effective'), permitted: set('permitted'), inheritable: set('inheritable'), ambient: set('ambient') };
+  }
+  const kept = resolveCaps(o.capAdd, o.capDrop, available);
+  return { bounding: kept, effective: (o.uid ?? 0) === 0 ? kept : [], permitted: (o.uid ?? 0) === 0 ? kept : [], inheritable: [], ambient: [] };
+}
+
 /** The plan minus what belongs to one call (stdio fds, the cgroup fd). */
 export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
   const { command, options: o, ns } = input;
   const env: Record<string, string> = { PATH: DEFAULT_PATH, HOME: '/root', ...(o.hostname ? { HOSTNAME: o.hostname } : {}), ...o.env };
-  const caps = resolveCaps(o.capAdd, o.capDrop, input.capAvailable);
+  const sets = capSets(o, input.capAvailable);
+  const caps = sets.bounding;
   const init = o.init ? '/dev/init' : undefined;
   const plan: Omit<NativePlan, 'stdio'> = {
     files: init ? [init] : execCandidates(command, env.PATH ?? DEFAULT_PATH),
@@ -303,9 +322,7 @@ export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
     setsid: true,
     legacyClone: o.legacyClone ?? false,
     noNewPrivs: o.noNewPrivileges ?? true,
-    // A non-root program keeps no effective capabilities, as under Docker: execve
-    // clears them for it anyway (capabilities(7), "Transformation during execve").
-    caps: { bounding: capNumbers(caps), effective: (o.uid ?? 0) === 0 ? capNumbers(caps) : [], last: input.capLast ?? 40 },
+    caps: { bounding: capNumbers(sets.bounding), effective: capNumbers(sets.effective), permitted: capNumbers(sets.permitted), inheritable: capNumbers(sets.inheritable), ambient: capNumbers(sets.ambient), last: input.capLast ?? 40 },
     rlimits: resolveRlimits(o.rlimits),
   };
   if (o.tty) {
@@ -328,6 +345,24 @@ export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
     plan.netnsFd = o.netns;
     plan.flags &= ~F.CLONE_NEWNET;
     plan.loUp = false;
+  }
+  if (o.sharedNamespaces !== undefined) {
+    // Entered with setns(2) by the child before anything else (ipc, uts,
+    // cgroup); a pid namespace by the cloning thread, since setns changes only
+    // the caller's children's (pid_namespaces(7)). None of them is made anew.
+    const s = o.sharedNamespaces;
+    const joins: Array<{ fd: number; nstype: number }> = [];
+    for (const [k, flag] of [['ipc', F.CLONE_NEWIPC], ['uts', F.CLONE_NEWUTS], ['cgroup', F.CLONE_NEWCGROUP]] as const) {
+      const fd = s[k];
+      if (fd === undefined) continue;
+      joins.push({ fd, nstype: flag });
+      plan.flags &= ~flag;
+    }
+    if (joins.length) plan.joins = joins;
+    if (s.pid !== undefined) {
+      plan.joinPidFd = s.pid;
+      plan.flags &= ~F.CLONE_NEWPID;
+    }
   }
   if (o.startFifo !== undefined) plan.startFifoFd = o.startFifo;
   if (ns.user) {

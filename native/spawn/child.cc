@@ -288,7 +288,7 @@ long OpenPty(const ChildContext* c) {
   return slave;
 }
 
-void SetCaps(const ChildContext* c, uint64_t effective, uint64_t permitted, int32_t step) {
+void SetCaps(const ChildContext* c, uint64_t effective, uint64_t permitted, uint64_t inheritable, int32_t step) {
   __user_cap_header_struct hdr;
   hdr.version = _LINUX_CAPABILITY_VERSION_3;
   hdr.pid = 0;
@@ -297,7 +297,8 @@ void SetCaps(const ChildContext* c, uint64_t effective, uint64_t permitted, int3
   data[1].effective = static_cast<uint32_t>(effective >> 32);
   data[0].permitted = static_cast<uint32_t>(permitted);
   data[1].permitted = static_cast<uint32_t>(permitted >> 32);
-  data[0].inheritable = data[1].inheritable = 0;
+  data[0].inheritable = static_cast<uint32_t>(inheritable);
+  data[1].inheritable = static_cast<uint32_t>(inheritable >> 32);
   long r = Raw(SYS_capset, reinterpret_cast<long>(&hdr), reinterpret_cast<long>(data));
   if (r < 0 && step >= 0) Die(c, step, r);
 }
@@ -544,8 +545,17 @@ int ChildMain(void* arg) {
   }
 
   if (p->set_caps) {
-    uint64_t eff = p->cap_effective & p->cap_bounding;
-    SetCaps(c, eff, eff, kStepCapset);
+    // The sets as TS gave them (lib/spawn/plan.ts): capset lowers the permitted
+    // set kept across the uid change to exactly these (capabilities(7)).
+    SetCaps(c, p->cap_effective, p->cap_permitted, p->cap_inheritable, kStepCapset);
+    // An ambient capability must be both permitted and inheritable, and only
+    // now are they (prctl(2) PR_CAP_AMBIENT_RAISE); the change of uid above
+    // cleared the set. One that cannot be raised is left out, as runc does:
+    // a smaller set is the safe side.
+    for (int cap = 0; cap <= p->cap_last && cap < 64; cap++) {
+      if ((p->cap_ambient & (1ULL << cap)) == 0) continue;
+      Raw(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+    }
   }
 
   if (p->no_new_privs) {

@@ -49,7 +49,7 @@ struct ChildPlan {
   long ngroups;
   const char* cwd;  // nullptr: stay
   bool lo_up, die_with_parent, no_new_privs, setsid, set_caps, tty;
-  uint64_t cap_bounding, cap_effective;
+  uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
   int cap_last;
   const Rlimit* rlimits;
   long nrlimits;

@@ -171,14 +171,23 @@ bool ParsePlan(Napi::Env env, Napi::Object o, Plan* p) {
   Napi::Value caps = o.Get("caps");
   if (caps.IsObject()) {
     Napi::Object c = caps.As<Napi::Object>();
-    std::vector<int> bounding, effective;
+    std::vector<int> bounding, effective, permitted, inheritable, ambient;
     double last = 40;
     if (!IntList(env, c, "bounding", &bounding) || !IntList(env, c, "effective", &effective) ||
-        !Num(env, c, "last", &last)) {
+        !IntList(env, c, "permitted", &permitted) || !IntList(env, c, "inheritable", &inheritable) ||
+        !IntList(env, c, "ambient", &ambient) || !Num(env, c, "last", &last)) {
       return false;
     }
-    for (int b : bounding) if (b >= 0 && b < 64) p->cap_bounding |= 1ULL << b;
-    for (int b : effective) if (b >= 0 && b < 64) p->cap_effective |= 1ULL << b;
+    auto bits = [](const std::vector<int>& v) {
+      uint64_t m = 0;
+      for (int b : v) if (b >= 0 && b < 64) m |= 1ULL << b;
+      return m;
+    };
+    p->cap_bounding = bits(bounding);
+    p->cap_effective = bits(effective);
+    p->cap_permitted = bits(permitted);
+    p->cap_inheritable = bits(inheritable);
+    p->cap_ambient = bits(ambient);
     p->cap_last = static_cast<int>(last);
     p->set_caps = true;
   }

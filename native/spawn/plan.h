@@ -71,7 +71,10 @@ struct Plan {
   bool legacy_clone = false;
   bool set_caps = false;
   uint64_t cap_bounding = 0;      // capabilities kept in the bounding set
-  uint64_t cap_effective = 0;     // effective = permitted; inheritable and ambient cleared
+  uint64_t cap_effective = 0;     // the five sets as TS computed them (capabilities(7))
+  uint64_t cap_permitted = 0;
+  uint64_t cap_inheritable = 0;
+  uint64_t cap_ambient = 0;       // raised one by one after capset (each must be permitted and inheritable)
   int cap_last = 40;              // /proc/sys/kernel/cap_last_cap
   std::vector<Rlimit> rlimits;
   std::vector<uint8_t> seccomp;   // struct sock_filter[], loaded last before execve

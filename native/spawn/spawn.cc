@@ -322,6 +322,9 @@ static void Flatten(const Plan& plan, ChildPlan* cp, std::vector<ChildOp>* ops, 
   cp->tty = plan.tty;
   cp->cap_bounding = plan.cap_bounding;
   cp->cap_effective = plan.cap_effective;
+  cp->cap_permitted = plan.cap_permitted;
+  cp->cap_inheritable = plan.cap_inheritable;
+  cp->cap_ambient = plan.cap_ambient;
   cp->cap_last = plan.cap_last;
   cp->rlimits = plan.rlimits.data();
   cp->nrlimits = static_cast<long>(plan.rlimits.size());

@@ -59,6 +59,9 @@ export function violations(edges: Edge[]): string[] {
   return out;
 }
 
+/** bulkhead-oci's one-file bundle (esbuild, npm run bundle:oci): the modules walked here, copied into one file. */
+const BUNDLE = 'lib/oci/bundle.js';
+
 /** Relative require()s of every .js file under the given dist folders, as dist-relative paths. */
 function compiledEdges(dirs: string[]): { edges: Edge[]; addonLoaders: string[] } {
   const edges: Edge[] = [];
@@ -67,7 +70,7 @@ function compiledEdges(dirs: string[]): { edges: Edge[]; addonLoaders: string[] 
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.js')) {
+      else if (e.name.endsWith('.js') && path.relative(DIST, p) !== BUNDLE) {
         const from = path.relative(DIST, p);
         const text = fs.readFileSync(p, 'utf8');
         if (/require\(['"]node-gyp-build['"]\)|\.node['"]\)/.test(text)) addonLoaders.push(from);

@@ -2,8 +2,8 @@
 // state and socket under a temp directory, the CRI plugin off) whose runc shim
 // (io.containerd.runc.v2) calls bulkhead-oci as its runc binary; a busybox image
 // made here as a docker-archive tar, imported with `ctr image import`; then
-// `ctr run --rm` (output and exit status), and `ctr run -d` + `ctr task kill` +
-// `ctr task delete`. The shim is a subreaper: the container, reparented to it
+// `ctr run --rm` (output and exit status), and `ctr run -d` + `ctr task exec`
+// (with and without -t) + `ctr task kill` + `ctr task delete`. The shim is a subreaper: the container, reparented to it
 // when `bulkhead-oci create` exits, is reaped there with its status.
 import * as child from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -59,6 +59,14 @@ if (missing) {
     return tar;
   };
 
+  /** Runs a command line with a terminal: script(1) in a mount namespace with a devpts of its own. */
+  const withTty = (cmdline: string) => child.spawnSync('unshare', ['-m', 'sh', '-c', [
+    'mkdir -p /tmp/hostdev && mount --bind /dev /tmp/hostdev && mount -t tmpfs tmpfs /dev',
+    'for n in null zero full random urandom tty; do touch /dev/$n && mount --bind /tmp/hostdev/$n /dev/$n; done',
+    'mkdir /dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts && ln -s pts/ptmx /dev/ptmx',
+    'exec script -qec "$0" /dev/null',
+  ].join(' && '), cmdline], { encoding: 'utf8', timeout: 120_000, input: '' });
+
   t.test('containerd runs containers through bulkhead-oci', async (t) => {
     for (let i = 0; i < 300 && ctr('version').status !== 0; i++) await new Promise((r) => setTimeout(r, 100));
     t.equal(ctr('version').status, 0, 'containerd answers');
@@ -79,6 +87,16 @@ if (missing) {
     t.match(ls.stdout, /bg1\s+\d+\s+RUNNING/, 'the task runs');
     const ps = ctr('task', 'ps', 'bg1');
     t.equal(ps.status, 0, `ctr task ps: ${ps.stderr}`);
+    // ctr task exec: the shim runs `bulkhead-oci exec --process F --detach --pid-file P bg1`
+    // and reaps the process (reparented to it, a subreaper) for its status.
+    const ex = ctr('task', 'exec', '--exec-id', 'ex1', 'bg1', 'sh', '-c', 'echo "exec in $(hostname) beside $(cat /proc/1/comm)"; exit 6');
+    t.equal(ex.stdout, `exec in ${os.hostname()} beside sleep\n`, `ctr task exec output (stderr: ${ex.stderr})`);
+    t.equal(ex.status, 6, 'ctr task exec: the exit status');
+    // ctr task exec -t: the exec's pty master through --console-socket.
+    const exTty = withTty(`/usr/bin/ctr --address ${sock} task exec -t --exec-id ex2 bg1 sh -c 'tty; [ -t 0 ] && echo exec-stdin-is-a-tty; exit 2'`);
+    t.match(exTty.stdout, /\/dev\/pts\/\d+\r*\n/, `ctr task exec -t: a pty of the container's devpts (${exTty.stderr})`);
+    t.match(exTty.stdout, /exec-stdin-is-a-tty/);
+    t.equal(exTty.status, 2, 'its exit status');
     t.equal(ctr('task', 'kill', '-s', 'SIGKILL', 'bg1').status, 0, 'ctr task kill');
     for (let i = 0; i < 100 && !/bg1\s+\d+\s+STOPPED/.test(ctr('task', 'ls').stdout); i++) await new Promise((r) => setTimeout(r, 100));
     t.match(ctr('task', 'ls').stdout, /bg1\s+\d+\s+STOPPED/, 'stopped after the kill');
@@ -93,12 +111,7 @@ if (missing) {
     // ctr run -t: the pty master reaches the shim through --console-socket; script(1) gives ctr a terminal.
     // The guest's /dev is the host's over hostfs, without a devpts: ctr's side gets one of its own.
     const ctrTty = `/usr/bin/ctr --address ${sock} run --snapshotter native --runc-binary ${BULKHEAD} -t --rm ${IMAGE} tty1 sh -c 'tty; [ -t 0 ] && echo stdin-is-a-tty; exit 4'`;
-    const tty = child.spawnSync('unshare', ['-m', 'sh', '-c', [
-      'mkdir -p /tmp/hostdev && mount --bind /dev /tmp/hostdev && mount -t tmpfs tmpfs /dev',
-      'for n in null zero full random urandom tty; do touch /dev/$n && mount --bind /tmp/hostdev/$n /dev/$n; done',
-      'mkdir /dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts && ln -s pts/ptmx /dev/ptmx',
-      'exec script -qec "$0" /dev/null',
-    ].join(' && '), ctrTty], { encoding: 'utf8', timeout: 120_000, input: '' });
+    const tty = withTty(ctrTty);
     t.match(tty.stdout, /\/dev\/pts\/0\r*\n/, `ctr run -t: the program's stdio is the container's pty (${tty.stderr})`);
     t.match(tty.stdout, /stdin-is-a-tty/);
     t.equal(tty.status, 4, 'its exit status');

@@ -49,9 +49,24 @@ const CASES: Case[] = [
   },
   { name: 'rlimits', args: sh('ulimit -n; ulimit -Hn'), edit: (c) => (c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 256, hard: 512 }]) },
   {
-    name: 'capabilities',
-    args: sh('grep -E "^Cap(Bnd|Eff|Prm)" /proc/self/status'),
+    name: 'capabilities, three sets',
+    args: sh('grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status'),
     edit: (c) => (c.process.capabilities = { bounding: ['CAP_CHOWN', 'CAP_KILL'], effective: ['CAP_CHOWN', 'CAP_KILL'], permitted: ['CAP_CHOWN', 'CAP_KILL'] }),
+  },
+  {
+    // Five different sets for root: execve makes permitted = bounding | inheritable (capabilities(7)).
+    name: 'capabilities, five sets as root',
+    args: sh('grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status'),
+    edit: (c) => (c.process.capabilities = { bounding: ['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_RAW', 'CAP_SETUID'], effective: ['CAP_KILL'], permitted: ['CAP_KILL', 'CAP_CHOWN', 'CAP_NET_RAW'], inheritable: ['CAP_NET_RAW'], ambient: ['CAP_NET_RAW'] }),
+  },
+  {
+    // A non-root program keeps only its ambient set across execve.
+    name: 'capabilities, ambient for a non-root user',
+    args: sh('grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status'),
+    edit: (c) => {
+      c.process.user = { uid: 1000, gid: 1000 };
+      c.process.capabilities = { bounding: ['CAP_NET_BIND_SERVICE', 'CAP_KILL'], effective: ['CAP_NET_BIND_SERVICE', 'CAP_KILL'], permitted: ['CAP_NET_BIND_SERVICE', 'CAP_KILL'], inheritable: ['CAP_NET_BIND_SERVICE'], ambient: ['CAP_NET_BIND_SERVICE'] };
+    },
   },
   { name: 'no_new_privs', args: sh('grep NoNewPrivs /proc/self/status'), edit: (c) => (c.process.noNewPrivileges = true) },
   { name: 'memory limit', args: sh('cat /sys/fs/cgroup/memory.max'), edit: (c) => (c.linux.resources.memory = { limit: 33554432 }) },
@@ -165,6 +180,92 @@ t.test('create, start, state, kill, delete: the same states', async (t) => {
   t.comment(`crun: ${seen.crun?.join(', ')}`);
 });
 
+/** Counts an observation of bulkhead-oci's against runc's into the summary (and crun's alike). */
+function compare(t: { same: (a: unknown, b: unknown, m: string) => void; comment: (m: string) => void }, name: string, got: Record<string, Outcome>): void {
+  const ref = got.runc ?? got.crun;
+  for (const [rt] of RUNTIMES) {
+    const o = got[rt];
+    if (!o || !ref) continue;
+    results[rt] ??= { pass: 0, fail: 0 };
+    const same = o.code === ref.code && o.out === ref.out;
+    results[rt][same ? 'pass' : 'fail']++;
+    if (rt === 'bulkhead-oci') t.same({ code: o.code, out: o.out }, { code: ref.code, out: ref.out }, `${name}: as runc${same ? '' : ` (stderr: ${o.err.trim()})`}`);
+    else if (!same) t.comment(`${rt} differs from runc on ${name}: ${JSON.stringify(o)}`);
+  }
+}
+
+// exec into a running container, and a second container joining the first's
+// namespaces by path (how a pod's containers share one network namespace):
+// under each runtime, compared with runc's observations.
+t.test('exec and namespaces by path, under each runtime', async (t) => {
+  const procFile = path.join(work, 'exec-process.json');
+  fs.writeFileSync(procFile, JSON.stringify({
+    terminal: false, args: ['sh', '-c', 'grep -E "^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs)" /proc/self/status; echo "$X"; pwd'], cwd: '/tmp', env: ['PATH=/bin:/usr/bin', 'X=from-process-json'],
+    user: { uid: 0, gid: 0 }, noNewPrivileges: true,
+    capabilities: { bounding: ['CAP_KILL', 'CAP_CHOWN', 'CAP_NET_RAW'], effective: ['CAP_KILL'], permitted: ['CAP_KILL', 'CAP_CHOWN'], inheritable: ['CAP_CHOWN'], ambient: [] },
+  }));
+  const cases: Array<[string, (pod: number) => string[], boolean?]> = [
+    ['exec: namespaces, exit status', () => ['exec', 'pod', 'sh', '-c', 'echo "$(hostname) $(cat /proc/1/comm) $(cat /tmp/mark)"; exit 4']],
+    ['exec: --env, --cwd, --user, --additional-gids', () => ['exec', '--env', 'FOO=bar', '--cwd', '/tmp', '--user', '1000:1000', '--additional-gids', '10', 'pod', 'sh', '-c', 'echo "$FOO $(pwd) $(id -u):$(id -g) $(id -G)"']],
+    ['exec: --process with five capability sets and no_new_privs', () => ['exec', '--process', procFile, 'pod']],
+    ['exec: a missing program fails', () => ['exec', 'pod', '/no/such'], true],
+  ];
+  const got: Record<string, Record<string, Outcome>> = {};
+  const pods: Record<string, { root: string; bin: string; pid: number }> = {};
+  for (const [rt, bin] of RUNTIMES) {
+    if (bin === null) continue;
+    const root = path.join(work, `root-x-${rt}`);
+    const pod = bundleFor({ name: 'pod', args: sh('echo marked > /tmp/mark; exec sleep 120'), edit: (c) => {
+      c.root.readonly = false;
+      c.hostname = 'pod-a';
+    } }, rt, 400);
+    const out = fs.openSync(path.join(work, `${rt}-pod.out`), 'w');
+    const r = child.spawnSync(bin, ['--root', root, 'run', '--detach', '--bundle', pod, 'pod'], { stdio: ['ignore', out, out], timeout: 60_000 });
+    fs.closeSync(out);
+    if (r.status !== 0) {
+      t.fail(`${rt}: run --detach pod: ${fs.readFileSync(path.join(work, `${rt}-pod.out`), 'utf8')}`);
+      continue;
+    }
+    const st = JSON.parse(child.spawnSync(bin, ['--root', root, 'state', 'pod'], { encoding: 'utf8' }).stdout) as { pid: number };
+    pods[rt] = { root, bin, pid: st.pid };
+    for (let i = 0; i < 100 && !fs.existsSync(`/proc/${st.pid}/root/tmp/mark`); i++) await new Promise((res) => setTimeout(res, 20));
+    for (const [name, argv, onlyFails] of cases) {
+      const x = child.spawnSync(bin, ['--root', root, ...argv(st.pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+      // runc's code for a failed exec is its own (255, or 1); only failing at all is compared.
+      (got[name] ??= {})[rt] = { code: onlyFails ? (x.status === 0 ? 0 : 1) : x.status, out: onlyFails ? '' : x.stdout, err: x.stderr ?? '' };
+    }
+    // A second container in the first's network, ipc, uts and pid namespaces, by path.
+    const ns = (type: string) => fs.readlinkSync(`/proc/${st.pid}/ns/${type}`);
+    const joined = bundleFor({ name: 'joined', args: sh(`hostname; cat /proc/1/comm; for n in net ipc uts pid; do [ "$(readlink /proc/self/ns/$n)" = "$(echo $1 | tr , '\n' | grep "^$n=" | cut -d= -f2)" ] && echo "same $n" || echo "own $n"; done`).concat(['x', `net=${ns('net')},ipc=${ns('ipc')},uts=${ns('uts')},pid=${ns('pid')}`]), edit: (c) => {
+      delete c.hostname;
+      c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (['network', 'ipc', 'uts', 'pid'].includes(n.type) ? { type: n.type, path: `/proc/${st.pid}/ns/${n.type === 'network' ? 'net' : n.type}` } : n));
+    } }, rt, 401);
+    const j = runOnce(bin, `x-${rt}`, joined, 'joined');
+    (got['namespaces by path: network, ipc, uts, pid'] ??= {})[rt] = j;
+    const wrong = bundleFor({ name: 'wrong', args: ['true'], edit: (c) => {
+      c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === 'ipc' ? { type: 'ipc', path: `/proc/${st.pid}/ns/uts` } : n));
+    } }, rt, 402);
+    const w = runOnce(bin, `x-${rt}`, wrong, 'wrong');
+    (got['namespaces by path: one of another type fails'] ??= {})[rt] = { code: w.code === 0 ? 0 : 1, out: '', err: w.err };
+    child.spawnSync(bin, ['--root', `${work}/root-x-${rt}`, 'delete', '--force', 'wrong']);
+  }
+  for (const [name, g] of Object.entries(got)) compare(t, name, g);
+  // The detached exec of containerd's shim: the pid file, and the process in the container's group.
+  const b = pods['bulkhead-oci'];
+  if (b) {
+    const pidFile = path.join(work, 'exec.pid');
+    // Its stdio is a file: the detached process would hold a pipe open, and spawnSync waits for its EOF.
+    const out = fs.openSync(path.join(work, 'exec-detach.out'), 'w');
+    const d = child.spawnSync(b.bin, ['--root', b.root, 'exec', '--detach', '--pid-file', pidFile, 'pod', 'sleep', '30'], { stdio: ['ignore', out, out], timeout: 60_000 });
+    fs.closeSync(out);
+    t.equal(d.status, 0, `exec --detach: ${fs.readFileSync(path.join(work, 'exec-detach.out'), 'utf8')}`);
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    t.equal(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'), fs.readFileSync(`/proc/${b.pid}/cgroup`, 'utf8'), 'the exec\'d process is in the container\'s group');
+    t.same(JSON.parse(child.spawnSync(b.bin, ['--root', b.root, 'ps', '--format', 'json', 'pod'], { encoding: 'utf8' }).stdout).sort(), [b.pid, pid].sort(), 'ps lists both');
+  }
+  for (const p of Object.values(pods)) child.spawnSync(p.bin, ['--root', p.root, 'delete', '--force', 'pod'], { timeout: 60_000 });
+});
+
 t.test('pause, resume, update, ps, events on cgroup v2', async (t) => {
   const root = path.join(work, 'root-ops');
   const cmd = (...args: string[]) => child.spawnSync(BULKHEAD, ['--root', root, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000 });
@@ -201,14 +302,15 @@ t.test('pause, resume, update, ps, events on cgroup v2', async (t) => {
 
 // A measurement printed beside the results, never asserted (UML's times are
 // only comparable as ratios within one run): `run` of /bin/true from the same
-// bundle, each runtime in turn, median of 15 after 2 warm-ups.
+// bundle, each runtime in turn, median of 9 after 2 warm-ups; create+start+delete,
+// median of 7; node's own start and the module loading, median of 6.
 t.test('measured: run of /bin/true, side by side', async (t) => {
   const medians: Record<string, number> = {};
   for (const [rt, bin] of RUNTIMES) {
     if (bin === null) continue;
     const b = bundleFor({ name: 'true', args: ['/bin/true'] }, rt, 200);
     const times: number[] = [];
-    for (let i = 0; i < 17; i++) {
+    for (let i = 0; i < 11; i++) {
       const t0 = process.hrtime.bigint();
       const r = runOnce(bin, rt, b, `bench${i}`);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -219,6 +321,41 @@ t.test('measured: run of /bin/true, side by side', async (t) => {
     medians[rt] = times[Math.floor(times.length / 2)];
   }
   for (const [rt, ms] of Object.entries(medians)) t.comment(`${rt} run /bin/true: median ${ms.toFixed(1)} ms, ${(ms / medians['bulkhead-oci']).toFixed(2)}x bulkhead-oci`);
+  // create + start + delete, three invocations as containerd's shim makes them.
+  const csd: Record<string, number> = {};
+  for (const [rt, bin] of RUNTIMES) {
+    if (bin === null) continue;
+    const b = bundleFor({ name: 'true', args: ['/bin/true'] }, rt, 201);
+    const root = path.join(work, `root-csd-${rt}`);
+    const out = fs.openSync(path.join(work, `${rt}-csd.out`), 'w');
+    const times: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const t0 = process.hrtime.bigint();
+      const c = child.spawnSync(bin, ['--root', root, 'create', '--bundle', b, `csd${i}`], { stdio: ['ignore', out, out], timeout: 60_000 });
+      const s = child.spawnSync(bin, ['--root', root, 'start', `csd${i}`], { stdio: ['ignore', out, out], timeout: 60_000 });
+      const d = child.spawnSync(bin, ['--root', root, 'delete', '--force', `csd${i}`], { stdio: ['ignore', out, out], timeout: 60_000 });
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (c.status !== 0 || s.status !== 0 || d.status !== 0) t.fail(`${rt} create/start/delete: ${c.status} ${s.status} ${d.status}`);
+      if (i >= 2) times.push(ms);
+    }
+    fs.closeSync(out);
+    times.sort((a, b) => a - b);
+    csd[rt] = times[Math.floor(times.length / 2)];
+  }
+  for (const [rt, ms] of Object.entries(csd)) t.comment(`${rt} create+start+delete of /bin/true: median ${ms.toFixed(1)} ms, ${(ms / csd['bulkhead-oci']).toFixed(2)}x bulkhead-oci`);
+  // Where bulkhead-oci's time goes: node starting with nothing to do, then the
+  // launcher with the runtime's bundle (--version), then a command that reads state.
+  const cost = (argv: string[]) => {
+    const times: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const t0 = process.hrtime.bigint();
+      child.spawnSync(argv[0], argv.slice(1), { stdio: 'ignore' });
+      if (i >= 2) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)].toFixed(1);
+  };
+  t.comment(`node -e 0: ${cost([process.execPath, '-e', '0'])} ms; bulkhead-oci --version: ${cost([BULKHEAD, '--version'])} ms (node given the launcher directly, no env -S: ${cost([process.execPath, BULKHEAD, '--version'])} ms); bulkhead-oci state (missing id): ${cost([BULKHEAD, '--root', work, 'state', 'none'])} ms; node requiring dist/lib/oci/container.js module by module: ${cost([process.execPath, '-e', `require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'oci', 'container.js'))})`])} ms; node requiring the bundle: ${cost([process.execPath, '-e', `require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'oci', 'bundle.js'))})`])} ms`);
   t.pass('measured');
 });
 

@@ -166,6 +166,73 @@ withBusyboxRoot((rootfs) => {
     t.match(r.stdout, /oci-dummy0/, 'the container sees the namespace\'s link');
   });
 
+  t.test('exec: a process in the running container, with its own settings, as runc exec', async (t) => {
+    const b = bundle((c) => {
+      c.process.args = ['sh', '-c', 'echo inside > /tmp/mark; exec sleep 60'];
+      c.root.readonly = false;
+      c.hostname = 'exec-box';
+    });
+    t.equal(oci(['run', '--detach', '--bundle', b, 'ex1']).code, 0);
+    for (let i = 0; i < 100 && oci(['exec', 'ex1', 'cat', '/tmp/mark']).stdout !== 'inside\n'; i++) await new Promise((r) => setTimeout(r, 20));
+    // Namespaces: the container's hostname, files and pid namespace (its init is pid 1 there).
+    const r = oci(['exec', '--env', 'FOO=bar', '--cwd', '/tmp', '--user', '1000:1000', '--additional-gids', '5', 'ex1', 'sh', '-c', 'echo "$(hostname) $(cat mark) $(id -u):$(id -g) $(id -G) $(pwd) $FOO $(cat /proc/1/comm)"; exit 3']);
+    t.equal(r.code, 3, `the program's exit status (${r.stderr})`);
+    t.equal(r.stdout, 'exec-box inside 1000:1000 1000 5 /tmp bar sleep\n');
+    // --process: a process spec, with capabilities in their five sets.
+    const proc = path.join(work, 'process.json');
+    fs.writeFileSync(proc, JSON.stringify({
+      args: ['sh', '-c', 'grep ^Cap /proc/self/status; cat /proc/self/status | grep NoNewPrivs'], cwd: '/', env: ['PATH=/bin:/usr/bin'], user: { uid: 0, gid: 0 },
+      capabilities: { bounding: ['CAP_KILL', 'CAP_CHOWN', 'CAP_NET_RAW'], effective: ['CAP_KILL'], permitted: ['CAP_KILL', 'CAP_CHOWN'], inheritable: ['CAP_CHOWN'], ambient: [] },
+      noNewPrivileges: true,
+    }));
+    const p = oci(['exec', '--process', proc, 'ex1']);
+    t.equal(p.code, 0, p.stderr);
+    // For root, execve gives permitted = bounding | inheritable, effective = permitted (capabilities(7)).
+    t.match(p.stdout, /CapInh:\s+0000000000000001\n/, 'inheritable as given (CHOWN)');
+    t.match(p.stdout, /CapBnd:\s+0000000000002021\n/, 'bounding as given (CHOWN, KILL, NET_RAW)');
+    t.match(p.stdout, /CapAmb:\s+0000000000000000\n/);
+    t.match(p.stdout, /NoNewPrivs:\s+1/);
+    // --detach --pid-file: exec returns at once, the process lives on (as the shim drives it).
+    const pidFile = path.join(work, 'exec.pid');
+    // Its stdio is a file: the detached process would hold a pipe open, and spawnSync waits for its EOF.
+    const out = fs.openSync(path.join(work, 'exec-detach.out'), 'w');
+    const d = child.spawnSync(BIN, ['--root', root, 'exec', '--detach', '--pid-file', pidFile, 'ex1', 'sleep', '30'], { stdio: ['ignore', out, out], timeout: 30_000 });
+    fs.closeSync(out);
+    t.equal(d.status, 0, fs.readFileSync(path.join(work, 'exec-detach.out'), 'utf8'));
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    t.ok(pid > 0 && fs.existsSync(`/proc/${pid}`), 'the detached process runs');
+    t.match(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'), fs.readFileSync(`/proc/${state('ex1').pid}/cgroup`, 'utf8').trim(), 'in the container\'s own group');
+    t.equal(oci(['exec', 'ex1', '/no/such']).code, 1, 'a missing program fails exec');
+    t.equal(oci(['delete', '--force', 'ex1']).code, 0);
+    const e = oci(['exec', 'ex1', 'true']);
+    t.equal(e.code, 1);
+    t.match(e.stderr, /container does not exist/);
+  });
+
+  t.test('namespaces by path: a second container joins the first\'s ipc, uts and pid namespaces', async (t) => {
+    const a = bundle((c) => {
+      c.process.args = ['sleep', '60'];
+      c.hostname = 'pod-a';
+    });
+    t.equal(oci(['run', '--detach', '--bundle', a, 'ns-a']).code, 0);
+    const pid = state('ns-a').pid;
+    const b = bundle((c) => {
+      c.process.args = ['sh', '-c', 'echo "$(hostname) $(cat /proc/1/comm) $(readlink /proc/self/ns/ipc)"'];
+      c.hostname = undefined;
+      c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (['ipc', 'uts', 'pid'].includes(n.type) ? { type: n.type, path: `/proc/${pid}/ns/${n.type}` } : n));
+    });
+    const r = oci(['run', '--bundle', b, 'ns-b']);
+    t.equal(r.code, 0, r.stderr);
+    t.equal(r.stdout, `pod-a sleep ${fs.readlinkSync(`/proc/${pid}/ns/ipc`)}\n`, 'its hostname, its pid 1, its ipc namespace');
+    const wrong = oci(['run', '--bundle', bundle((c) => (c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === 'ipc' ? { type: 'ipc', path: `/proc/${pid}/ns/uts` } : n)))), 'ns-c']);
+    t.equal(wrong.code, 1);
+    t.match(wrong.stderr, /ipc namespace path \/proc\/\d+\/ns\/uts is not a ipc namespace \(it is a uts namespace\)/);
+    const notNs = oci(['run', '--bundle', bundle((c) => (c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === 'uts' ? { type: 'uts', path: '/etc/hostname' } : n)))), 'ns-d']);
+    t.equal(notNs.code, 1);
+    t.match(notNs.stderr, /uts namespace path \/etc\/hostname is not a uts namespace/);
+    t.equal(oci(['delete', '--force', 'ns-a']).code, 0);
+  });
+
   t.test('delete --force of a created or running container kills it', async (t) => {
     const b = bundle((c) => (c.process.args = ['sleep', '60']));
     t.equal(oci(['create', '--bundle', b, 'c2']).code, 0);
@@ -187,7 +254,7 @@ withBusyboxRoot((rootfs) => {
       ['no config.json', ['create', '--bundle', path.join(work, 'nowhere'), 'bad1'], /config\.json not found/],
       ['malformed JSON', ['create', '--bundle', (() => { const d = bundle(); fs.writeFileSync(path.join(d, 'config.json'), '{"ociVersion": '); return d; })(), 'bad2'], /invalid JSON/],
       ['unknown namespace', ['create', '--bundle', bundle((c) => c.linux.namespaces.push({ type: 'nope' })), 'bad3'], /linux\.namespaces\[6\]\.type: unknown namespace type "nope"/],
-      ['pid namespace by path', ['create', '--bundle', bundle((c) => (c.linux.namespaces[0] = { type: 'pid', path: '/proc/1/ns/pid' })), 'bad4'], /joining namespaces by path is not supported yet/],
+      ['pid namespace by a path that is not one', ['create', '--bundle', bundle((c) => (c.linux.namespaces[0] = { type: 'pid', path: '/proc/self/ns/net' })), 'bad4'], /pid namespace path \/proc\/self\/ns\/net is not a pid namespace \(it is a net namespace\)/],
       ['unknown mount option', ['create', '--bundle', bundle((c) => c.mounts.push({ destination: '/m', type: 'bind', source: '/tmp', options: ['rbind', 'sideways'] })), 'bad5'], /mounts\[7\]\.options\[1\]: unknown mount option "sideways"/],
       ['missing process.args', ['create', '--bundle', bundle((c) => delete c.process.args), 'bad6'], /process\.args: must be an array/],
       ['sysctl', ['create', '--bundle', bundle((c) => (c.linux.sysctl = { 'kernel.domainname': 'x' })), 'bad7'], /linux\.sysctl/],
@@ -196,7 +263,7 @@ withBusyboxRoot((rootfs) => {
       ['start of an unknown id', ['start', 'nope'], /container does not exist: nope/],
       ['an id with a slash', ['state', '../etc'], /invalid id format/],
       ['systemd cgroups', ['--systemd-cgroup', 'create', '--bundle', '.', 'x'], /--systemd-cgroup is not supported/],
-      ['exec', ['exec', 'x', 'true'], /exec is not supported yet/],
+      ['exec in an unknown id', ['exec', 'x', 'true'], /container does not exist: x/],
       ['unknown flag', ['create', '--bundel', '.', 'x'], /flag provided but not defined: --bundel/],
       ['unknown signal', ['kill', 'x', 'SIGNOPE'], /unknown signal|does not exist/],
     ];
