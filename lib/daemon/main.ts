@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Socket } from 'node:net';
 import { Engine } from '../engine/index';
+import { ensureDefaultNetwork } from '../network/index';
 import { createApiServer, DirectoryImages } from '../api/index';
 import { parseDaemonArgs, UsageError, USAGE } from './options';
 import { gidOf, listenUnix } from './socket';
@@ -59,9 +60,27 @@ export async function main(argv: string[]): Promise<number> {
   }
   // The image store beside the engine's state, in its own directory (both have a containers/ of their own).
   const imageStore = new Images({ root: path.join(o.root, 'images') });
+  // Networks live under the data root too (lib/network reads it from BULKHEAD_ROOT; its nftables table and default bridge are named after it).
+  process.env.BULKHEAD_ROOT = o.root;
+  // The default network is Docker's "bridge", made now as dockerd makes docker0.
+  // A host where it cannot be made (no nft binary, no bridge or nftables NAT in
+  // the kernel) still runs containers: they get "none" by default, /info says
+  // why, and --network bridge answers the reason.
+  const warnings: string[] = [];
+  let defaultNetwork: 'bridge' | 'none' = o.bridge === 'none' ? 'none' : 'bridge';
+  if (defaultNetwork === 'bridge') {
+    try {
+      ensureDefaultNetwork();
+    } catch (err) {
+      defaultNetwork = 'none';
+      const why = `WARNING: the default bridge network could not be made (${(err as Error).message}): containers without --network get none`;
+      warnings.push(why);
+      log('warning', why);
+    }
+  }
   let engine: Engine;
   try {
-    engine = await Engine.open({ root: o.root, rootfs: new StoreRootfs(imageStore) });
+    engine = await Engine.open({ root: o.root, rootfs: new StoreRootfs(imageStore), defaultNetwork });
   } catch (err) {
     releasePid();
     log('error', `cannot open the data root ${o.root}: ${(err as Error).message}`);
@@ -71,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
   if (rec.exited.length || rec.restarted.length || rec.removed.length) {
     log('info', `recovered the data root: ${rec.exited.length} containers found stopped, ${rec.restarted.length} restarted, ${rec.removed.length} removals finished`);
   }
-  const server = createApiServer({ engine, images: new StoreImages(imageStore, o.images.length ? new DirectoryImages(o.images) : null), version: packageVersion(), log: (l) => log(o.debug ? 'debug' : 'error', l), logRequests: o.debug });
+  const server = createApiServer({ engine, images: new StoreImages(imageStore, o.images.length ? new DirectoryImages(o.images) : null), version: packageVersion(), log: (l) => log(o.debug ? 'debug' : 'error', l), logRequests: o.debug, warnings });
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);

@@ -20,6 +20,9 @@ import { EventEmitter } from 'node:events';
 import { Cgroup } from '../cgroup/cgroup';
 import { discoverCgroupCached } from '../cgroup/discover';
 import { Containers } from './containers';
+import { Networks } from './networks';
+import { reclaim as reclaimNetworks } from '../network/index';
+import { networksDir } from '../network/state/files';
 import { acquireFileLock } from '../util/lock';
 import { ContainerStore } from './store/store';
 import { removeStaleTemps } from '../util/atomic';
@@ -37,6 +40,12 @@ export interface EngineOptions {
   cgroupParent?: string;
   /** Where root filesystems come from (default: the config's Rootfs directory). */
   rootfs?: RootfsSource;
+  /**
+   * The network of a container whose NetworkMode is absent or "default":
+   * "none" (default: a sandbox, as `bulkhead run`) or "bridge" (Docker's,
+   * bulkheadd's). Networks themselves live under $BULKHEAD_ROOT/networks.
+   */
+  defaultNetwork?: 'none' | 'bridge';
 }
 
 export interface RecoveryReport {
@@ -62,6 +71,7 @@ export class Engine extends EventEmitter {
   readonly cgroupParent: string;
   readonly containers: Containers;
   readonly volumes: VolumeStore;
+  readonly networks: Networks;
   /** What open() found and did. */
   recovery: RecoveryReport = { exited: [], removed: [], restarted: [], cgroups: [] };
   private readonly store: ContainerStore;
@@ -79,7 +89,8 @@ export class Engine extends EventEmitter {
       fs.mkdirSync(this.cgroupParent, { recursive: true });
       this.store = new ContainerStore(root);
       this.volumes = new VolumeStore(root, (name) => this.containers.usersOfVolume(name));
-      this.containers = new Containers({ store: this.store, volumes: this.volumes, rootfs: opts.rootfs ?? new DirectoryRootfs(), cgroupParent: this.cgroupParent, events: this });
+      this.containers = new Containers({ store: this.store, volumes: this.volumes, rootfs: opts.rootfs ?? new DirectoryRootfs(), cgroupParent: this.cgroupParent, events: this, defaultNetwork: opts.defaultNetwork ?? 'none' });
+      this.networks = new Networks(this.containers);
     } catch (err) {
       this.release();
       throw err;
@@ -105,6 +116,8 @@ export class Engine extends EventEmitter {
     this.volumes.load();
     this.store.load();
     const wasRunning: ContainerRecord[] = [];
+    // Endpoints a killed engine held (veths, leases, published ports, DNS names): their owner is gone.
+    if (fs.existsSync(networksDir())) reclaimNetworks();
     for (const rec of [...this.store.all()]) {
       if (rec.Runtime?.cgroup) await this.reclaimGroup(rec.Runtime.cgroup);
       if (rec.State.Status === 'removing') {

@@ -10,7 +10,7 @@ import { Netlink } from './netlink/socket';
 import { Rtnl } from './netlink/route';
 import { contains, ipString, isHost, overlaps, parseIp, parseSubnet, subnetString, size, type Subnet } from './ipam/cidr';
 import { pickSubnet } from './ipam/pools';
-import { networksDir, withLock } from './state/files';
+import { dataRoot, networksDir, withLock } from './state/files';
 import { alive, self } from './state/owner';
 import { allRecords, readRecord, recordPath, removeRecord, writeRecord, type EndpointRecord, type NetworkRecord, type PortBinding } from './state/records';
 import { ensureBridge, removeBridge } from './links/bridge';
@@ -25,6 +25,11 @@ import { startDnsServer, type DnsServer } from './dns/server';
 
 export const DEFAULT_NETWORK = 'bridge';
 export const DEFAULT_BRIDGE = 'bulkhead0';
+
+/** bulkhead0 for the default data root; another root's default network has a bridge of its own (as its nftables table), so two roots never share one. */
+export function defaultBridge(root = dataRoot()): string {
+  return root === '/var/lib/bulkhead' ? DEFAULT_BRIDGE : `bh0-${crypto.createHash('sha256').update(root).digest('hex').slice(0, 8)}`;
+}
 /** Names that are modes of `--network`, not networks. */
 export const RESERVED = ['host', 'none', 'default'];
 
@@ -160,9 +165,9 @@ export function createNetwork(o: CreateOptions): NetworkInfo {
   return withLock(() => withRtnl((rt) => info(createLocked(rt, o))));
 }
 
-/** The default network: bulkhead0 on Docker's 172.17.0.0/16, or the next free default pool. */
+/** The default network: bulkhead0 (defaultBridge()) on Docker's 172.17.0.0/16, or the next free default pool. */
 export function ensureDefaultNetwork(): NetworkInfo {
-  return withLock(() => withRtnl((rt) => info(readRecord(DEFAULT_NETWORK) ?? createLocked(rt, { name: DEFAULT_NETWORK }, DEFAULT_BRIDGE, '172.17.0.0/16'))));
+  return withLock(() => withRtnl((rt) => info(readRecord(DEFAULT_NETWORK) ?? createLocked(rt, { name: DEFAULT_NETWORK }, defaultBridge(), '172.17.0.0/16'))));
 }
 
 /** Drops endpoints whose owner died: their veth, their ports' rules, their files. Call under the lock. */
@@ -255,6 +260,12 @@ export interface ConnectOptions {
   dns?: string[];
   /** Serve the embedded DNS from this process (default true on user-defined networks). */
   serveDns?: boolean;
+  /**
+   * Attach an existing namespace (an fd of a running container's, which passes
+   * to the endpoint) instead of a new one: a second network. No /etc files are
+   * written for it (the container has its first network's).
+   */
+  netns?: number;
 }
 
 /** A container's attachment: hand `netns` to spawn() and `mounts` with it; release() when it ends. */
@@ -268,7 +279,8 @@ export interface Endpoint {
   netns: number;
   hostVeth: string;
   ports: PortBinding[];
-  files: ContainerFiles;
+  /** Absent for an endpoint joined to an existing namespace (ConnectOptions.netns). */
+  files?: ContainerFiles;
   mounts: ReturnType<typeof fileMounts>;
   release(): void;
 }
@@ -343,6 +355,17 @@ export function validateConnect(network: string, o: ConnectOptions): void {
 }
 
 export async function connect(network: string, o: ConnectOptions = {}): Promise<Endpoint> {
+  // A given namespace fd is the endpoint's: closed here on a failure before plumb() took it over.
+  let handedOver = false;
+  try {
+    return await connectOwned(network, o, () => (handedOver = true));
+  } catch (err) {
+    if (o.netns !== undefined && !handedOver) fs.closeSync(o.netns);
+    throw err;
+  }
+}
+
+async function connectOwned(network: string, o: ConnectOptions, handOver: () => void): Promise<Endpoint> {
   validateConnect(network, o);
   if (network === DEFAULT_NETWORK) ensureDefaultNetwork();
   const id = o.id ?? crypto.randomBytes(32).toString('hex');
@@ -361,7 +384,8 @@ export async function connect(network: string, o: ConnectOptions = {}): Promise<
     // ip_forward); like Docker, a network with a way out turns it on.
     if (!r.internal && readSysctl('net.ipv4.ip_forward') === '0') writeSysctl('net.ipv4.ip_forward', '1');
     const prefix = (parseSubnet(r.subnet) as Subnet).prefix;
-    const p = plumb({ host: rt, bridgeIndex, ip, prefix, gateway: r.internal ? undefined : r.gateway });
+    handOver();
+    const p = plumb({ host: rt, bridgeIndex, ip, prefix, gateway: r.internal ? undefined : r.gateway, netns: o.netns });
     const e: EndpointRecord = { id, name, aliases: o.aliases ?? [], ip, hostVeth: p.hostVeth, ports, owner: self(), created: new Date().toISOString() };
     try {
       r.endpoints[ip] = e;
@@ -395,12 +419,12 @@ export async function connect(network: string, o: ConnectOptions = {}): Promise<
         writeRecord(r);
         if (made.e.ports.length) syncRules();
       }
-      removeContainerFiles(id);
+      if (o.netns === undefined) removeContainerFiles(id);
     });
   };
   try {
     const upstream = o.dns?.length ? o.dns : hostResolvers();
-    const files = writeContainerFiles({
+    const files = o.netns !== undefined ? undefined : writeContainerFiles({
       id,
       hostname: o.hostname ?? name,
       ip: made.e.ip,
@@ -422,7 +446,7 @@ export async function connect(network: string, o: ConnectOptions = {}): Promise<
       hostVeth: made.p.hostVeth,
       ports: made.e.ports,
       files,
-      mounts: fileMounts(files),
+      mounts: files ? fileMounts(files) : [],
       release,
     };
   } catch (err) {
