@@ -171,7 +171,14 @@ export class Containers {
       if (Object.values(eps).some((e) => e?.Aliases?.length)) throw invalid('network-scoped aliases are supported only for containers in user defined networks');
       return { mode, settings: { [mode]: idleSettings(endpointConfig(mode, undefined), '') } };
     }
-    const net = findNetwork(mode);
+    let net: { id: string; name: string };
+    try {
+      net = findNetwork(mode);
+    } catch (err) {
+      // 400, not 404: the docker CLI takes a 404 from create for a missing image and would try to pull it.
+      if ((err as EngineError).code === 'NOT_FOUND') throw invalid((err as Error).message);
+      throw err;
+    }
     // The CLI keys the settings by what it was given ("default" when nothing was).
     const keys = [given ?? 'default', mode, net.name, net.id];
     const others = Object.keys(eps).filter((k) => !keys.includes(k));
