@@ -158,6 +158,10 @@ export class Containers {
     }
   }
 
+  setDefaultNetwork(n: 'none' | 'bridge'): void {
+    this.ctx.defaultNetwork = n;
+  }
+
   /** NetworkMode and NetworkingConfig checked and resolved (a network by name, id or prefix) before anything is made. */
   private resolveNetworks(c: ContainerConfig): { mode: string; settings: Record<string, ReturnType<typeof idleSettings>> } {
     const h = c.HostConfig ?? {};

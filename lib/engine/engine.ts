@@ -167,6 +167,11 @@ export class Engine extends EventEmitter {
     }
   }
 
+  /** What NetworkMode "default" means from now on (bulkheadd falls back to "none" where the bridge cannot be made). */
+  setDefaultNetwork(n: 'none' | 'bridge'): void {
+    this.containers.setDefaultNetwork(n);
+  }
+
   /** Kills what is left in a group (cgroup.kill: pids cannot be recycled under it) and removes it. */
   private async reclaimGroup(dir: string): Promise<void> {
     if (!fs.existsSync(dir)) return;
