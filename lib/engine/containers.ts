@@ -392,7 +392,7 @@ export class Containers {
       const opts = spawnOptionsOf(rec, rootfs, this.mountsFor(rec), this.ctx.cgroupParent);
       // The namespace and its interfaces exist before the program runs: its first connect() works.
       if (!isMode(rec.HostConfig.NetworkMode)) {
-        eps = await attachAll(rec);
+        eps = await attachAll(rec, this.store.containerDir(rec.Id));
         opts.netns = eps[0].netns;
         opts.mounts = [...(opts.mounts ?? []), ...eps[0].mounts];
       }

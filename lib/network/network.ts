@@ -186,7 +186,7 @@ function reclaimLocked(rt: Rtnl): void {
       removeContainerFiles(e.id);
       delete r.endpoints[e.ip];
     }
-    writeRecord(r);
+    writeRecord(r, { durable: false });
     changed = true;
   }
   if (changed) syncRules();
@@ -266,6 +266,13 @@ export interface ConnectOptions {
    * written for it (the container has its first network's).
    */
   netns?: number;
+  /**
+   * Write the container's /etc files (hosts, resolv.conf, hostname) into this
+   * existing directory, the caller's (the engine gives the container's own),
+   * and leave them at release; without it they go under
+   * <root>/run/endpoints/<id>/ and are removed at release.
+   */
+  filesDir?: string;
 }
 
 /** A container's attachment: hand `netns` to spawn() and `mounts` with it; release() when it ends. */
@@ -282,7 +289,18 @@ export interface Endpoint {
   /** Absent for an endpoint joined to an existing namespace (ConnectOptions.netns). */
   files?: ContainerFiles;
   mounts: ReturnType<typeof fileMounts>;
-  release(): void;
+  release(o?: ReleaseOptions): void;
+}
+
+export interface ReleaseOptions {
+  /**
+   * No process is left in the namespace (the container ended): its veth is
+   * left to the kernel's teardown of the namespace instead of being deleted
+   * (faster by the ~20 ms an RTM_DELLINK waits; the interface disappears a
+   * moment after release() returns). Leave it false while a process may still
+   * be in the namespace: the veth would live on with it.
+   */
+  lazy?: boolean;
 }
 
 interface Published {
@@ -335,8 +353,15 @@ function pickIp(r: NetworkRecord, want: string | undefined): string {
     if (e) throw new RangeError(`--ip ${want} is taken on network ${r.name} by container ${e.name}`);
     return want;
   }
-  for (let i = 1; i < size(subnet); i++) {
-    const ip = subnet.base + i;
+  // From the address after the last one given, wrapping (as Docker's IPAM
+  // allocates serially): an address just released is not given again at once,
+  // while its namespace (torn down by the kernel after the release) may still
+  // hold it for a moment.
+  const n = size(subnet);
+  const last = r.lastIp !== undefined ? parseIp(r.lastIp) : undefined;
+  const from = last !== undefined && contains(subnet, last) ? last - subnet.base : 0;
+  for (let k = 1; k < n; k++) {
+    const ip = subnet.base + ((from + k) % n);
     const s = ipString(ip);
     if (isHost(subnet, ip) && s !== r.gateway && !r.endpoints[s]) return s;
   }
@@ -378,8 +403,7 @@ async function connectOwned(network: string, o: ConnectOptions, handOver: () => 
     const ip = pickIp(r, o.ip);
     const ports = r.internal ? [] : resolvePorts(o.ports ?? []);
     if (r.internal && o.ports?.length) throw new RangeError(`-p: network ${network} is internal: nothing can be published from it`);
-    const hadBridge = rt.link(r.bridge) !== undefined;
-    const bridgeIndex = ensureBridge(rt, r);
+    const { index: bridgeIndex, created: newBridge } = ensureBridge(rt, r);
     // Forwarding between interfaces is one switch for all of IPv4 (ip-sysctl.rst
     // ip_forward); like Docker, a network with a way out turns it on.
     if (!r.internal && readSysctl('net.ipv4.ip_forward') === '0') writeSysctl('net.ipv4.ip_forward', '1');
@@ -389,13 +413,14 @@ async function connectOwned(network: string, o: ConnectOptions, handOver: () => 
     const e: EndpointRecord = { id, name, aliases: o.aliases ?? [], ip, hostVeth: p.hostVeth, ports, owner: self(), created: new Date().toISOString() };
     try {
       r.endpoints[ip] = e;
-      writeRecord(r);
-      if (ports.length || !hadBridge) syncRules();
+      r.lastIp = ip;
+      writeRecord(r, { durable: false });
+      if (ports.length || newBridge) syncRules();
     } catch (err) {
       unplumbVeth(rt, p.hostVeth);
       fs.closeSync(p.netns);
       delete r.endpoints[ip];
-      writeRecord(r);
+      writeRecord(r, { durable: false });
       throw err;
     }
     return { r, e, p, prefix };
@@ -403,23 +428,26 @@ async function connectOwned(network: string, o: ConnectOptions, handOver: () => 
   const userDefined = network !== DEFAULT_NETWORK;
   let dns: DnsServer | undefined;
   let released = false;
-  const release = () => {
+  const release = (ro: ReleaseOptions = {}) => {
     if (released) return;
     released = true;
     dns?.close();
-    // The veth is this endpoint's alone: it goes before the lock is taken, so
-    // that the kernel's slow unregistering (RCU grace periods) does not hold up
-    // other processes; the lease is freed only once it is gone.
-    withRtnl((rt) => unplumbVeth(rt, made.p.hostVeth));
+    // The veth is this endpoint's alone. Deleted here, it goes before the lock
+    // is taken, so that the kernel's slow unregistering (RTM_DELLINK waits out
+    // RCU grace periods: ~20 ms) holds up no other process. With `lazy` (the
+    // namespace has no process left) it is not deleted at all: closing the
+    // last fd of the namespace lets the kernel tear it down, veth pair
+    // included, in its own workqueue (cleanup_net), after this returns.
+    if (!ro.lazy) withRtnl((rt) => unplumbVeth(rt, made.p.hostVeth));
     fs.closeSync(made.p.netns);
     withLock(() => {
       const r = readRecord(network);
       if (r && r.endpoints[made.e.ip]?.id === id) {
         delete r.endpoints[made.e.ip];
-        writeRecord(r);
+        writeRecord(r, { durable: false });
         if (made.e.ports.length) syncRules();
       }
-      if (o.netns === undefined) removeContainerFiles(id);
+      if (o.netns === undefined && o.filesDir === undefined) removeContainerFiles(id);
     });
   };
   try {
@@ -433,7 +461,7 @@ async function connectOwned(network: string, o: ConnectOptions, handOver: () => 
       // User-defined networks: the embedded DNS on the gateway; the default bridge: the host's resolvers as Docker rewrites them.
       nameservers: userDefined ? [made.r.gateway] : containerResolvers(upstream),
       options: userDefined ? ['ndots:0'] : [],
-    });
+    }, o.filesDir);
     if (userDefined && (o.serveDns ?? true)) dns = await startDnsServer({ network, address: made.r.gateway, upstream });
     return {
       network,

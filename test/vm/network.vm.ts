@@ -17,8 +17,9 @@ import t from 'tap';
 import { network } from '../../lib/index';
 import { native } from '../../lib/native/load';
 import { Netlink } from '../../lib/network/netlink/socket';
+import { readRecord } from '../../lib/network/state/records';
 import { Rtnl } from '../../lib/network/netlink/route';
-import { recordFile, startServer, tcpFrom, useTestRoot, vethsLeft } from '../helpers/network';
+import { startServer, tcpFrom, useTestRoot, vethsLeft } from '../helpers/network';
 
 const CLI = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'main.js');
 
@@ -64,7 +65,7 @@ t.test('internal networks: by name inside one, nothing across two, 30 concurrent
   };
   await Promise.all(Array.from({ length: 4 }, worker));
   t.equal(ok, N, 'every run succeeded');
-  t.same(Object.keys(JSON.parse(fs.readFileSync(recordFile(root, 'v1'), 'utf8')).endpoints), [], 'no lease left');
+  t.same(Object.keys(readRecord('v1')!.endpoints), [], 'no lease left');
   t.same(vethsLeft(), [], 'no veth left');
   t.same(fs.readdirSync(path.join(root, 'run', 'endpoints')), [], 'no per-container files left');
 });

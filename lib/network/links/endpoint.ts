@@ -47,16 +47,14 @@ export function plumb(i: PlumbingInput): Plumbing {
         // The peer is born in the container's namespace (IFLA_NET_NS_FD in
         // VETH_INFO_PEER), so it never appears in the host's, and can take its
         // name (eth0 in a fresh namespace) at once: nothing else there has it.
-        i.host.createVeth(name, ifname, netns);
+        // Enslaved to the bridge and up in the same message: no lookup or change of the host end after it.
+        i.host.createVeth(name, ifname, netns, { master: i.bridgeIndex, up: true });
         hostVeth = name;
         break;
       } catch (err) {
         if ((err as { code?: string }).code !== 'EEXIST' || attempt > 3) throw err;
       }
     }
-    const hv = i.host.link(hostVeth);
-    if (!hv) throw new Error(`veth ${hostVeth} was created but is not listed`);
-    i.host.setLink(hv.index, { master: i.bridgeIndex, up: true }, `veth ${hostVeth}`);
     inside ??= new Rtnl(Netlink.open(netns));
     const links = inside.links();
     const lo = links.find((l) => l.name === 'lo');
