@@ -117,7 +117,9 @@ export class Engine extends EventEmitter {
     this.store.load();
     const wasRunning: ContainerRecord[] = [];
     // Endpoints a killed engine held (veths, leases, published ports, DNS names): their owner is gone.
-    if (fs.existsSync(networksDir())) reclaimNetworks();
+    // Only when its containers use networks: an engine without them never touches the networks' root.
+    const usesNetworks = [...this.store.all()].some((r) => Object.keys(r.NetworkSettings?.Networks ?? {}).some((n) => n !== 'none' && n !== 'host'));
+    if (usesNetworks && fs.existsSync(networksDir())) reclaimNetworks();
     for (const rec of [...this.store.all()]) {
       if (rec.Runtime?.cgroup) await this.reclaimGroup(rec.Runtime.cgroup);
       if (rec.State.Status === 'removing') {
