@@ -167,6 +167,13 @@ function main(rootfs: string) {
     t.equal(pi.HostConfig.NetworkMode, 'bridge', 'the default network is bridge');
     t.match(pi.NetworkSettings.IPAddress, /^\d+\.\d+\.\d+\.\d+$/, 'the default bridge\'s address at the top level, as dockerd');
     t.equal((await docker('rm', '-f', 'pub')).code, 0);
+    // -P publishes every exposed port on a free one; --add-host and --dns reach the container's files.
+    const all = await docker('run', '-d', '--name', 'allp', '-P', '--expose', '81', '--add-host', 'db.example:10.9.8.7', '--dns', '10.9.8.53', 'busybox', 'sleep', '1000');
+    t.equal(all.code, 0, all.stderr);
+    t.match((await docker('port', 'allp')).out, /^81\/tcp -> 0\.0\.0\.0:\d+$/, '-P: the exposed port on a free host port');
+    t.match((await docker('exec', 'allp', 'cat', '/etc/hosts')).out, /10\.9\.8\.7\s+db\.example/, '--add-host');
+    t.equal((await docker('exec', 'allp', 'cat', '/etc/resolv.conf')).out, 'nameserver 10.9.8.53', '--dns on the default bridge');
+    t.equal((await docker('rm', '-f', 'allp')).code, 0);
     t.equal(await httpGet(port), 'ECONNREFUSED', 'the DNAT rule went with the container');
     const inUse = await docker('run', '--rm', '-p', `127.0.0.1:${port}:80`, '-p', `127.0.0.1:${port}:81`, 'busybox', 'true');
     t.not(inUse.code, 0);
