@@ -56,11 +56,10 @@ export function plumb(i: PlumbingInput): Plumbing {
       }
     }
     inside ??= new Rtnl(Netlink.open(netns));
-    const links = inside.links();
-    const lo = links.find((l) => l.name === 'lo');
-    const eth = links.find((l) => l.name === ifname);
-    if (!lo || !eth) throw new Error(`the container's namespace lacks ${lo ? ifname : 'lo'}`);
-    if (!joined) inside.setLink(lo.index, { up: true }, 'lo');
+    const lo = joined ? undefined : inside.link('lo');
+    const eth = inside.link(ifname);
+    if ((!joined && !lo) || !eth) throw new Error(`the container's namespace lacks ${eth ? 'lo' : ifname}`);
+    if (lo) inside.setLink(lo.index, { up: true }, 'lo');
     inside.addAddress(eth.index, i.ip, i.prefix);
     inside.setLink(eth.index, { up: true }, ifname);
     if (i.gateway && !joined) inside.addDefaultRoute(i.gateway, eth.index);

@@ -117,8 +117,16 @@ export class Rtnl {
     return this.nl.dump('list links', C.RTM_GETLINK, [ifinfomsg()]).map((m) => parseLink(m.body));
   }
 
+  /** One link by name: RTM_GETLINK with IFLA_IFNAME (rtnl_getlink), no dump of every link. */
   link(name: string): LinkInfo | undefined {
-    return this.links().find((l) => l.name === name);
+    if (!name || Buffer.byteLength(name) > 15 || name.includes('/') || name.includes('\0')) return this.links().find((l) => l.name === name);
+    try {
+      const [m] = this.nl.get(`get link ${name}`, C.RTM_GETLINK, [ifinfomsg(), strAttr(C.IFLA_IFNAME, name)]);
+      return m ? parseLink(m.body) : undefined;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENODEV') return undefined;
+      throw err;
+    }
   }
 
   createBridge(name: string): void {
