@@ -9,10 +9,10 @@ import type { ContainerConfig, HostConfig } from '../engine/index';
 import { HttpError } from './errors';
 import { noSuchImage, type ImageSource } from './images';
 
-const CONFIG_MAPPED = ['Hostname', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Entrypoint', 'Image', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout', 'HostConfig', 'NetworkingConfig'];
+const CONFIG_MAPPED = ['Hostname', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Entrypoint', 'Image', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
 // Informational or client-side fields whatever their value.
 const CONFIG_IGNORED = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'ArgsEscaped', 'Domainname'];
-const HOST_MAPPED = ['ConsoleSize', 'Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt'];
+const HOST_MAPPED = ['ConsoleSize', 'Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt'];
 const HOST_IGNORED = ['ContainerIDFile', 'CgroupnsMode', 'MemorySwappiness', 'OomKillDisable', 'Isolation', 'Cgroup'];
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -87,6 +87,14 @@ export function toEngineConfig(body: Record<string, unknown>, images: ImageSourc
     if (v !== undefined && v !== null) c[k] = v as ContainerConfig[K];
   };
   for (const k of ['Hostname', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout'] as const) copy(k);
+  if (isObj(body.ExposedPorts) && Object.keys(body.ExposedPorts).length) c.ExposedPorts = { ...(body.ExposedPorts as Record<string, object>) };
+  const nc = body.NetworkingConfig;
+  if (nc !== undefined && nc !== null) {
+    if (!isObj(nc)) want('NetworkingConfig', 'an object { EndpointsConfig }', nc);
+    const eps = nc.EndpointsConfig;
+    if (eps !== undefined && eps !== null && !isObj(eps)) want('NetworkingConfig.EndpointsConfig', 'an object', eps);
+    if (isObj(eps) && Object.keys(eps).length) c.NetworkingConfig = { EndpointsConfig: eps as NonNullable<ContainerConfig['NetworkingConfig']>['EndpointsConfig'] };
+  }
   if (c.Hostname === '') delete c.Hostname;
   if (c.StopSignal === '') delete c.StopSignal;
   // The image's defaults: an Entrypoint given replaces the image's Cmd too (docker run --entrypoint).
@@ -139,11 +147,18 @@ export function toEngineConfig(body: Record<string, unknown>, images: ImageSourc
   if (Object.keys(m.tmpfs).length) h.Tmpfs = m.tmpfs;
   if (isObj(hc.RestartPolicy) && !isZero(hc.RestartPolicy)) h.RestartPolicy = hc.RestartPolicy as unknown as HostConfig['RestartPolicy'];
   if (hc.AutoRemove !== undefined && hc.AutoRemove !== null) h.AutoRemove = hc.AutoRemove as boolean;
-  // Networks other than none and host do not exist yet: the default network is "none", said so in the README.
+  // NetworkMode as given ("default" and "" mean the daemon's default network, bridge unless --bridge none): the engine resolves it.
   const nm = hc.NetworkMode;
-  if (nm === 'host' || nm === 'none') h.NetworkMode = nm;
-  else if (nm !== undefined && nm !== null && nm !== '' && nm !== 'default') {
-    throw new HttpError(400, `network ${JSON.stringify(nm)} is not supported by bulkheadd yet: use --network none or --network host`);
+  if (nm !== undefined && nm !== null && nm !== '') {
+    if (typeof nm !== 'string') want('HostConfig.NetworkMode', 'a string', nm);
+    h.NetworkMode = nm;
+  }
+  if (isObj(hc.PortBindings) && Object.keys(hc.PortBindings).length) h.PortBindings = hc.PortBindings as HostConfig['PortBindings'];
+  else if (hc.PortBindings !== undefined && hc.PortBindings !== null && !isObj(hc.PortBindings)) want('HostConfig.PortBindings', 'an object', hc.PortBindings);
+  if (hc.PublishAllPorts === true) h.PublishAllPorts = true;
+  for (const k of ['ExtraHosts', 'Dns'] as const) {
+    const v = hc[k];
+    if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) h[k] = v as string[];
   }
   if (isObj(hc.LogConfig)) {
     const lc = hc.LogConfig as { Type?: string; Config?: Record<string, string> };

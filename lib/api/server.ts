@@ -30,6 +30,8 @@ export interface ApiServerOptions {
   /** Called with one line for each failure answered 500 and, when set, each request. */
   log?: (line: string) => void;
   logRequests?: boolean;
+  /** Lines for /info's Warnings (the daemon's own, such as a default network it could not make). */
+  warnings?: string[];
 }
 
 const MAX_EVENTS = 1024;
@@ -72,6 +74,8 @@ function routes(): Router<Handler> {
     .add('POST', '/networks/prune', net.prune)
     .add('GET', '/networks/{id}', net.inspect)
     .add('DELETE', '/networks/{id}', net.remove)
+    .add('POST', '/networks/{id}/connect', net.connect)
+    .add('POST', '/networks/{id}/disconnect', net.disconnect)
     .add('GET', '/images/json', img.list)
     .add('POST', '/images/create', img.pull)
     .add('POST', '/images/load', img.load)
@@ -130,6 +134,7 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
     events: [],
     execs: new Map(),
     bus: new EventEmitter().setMaxListeners(0),
+    warnings: opts.warnings ?? [],
   };
   wireEvents(state);
   const router = routes();

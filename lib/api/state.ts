@@ -27,6 +27,8 @@ export interface ApiState {
   events: DockerEvent[];
   /** Execs created through the API, by id (Docker's create/start split). */
   execs: Map<string, import('./handlers/exec').ApiExec>;
+  /** The daemon's own warnings for /info. */
+  warnings: string[];
   /** Emits 'event' with each DockerEvent as it happens. */
   bus: import('node:events').EventEmitter;
 }

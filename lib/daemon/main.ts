@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Socket } from 'node:net';
 import { Engine } from '../engine/index';
+import { ensureDefaultNetwork } from '../network/index';
 import { createApiServer, DirectoryImages } from '../api/index';
 import { parseDaemonArgs, UsageError, USAGE } from './options';
 import { gidOf, listenUnix } from './socket';
@@ -59,9 +60,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   // The image store beside the engine's state, in its own directory (both have a containers/ of their own).
   const imageStore = new Images({ root: path.join(o.root, 'images') });
+  // Networks live under the data root too (lib/network reads it from BULKHEAD_ROOT; its nftables table and default bridge are named after it).
+  process.env.BULKHEAD_ROOT = o.root;
+  const warnings: string[] = [];
   let engine: Engine;
   try {
-    engine = await Engine.open({ root: o.root, rootfs: new StoreRootfs(imageStore) });
+    engine = await Engine.open({ root: o.root, rootfs: new StoreRootfs(imageStore), defaultNetwork: o.bridge === 'none' ? 'none' : 'bridge' });
   } catch (err) {
     releasePid();
     log('error', `cannot open the data root ${o.root}: ${(err as Error).message}`);
@@ -71,7 +75,8 @@ export async function main(argv: string[]): Promise<number> {
   if (rec.exited.length || rec.restarted.length || rec.removed.length) {
     log('info', `recovered the data root: ${rec.exited.length} containers found stopped, ${rec.restarted.length} restarted, ${rec.removed.length} removals finished`);
   }
-  const server = createApiServer({ engine, images: new StoreImages(imageStore, o.images.length ? new DirectoryImages(o.images) : null), version: packageVersion(), log: (l) => log(o.debug ? 'debug' : 'error', l), logRequests: o.debug });
+  const server = createApiServer({ engine, images: new StoreImages(imageStore, o.images.length ? new DirectoryImages(o.images) : null), version: packageVersion(), log: (l) => log(o.debug ? 'debug' : 'error', l), logRequests: o.debug, warnings });
+
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -84,6 +89,21 @@ export async function main(argv: string[]): Promise<number> {
     await engine.close({ timeout: 0 });
     releasePid();
     return 1;
+  }
+  // The default network is Docker's "bridge", made once the daemon owns its
+  // root and socket, as dockerd makes docker0. A host where it cannot be made
+  // (no nft binary, no bridge or nftables NAT in the kernel) still runs
+  // containers: they get "none" by default, /info says why, and --network
+  // bridge answers the reason. (Synchronous: no request is served before it.)
+  if (o.bridge !== 'none') {
+    try {
+      ensureDefaultNetwork();
+    } catch (err) {
+      engine.setDefaultNetwork('none');
+      const why = `WARNING: the default bridge network could not be made (${(err as Error).message}): containers without --network get none`;
+      warnings.push(why);
+      log('warning', why);
+    }
   }
   log('info', `API listen on ${o.socket} (data root ${o.root})`);
 

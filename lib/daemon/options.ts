@@ -6,6 +6,7 @@
 //   --rootfs-image NAME=DIR     a name `docker run NAME` resolves to a root filesystem directory (repeatable)
 //   --shutdown-timeout SECONDS  how long SIGTERM waits for containers to stop (default 15)
 //   -l, --log-level LEVEL       info (default) or debug (every request)
+//   -b, --bridge none           no default bridge network: containers without --network get none
 import * as path from 'node:path';
 import { parseRootfsImage } from '../api/images';
 import { DEFAULT_ROOT } from '../engine/index';
@@ -17,6 +18,8 @@ export interface DaemonOptions {
   pidfile: string;
   images: Array<{ name: string; dir: string }>;
   shutdownTimeout: number;
+  /** "none": no default bridge network (dockerd's --bridge none); containers without --network get none. */
+  bridge: 'default' | 'none';
   debug: boolean;
   help: boolean;
 }
@@ -33,6 +36,7 @@ Options:
       --rootfs-image NAME=DIR   make image NAME a root filesystem directory (repeatable)
       --shutdown-timeout SECS   SIGTERM: seconds for containers to stop (default 15)
   -l, --log-level LEVEL         info or debug (debug logs every request)
+  -b, --bridge none             no default bridge network (containers default to --network none)
   -h, --help                    this help
 `;
 
@@ -46,6 +50,7 @@ export function parseDaemonArgs(argv: string[], env: NodeJS.ProcessEnv = process
     pidfile: '/run/bulkheadd.pid',
     images: [],
     shutdownTimeout: 15,
+    bridge: 'default',
     debug: false,
     help: false,
   };
@@ -104,6 +109,13 @@ export function parseDaemonArgs(argv: string[], env: NodeJS.ProcessEnv = process
         const l = val();
         if (!['debug', 'info', 'warn', 'error'].includes(l)) throw new UsageError(`--log-level: expected debug, info, warn or error, got ${JSON.stringify(l)}`);
         o.debug = l === 'debug';
+        break;
+      }
+      case '-b':
+      case '--bridge': {
+        const b = val();
+        if (b !== 'none') throw new UsageError(`--bridge: only "none" is supported (the default network's bridge is bulkhead0), got ${JSON.stringify(b)}`);
+        o.bridge = 'none';
         break;
       }
       case '-h':

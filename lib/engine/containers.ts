@@ -35,6 +35,10 @@ import type { VolumeStore } from '../volume/store';
 import { fillFromRoot } from '../volume/copy';
 import { execSpawnOptions, validateExec, type ExecConfig } from './exec/config';
 import { ExecStore, exitCodeOf as execExitCode, type ExecInspect, type ExecSession } from './exec/exec';
+import { validateConnect, type Endpoint } from '../network/index';
+import { attachAll, connectionOf, emptySettings, findNetwork, releaseAll, runningSettings } from './network/attach';
+import { endpointConfig, idleSettings, isMode, type EndpointConfig } from './network/config';
+import { connect as connectNetwork } from '../network/index';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 export interface WaitResult {
@@ -51,6 +55,8 @@ export interface EngineContext {
   rootfs: RootfsSource;
   cgroupParent: string;
   events: EventEmitter;
+  /** What NetworkMode "default" (or none given) means: "none" (the library's default) or "bridge" (bulkheadd's, as Docker's). */
+  defaultNetwork: string;
 }
 
 const DEFAULT_STOP_TIMEOUT = 10;
@@ -76,6 +82,8 @@ export class Containers {
   private readonly delays = new Map<string, number>();
   private readonly waiters = new EventEmitter();
   private readonly execs = new ExecStore();
+  /** Each running container's network endpoints, its NetworkMode network's first. */
+  private readonly endpoints = new Map<string, Endpoint[]>();
   private closing = false;
 
   constructor(private readonly ctx: EngineContext) {
@@ -107,7 +115,9 @@ export class Containers {
       throw invalid(`Invalid container name (${String(opts.name)}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
     const id = newId();
+    const networks = this.resolveNetworks(c);
     const { Config, HostConfig } = normalizeConfig(c, id);
+    HostConfig.NetworkMode = networks.mode;
     this.ctx.rootfs.check(Config);
     // The image's Volumes become anonymous volumes, as in Docker (the config's own add to them).
     const imageVolumes = this.ctx.rootfs.volumes?.(Config) ?? [];
@@ -156,6 +166,7 @@ export class Containers {
         State: freshState(),
         RestartCount: 0,
         Mounts: mounts,
+        NetworkSettings: { Networks: networks.settings, Ports: {} },
         LogPath: path.join(dir, `${id}-json.log`),
         ManuallyStopped: false,
         Runtime: null,
@@ -187,6 +198,114 @@ export class Containers {
   /** Resolves when every create so far is durable (see create) and every removed container's directory is gone. */
   flush(): Promise<void> {
     return this.store.flush();
+  }
+
+  setDefaultNetwork(n: 'none' | 'bridge'): void {
+    this.ctx.defaultNetwork = n;
+  }
+
+  /** NetworkMode and NetworkingConfig checked and resolved (a network by name, id or prefix) before anything is made. */
+  private resolveNetworks(c: ContainerConfig): { mode: string; settings: Record<string, ReturnType<typeof idleSettings>> } {
+    const h = c.HostConfig ?? {};
+    const given = h.NetworkMode;
+    const mode = !given || given === 'default' ? this.ctx.defaultNetwork : given;
+    const eps = c.NetworkingConfig?.EndpointsConfig ?? {};
+    if (typeof eps !== 'object') throw invalid('invalid NetworkingConfig.EndpointsConfig: must be an object');
+    if (isMode(mode)) {
+      const published = Object.values(h.PortBindings ?? {}).some((l) => (l ?? []).length > 0) || h.PublishAllPorts;
+      if (mode === 'none' && published) throw invalid('conflicting options: port publishing and the container type network mode');
+      if (Object.values(eps).some((e) => e?.Aliases?.length)) throw invalid('network-scoped aliases are supported only for containers in user defined networks');
+      return { mode, settings: { [mode]: idleSettings(endpointConfig(mode, undefined), '') } };
+    }
+    let net: { id: string; name: string };
+    try {
+      net = findNetwork(mode);
+    } catch (err) {
+      // 400, not 404: the docker CLI takes a 404 from create for a missing image and would try to pull it.
+      if ((err as EngineError).code === 'NOT_FOUND') throw invalid((err as Error).message);
+      throw err;
+    }
+    // The CLI keys the settings by what it was given ("default" when nothing was).
+    const keys = [given ?? 'default', mode, net.name, net.id];
+    const others = Object.keys(eps).filter((k) => !keys.includes(k));
+    // API 1.43 takes one network at create (dockerd's message); more come with connect.
+    if (others.length) throw invalid(`Container cannot be connected to network endpoints: ${[net.name, ...others].join(', ')}`);
+    const key = Object.keys(eps).find((k) => keys.includes(k));
+    const cfg = endpointConfig(net.name, (key !== undefined ? eps[key] : undefined) as EndpointConfig | undefined);
+    try {
+      validateConnect(net.name, { ip: cfg.IPAMConfig?.IPv4Address, aliases: cfg.Aliases ?? [] });
+    } catch (err) {
+      throw invalid((err as Error).message);
+    }
+    return { mode: net.name, settings: { [net.name]: idleSettings(cfg, net.id) } };
+  }
+
+  /** The ids of containers configured on a network (running or not). */
+  usersOfNetwork(name: string): string[] {
+    return [...this.store.all()].filter((r) => r.NetworkSettings?.Networks[name] !== undefined && !isMode(name)).map((r) => r.Id);
+  }
+
+  /**
+   * docker network connect: the network is added to the container's settings
+   * and, when it runs, attached to its namespace at once (the next free ethN).
+   */
+  connectNetwork(ref: string, network: string, cfg: EndpointConfig = {}): Promise<void> {
+    const rec = this.store.find(ref);
+    return this.mutex.run(rec.Id, async () => {
+      this.assertPresent(rec);
+      const mode = rec.HostConfig.NetworkMode;
+      if (isMode(mode)) throw new EngineError('FORBIDDEN', `container cannot be disconnected from ${mode} network or connected to ${mode} network`);
+      if (isMode(network)) throw invalid(`container cannot be connected to network ${network}: it is a network mode`);
+      const net = findNetwork(network);
+      const ns = (rec.NetworkSettings ??= emptySettings());
+      if (ns.Networks[net.name]) throw new EngineError('FORBIDDEN', `endpoint with name ${rec.Name.slice(1)} already exists in network ${net.name}`);
+      const c = endpointConfig(net.name, cfg);
+      try {
+        validateConnect(net.name, { ip: c.IPAMConfig?.IPv4Address, aliases: c.Aliases ?? [] });
+      } catch (err) {
+        throw invalid((err as Error).message);
+      }
+      let settings = idleSettings(c, net.id);
+      const live = this.live.get(rec.Id);
+      const eps = this.endpoints.get(rec.Id);
+      if (live && eps?.length && rec.State.Running && !rec.State.Restarting) {
+        const ep = await connectNetwork(net.name, connectionOf(rec, net.name, settings, false, fs.openSync(`/proc/self/fd/${eps[0].netns}`, 'r')));
+        eps.push(ep);
+        settings = runningSettings(settings, ep);
+      }
+      ns.Networks[net.name] = settings;
+      this.store.save(rec);
+      this.ctx.events.emit('event', { Type: 'network', Action: 'connect', Actor: { ID: net.id, Attributes: { container: rec.Id, name: net.name, type: 'bridge' } }, time: Math.floor(Date.now() / 1000) });
+    });
+  }
+
+  /** docker network disconnect: detached at once when running, and gone from its settings. */
+  disconnectNetwork(ref: string, network: string, opts: { force?: boolean } = {}): Promise<void> {
+    const rec = this.store.find(ref);
+    return this.mutex.run(rec.Id, async () => {
+      this.assertPresent(rec);
+      const ns = (rec.NetworkSettings ??= emptySettings());
+      let name = network;
+      if (!ns.Networks[name]) {
+        try {
+          name = findNetwork(network).name;
+        } catch (err) {
+          if (!opts.force) throw err;
+        }
+      }
+      if (isMode(name)) throw new EngineError('FORBIDDEN', `container cannot be disconnected from ${name} network or connected to ${name} network`);
+      if (!ns.Networks[name]) throw new EngineError('FORBIDDEN', `container ${rec.Id} is not connected to network ${network}`);
+      const eps = this.endpoints.get(rec.Id);
+      const i = eps?.findIndex((e) => e.network === name) ?? -1;
+      if (eps && i >= 0) {
+        // The namespace is the first endpoint's fd: the others hold their own, so releasing any one keeps it.
+        eps[i].release();
+        eps.splice(i, 1);
+      }
+      delete ns.Networks[name];
+      this.store.save(rec);
+      this.ctx.events.emit('event', { Type: 'network', Action: 'disconnect', Actor: { ID: name, Attributes: { container: rec.Id, name, type: 'bridge' } }, time: Math.floor(Date.now() / 1000) });
+    });
   }
 
   // ---- queries ---------------------------------------------------------------
@@ -310,18 +429,27 @@ export class Containers {
     const lc = rec.HostConfig.LogConfig.Config ?? {};
     let writer: JsonFileWriter | undefined;
     let sub;
+    let eps: Endpoint[] = [];
     try {
       const opts = spawnOptionsOf(rec, rootfs, this.mountsFor(rec), this.ctx.cgroupParent);
+      // The namespace and its interfaces exist before the program runs: its first connect() works.
+      if (!isMode(rec.HostConfig.NetworkMode)) {
+        eps = await attachAll(rec, this.store.containerDir(rec.Id));
+        opts.netns = eps[0].netns;
+        opts.mounts = [...(opts.mounts ?? []), ...eps[0].mounts];
+      }
       writer = new JsonFileWriter(rec.LogPath, { maxSize: lc['max-size'] ? parseLogSize(lc['max-size']) : 0, maxFile: Number(lc['max-file'] ?? 1) });
       sub = spawn(rec.Path, rec.Args, opts);
     } catch (err) {
       writer?.close();
+      releaseAll(rec, eps);
       this.ctx.rootfs.release(rec.Id);
       throw err;
     }
     if (sub.pid === undefined) {
       // It never ran: spawn's promise says why. Docker keeps the record, with the error and 127 (not found) or 126.
       writer.close();
+      releaseAll(rec, eps);
       this.ctx.rootfs.release(rec.Id);
       const err = (await sub.then(() => new Error('spawn failed'), (e: unknown) => e)) as Error & { code?: string };
       rec.State.Error = err.message;
@@ -336,6 +464,7 @@ export class Containers {
     }
     const live = new LiveContainer(sub, writer, rec.Config.Tty ?? false);
     this.live.set(rec.Id, live);
+    if (eps.length) this.endpoints.set(rec.Id, eps);
     const st = rec.State;
     st.Status = 'running';
     st.Running = true;
@@ -367,6 +496,9 @@ export class Containers {
   private onExit(rec: ContainerRecord, live: LiveContainer, res: SpawnResult): void {
     live.writer.close();
     this.live.delete(rec.Id);
+    // Its veths, addresses, published ports and DNS names go with the process.
+    releaseAll(rec, this.endpoints.get(rec.Id));
+    this.endpoints.delete(rec.Id);
     this.ctx.rootfs.release(rec.Id);
     const code = exitCodeOf(res);
     const st = rec.State;

@@ -21,6 +21,9 @@ import { EventEmitter } from 'node:events';
 import { Cgroup } from '../cgroup/cgroup';
 import { discoverCgroupCached } from '../cgroup/discover';
 import { Containers } from './containers';
+import { Networks } from './networks';
+import { reclaim as reclaimNetworks } from '../network/index';
+import { networksDir } from '../network/state/files';
 import { acquireFileLock } from '../util/lock';
 import { ContainerStore } from './store/store';
 import { removeStaleTemps } from '../util/atomic';
@@ -38,6 +41,12 @@ export interface EngineOptions {
   cgroupParent?: string;
   /** Where root filesystems come from (default: the config's Rootfs directory). */
   rootfs?: RootfsSource;
+  /**
+   * The network of a container whose NetworkMode is absent or "default":
+   * "none" (default: a sandbox, as `bulkhead run`) or "bridge" (Docker's,
+   * bulkheadd's). Networks themselves live under $BULKHEAD_ROOT/networks.
+   */
+  defaultNetwork?: 'none' | 'bridge';
 }
 
 export interface RecoveryReport {
@@ -65,6 +74,7 @@ export class Engine extends EventEmitter {
   readonly cgroupParent: string;
   readonly containers: Containers;
   readonly volumes: VolumeStore;
+  readonly networks: Networks;
   /** What open() found and did. */
   recovery: RecoveryReport = { exited: [], removed: [], creates: [], restarted: [], cgroups: [] };
   private readonly store: ContainerStore;
@@ -82,7 +92,8 @@ export class Engine extends EventEmitter {
       fs.mkdirSync(this.cgroupParent, { recursive: true });
       this.store = new ContainerStore(root);
       this.volumes = new VolumeStore(root, (name) => this.containers.usersOfVolume(name));
-      this.containers = new Containers({ store: this.store, volumes: this.volumes, rootfs: opts.rootfs ?? new DirectoryRootfs(), cgroupParent: this.cgroupParent, events: this });
+      this.containers = new Containers({ store: this.store, volumes: this.volumes, rootfs: opts.rootfs ?? new DirectoryRootfs(), cgroupParent: this.cgroupParent, events: this, defaultNetwork: opts.defaultNetwork ?? 'none' });
+      this.networks = new Networks(this.containers);
     } catch (err) {
       this.release();
       throw err;
@@ -116,6 +127,10 @@ export class Engine extends EventEmitter {
     this.volumes.load();
     rep.creates.push(...this.store.load().removed);
     const wasRunning: ContainerRecord[] = [];
+    // Endpoints a killed engine held (veths, leases, published ports, DNS names): their owner is gone.
+    // Only when its containers use networks: an engine without them never touches the networks' root.
+    const usesNetworks = [...this.store.all()].some((r) => Object.keys(r.NetworkSettings?.Networks ?? {}).some((n) => n !== 'none' && n !== 'host'));
+    if (usesNetworks && fs.existsSync(networksDir())) reclaimNetworks();
     for (const rec of [...this.store.all()]) {
       if (rec.Runtime?.cgroup) await this.reclaimGroup(rec.Runtime.cgroup);
       if (rec.State.Status === 'removing') {
@@ -165,6 +180,11 @@ export class Engine extends EventEmitter {
     }
     // The directories of removals finished above are gone when open() returns.
     await this.containers.flush();
+  }
+
+  /** What NetworkMode "default" means from now on (bulkheadd falls back to "none" where the bridge cannot be made). */
+  setDefaultNetwork(n: 'none' | 'bridge'): void {
+    this.containers.setDefaultNetwork(n);
   }
 
   /** Kills what is left in a group (cgroup.kill: pids cannot be recycled under it) and removes it. */

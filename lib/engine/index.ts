@@ -1,6 +1,7 @@
 // The engine's public surface (re-exported by lib/index.ts).
 export { Engine, DEFAULT_ROOT, type EngineOptions, type RecoveryReport } from './engine';
 export { Containers, type WaitCondition, type WaitResult, type CreateResult } from './containers';
+export { Networks } from './networks';
 export { parseDetachKeys } from './attach/keys';
 export type { AttachIO, AttachSession } from './attach/attach';
 export { EngineError, type EngineErrorCode } from '../util/engine-error';

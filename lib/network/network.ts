@@ -10,7 +10,7 @@ import { Netlink } from './netlink/socket';
 import { Rtnl } from './netlink/route';
 import { contains, ipString, isHost, overlaps, parseIp, parseSubnet, subnetString, size, type Subnet } from './ipam/cidr';
 import { pickSubnet } from './ipam/pools';
-import { networksDir, withLock } from './state/files';
+import { dataRoot, networksDir, withLock } from './state/files';
 import { alive, self } from './state/owner';
 import { allRecords, readRecord, recordPath, removeRecord, writeRecord, type EndpointRecord, type NetworkRecord, type PortBinding } from './state/records';
 import { ensureBridge, removeBridge } from './links/bridge';
@@ -25,6 +25,11 @@ import { startDnsServer, type DnsServer } from './dns/server';
 
 export const DEFAULT_NETWORK = 'bridge';
 export const DEFAULT_BRIDGE = 'bulkhead0';
+
+/** bulkhead0 for the default data root; another root's default network has a bridge of its own (as its nftables table), so two roots never share one. */
+export function defaultBridge(root = dataRoot()): string {
+  return root === '/var/lib/bulkhead' ? DEFAULT_BRIDGE : `bh0-${crypto.createHash('sha256').update(root).digest('hex').slice(0, 8)}`;
+}
 /** Names that are modes of `--network`, not networks. */
 export const RESERVED = ['host', 'none', 'default'];
 
@@ -160,9 +165,9 @@ export function createNetwork(o: CreateOptions): NetworkInfo {
   return withLock(() => withRtnl((rt) => info(createLocked(rt, o))));
 }
 
-/** The default network: bulkhead0 on Docker's 172.17.0.0/16, or the next free default pool. */
+/** The default network: bulkhead0 (defaultBridge()) on Docker's 172.17.0.0/16, or the next free default pool. */
 export function ensureDefaultNetwork(): NetworkInfo {
-  return withLock(() => withRtnl((rt) => info(readRecord(DEFAULT_NETWORK) ?? createLocked(rt, { name: DEFAULT_NETWORK }, DEFAULT_BRIDGE, '172.17.0.0/16'))));
+  return withLock(() => withRtnl((rt) => info(readRecord(DEFAULT_NETWORK) ?? createLocked(rt, { name: DEFAULT_NETWORK }, defaultBridge(), '172.17.0.0/16'))));
 }
 
 /** Drops endpoints whose owner died: their veth, their ports' rules, their files. Call under the lock. */
@@ -181,7 +186,7 @@ function reclaimLocked(rt: Rtnl): void {
       removeContainerFiles(e.id);
       delete r.endpoints[e.ip];
     }
-    writeRecord(r);
+    writeRecord(r, { durable: false });
     changed = true;
   }
   if (changed) syncRules();
@@ -255,6 +260,19 @@ export interface ConnectOptions {
   dns?: string[];
   /** Serve the embedded DNS from this process (default true on user-defined networks). */
   serveDns?: boolean;
+  /**
+   * Attach an existing namespace (an fd of a running container's, which passes
+   * to the endpoint) instead of a new one: a second network. No /etc files are
+   * written for it (the container has its first network's).
+   */
+  netns?: number;
+  /**
+   * Write the container's /etc files (hosts, resolv.conf, hostname) into this
+   * existing directory, the caller's (the engine gives the container's own),
+   * and leave them at release; without it they go under
+   * <root>/run/endpoints/<id>/ and are removed at release.
+   */
+  filesDir?: string;
 }
 
 /** A container's attachment: hand `netns` to spawn() and `mounts` with it; release() when it ends. */
@@ -268,9 +286,21 @@ export interface Endpoint {
   netns: number;
   hostVeth: string;
   ports: PortBinding[];
-  files: ContainerFiles;
+  /** Absent for an endpoint joined to an existing namespace (ConnectOptions.netns). */
+  files?: ContainerFiles;
   mounts: ReturnType<typeof fileMounts>;
-  release(): void;
+  release(o?: ReleaseOptions): void;
+}
+
+export interface ReleaseOptions {
+  /**
+   * No process is left in the namespace (the container ended): its veth is
+   * left to the kernel's teardown of the namespace instead of being deleted
+   * (faster by the ~20 ms an RTM_DELLINK waits; the interface disappears a
+   * moment after release() returns). Leave it false while a process may still
+   * be in the namespace: the veth would live on with it.
+   */
+  lazy?: boolean;
 }
 
 interface Published {
@@ -323,8 +353,15 @@ function pickIp(r: NetworkRecord, want: string | undefined): string {
     if (e) throw new RangeError(`--ip ${want} is taken on network ${r.name} by container ${e.name}`);
     return want;
   }
-  for (let i = 1; i < size(subnet); i++) {
-    const ip = subnet.base + i;
+  // From the address after the last one given, wrapping (as Docker's IPAM
+  // allocates serially): an address just released is not given again at once,
+  // while its namespace (torn down by the kernel after the release) may still
+  // hold it for a moment.
+  const n = size(subnet);
+  const last = r.lastIp !== undefined ? parseIp(r.lastIp) : undefined;
+  const from = last !== undefined && contains(subnet, last) ? last - subnet.base : 0;
+  for (let k = 1; k < n; k++) {
+    const ip = subnet.base + ((from + k) % n);
     const s = ipString(ip);
     if (isHost(subnet, ip) && s !== r.gateway && !r.endpoints[s]) return s;
   }
@@ -343,6 +380,17 @@ export function validateConnect(network: string, o: ConnectOptions): void {
 }
 
 export async function connect(network: string, o: ConnectOptions = {}): Promise<Endpoint> {
+  // A given namespace fd is the endpoint's: closed here on a failure before plumb() took it over.
+  let handedOver = false;
+  try {
+    return await connectOwned(network, o, () => (handedOver = true));
+  } catch (err) {
+    if (o.netns !== undefined && !handedOver) fs.closeSync(o.netns);
+    throw err;
+  }
+}
+
+async function connectOwned(network: string, o: ConnectOptions, handOver: () => void): Promise<Endpoint> {
   validateConnect(network, o);
   if (network === DEFAULT_NETWORK) ensureDefaultNetwork();
   const id = o.id ?? crypto.randomBytes(32).toString('hex');
@@ -355,23 +403,24 @@ export async function connect(network: string, o: ConnectOptions = {}): Promise<
     const ip = pickIp(r, o.ip);
     const ports = r.internal ? [] : resolvePorts(o.ports ?? []);
     if (r.internal && o.ports?.length) throw new RangeError(`-p: network ${network} is internal: nothing can be published from it`);
-    const hadBridge = rt.link(r.bridge) !== undefined;
-    const bridgeIndex = ensureBridge(rt, r);
+    const { index: bridgeIndex, created: newBridge } = ensureBridge(rt, r);
     // Forwarding between interfaces is one switch for all of IPv4 (ip-sysctl.rst
     // ip_forward); like Docker, a network with a way out turns it on.
     if (!r.internal && readSysctl('net.ipv4.ip_forward') === '0') writeSysctl('net.ipv4.ip_forward', '1');
     const prefix = (parseSubnet(r.subnet) as Subnet).prefix;
-    const p = plumb({ host: rt, bridgeIndex, ip, prefix, gateway: r.internal ? undefined : r.gateway });
+    handOver();
+    const p = plumb({ host: rt, bridgeIndex, ip, prefix, gateway: r.internal ? undefined : r.gateway, netns: o.netns });
     const e: EndpointRecord = { id, name, aliases: o.aliases ?? [], ip, hostVeth: p.hostVeth, ports, owner: self(), created: new Date().toISOString() };
     try {
       r.endpoints[ip] = e;
-      writeRecord(r);
-      if (ports.length || !hadBridge) syncRules();
+      r.lastIp = ip;
+      writeRecord(r, { durable: false });
+      if (ports.length || newBridge) syncRules();
     } catch (err) {
       unplumbVeth(rt, p.hostVeth);
       fs.closeSync(p.netns);
       delete r.endpoints[ip];
-      writeRecord(r);
+      writeRecord(r, { durable: false });
       throw err;
     }
     return { r, e, p, prefix };
@@ -379,28 +428,31 @@ export async function connect(network: string, o: ConnectOptions = {}): Promise<
   const userDefined = network !== DEFAULT_NETWORK;
   let dns: DnsServer | undefined;
   let released = false;
-  const release = () => {
+  const release = (ro: ReleaseOptions = {}) => {
     if (released) return;
     released = true;
     dns?.close();
-    // The veth is this endpoint's alone: it goes before the lock is taken, so
-    // that the kernel's slow unregistering (RCU grace periods) does not hold up
-    // other processes; the lease is freed only once it is gone.
-    withRtnl((rt) => unplumbVeth(rt, made.p.hostVeth));
+    // The veth is this endpoint's alone. Deleted here, it goes before the lock
+    // is taken, so that the kernel's slow unregistering (RTM_DELLINK waits out
+    // RCU grace periods: ~20 ms) holds up no other process. With `lazy` (the
+    // namespace has no process left) it is not deleted at all: closing the
+    // last fd of the namespace lets the kernel tear it down, veth pair
+    // included, in its own workqueue (cleanup_net), after this returns.
+    if (!ro.lazy) withRtnl((rt) => unplumbVeth(rt, made.p.hostVeth));
     fs.closeSync(made.p.netns);
     withLock(() => {
       const r = readRecord(network);
       if (r && r.endpoints[made.e.ip]?.id === id) {
         delete r.endpoints[made.e.ip];
-        writeRecord(r);
+        writeRecord(r, { durable: false });
         if (made.e.ports.length) syncRules();
       }
-      removeContainerFiles(id);
+      if (o.netns === undefined && o.filesDir === undefined) removeContainerFiles(id);
     });
   };
   try {
     const upstream = o.dns?.length ? o.dns : hostResolvers();
-    const files = writeContainerFiles({
+    const files = o.netns !== undefined ? undefined : writeContainerFiles({
       id,
       hostname: o.hostname ?? name,
       ip: made.e.ip,
@@ -409,7 +461,7 @@ export async function connect(network: string, o: ConnectOptions = {}): Promise<
       // User-defined networks: the embedded DNS on the gateway; the default bridge: the host's resolvers as Docker rewrites them.
       nameservers: userDefined ? [made.r.gateway] : containerResolvers(upstream),
       options: userDefined ? ['ndots:0'] : [],
-    });
+    }, o.filesDir);
     if (userDefined && (o.serveDns ?? true)) dns = await startDnsServer({ network, address: made.r.gateway, upstream });
     return {
       network,
@@ -422,7 +474,7 @@ export async function connect(network: string, o: ConnectOptions = {}): Promise<
       hostVeth: made.p.hostVeth,
       ports: made.e.ports,
       files,
-      mounts: fileMounts(files),
+      mounts: files ? fileMounts(files) : [],
       release,
     };
   } catch (err) {

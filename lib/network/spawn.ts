@@ -22,6 +22,6 @@ export async function spawnOnNetwork(networkName: string, command: string, args:
     throw err;
   }
   // Released after the exit whatever the outcome; a rejection stays the caller's to handle.
-  proc.then(endpoint.release, endpoint.release);
+  proc.then(() => endpoint.release(), () => endpoint.release());
   return { proc, endpoint };
 }

@@ -1,7 +1,7 @@
 // The engine's one error type. `code` says what went wrong the way Docker's API
 // classifies it (errdefs), and `statusCode` is the HTTP status that class maps to.
 
-export type EngineErrorCode = 'NOT_FOUND' | 'CONFLICT' | 'INVALID_PARAMETER' | 'NOT_IMPLEMENTED' | 'UNAVAILABLE';
+export type EngineErrorCode = 'NOT_FOUND' | 'CONFLICT' | 'INVALID_PARAMETER' | 'NOT_IMPLEMENTED' | 'UNAVAILABLE' | 'FORBIDDEN';
 
 const STATUS: Record<EngineErrorCode, number> = {
   NOT_FOUND: 404,
@@ -9,6 +9,7 @@ const STATUS: Record<EngineErrorCode, number> = {
   INVALID_PARAMETER: 400,
   NOT_IMPLEMENTED: 501,
   UNAVAILABLE: 503,
+  FORBIDDEN: 403,
 };
 
 export class EngineError extends Error {

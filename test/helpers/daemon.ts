@@ -10,6 +10,40 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Test } from 'tap';
 import { discoverCgroupCached } from '../../lib/cgroup/discover';
+import { tableName } from '../../lib/network/nat/ruleset';
+import { Netlink } from '../../lib/network/netlink/socket';
+import { Rtnl } from '../../lib/network/netlink/route';
+
+const FORWARD = '/proc/sys/net/ipv4/ip_forward';
+
+/**
+ * What a daemon's networks leave on the host after it stops, as dockerd leaves
+ * docker0: the bridges of the root's networks (its default one at least) and
+ * its nftables table. Removed, and ip_forward put back as it was.
+ */
+export function cleanupNetworks(root: string, forward: string): void {
+  const dir = path.join(root, 'networks');
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    // No network was ever made.
+  }
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  for (const n of names) {
+    const bridge = (JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as { bridge: string }).bridge;
+    const rt = new Rtnl(Netlink.open());
+    const l = rt.link(bridge);
+    if (l) rt.deleteLink(l.index);
+    rt.nl.close();
+  }
+  try {
+    execFileSync('nft', ['delete', 'table', 'ip', tableName(root)], { stdio: 'ignore' });
+  } catch {
+    // No table: nothing was ever published or the kernel lacks nftables.
+  }
+  if (fs.readFileSync(FORWARD, 'utf8') !== forward) fs.writeFileSync(FORWARD, forward);
+}
 
 export const DAEMON = path.resolve(__dirname, '..', '..', 'lib', 'daemon', 'main.js');
 
@@ -57,6 +91,7 @@ export async function startDaemon(t: Test, rootfs: string, extra: string[] = [],
   const mountpoint = discoverCgroupCached().mountpoint ?? '/sys/fs/cgroup';
   const cgroupParent = path.join(mountpoint, 'bulkhead', `engine-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`);
   let logText = '';
+  const forward = fs.readFileSync(FORWARD, 'utf8');
   const d: Daemon = {
     dir,
     sock,
@@ -118,6 +153,7 @@ export async function startDaemon(t: Test, rootfs: string, extra: string[] = [],
   if (!reuse) {
     t.teardown(async () => {
       await d.stop();
+      cleanupNetworks(root, forward);
       fs.rmSync(dir, { recursive: true, force: true });
     });
   }

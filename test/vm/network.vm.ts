@@ -1,8 +1,14 @@
 // Networks in User-Mode Linux, a kernel of their own where nothing else runs.
-// Debian's UML kernel (6.1) builds nf_tables with the bridge family only (no
-// CONFIG_NF_TABLES_IPV4, no nft_chain_nat): Bulkhead's `table ip` cannot exist
-// there and a network refuses to be made (fail closed), so this file skips
-// with that reason; everything is proven on the host tier instead
+// Debian's UML kernel (6.1) builds nf_tables with the bridge family only: its
+// config (/usr/share/doc/user-mode-linux/config.gz) has CONFIG_NF_TABLES=m and
+// CONFIG_NF_TABLES_BRIDGE=m, but CONFIG_NF_TABLES_IPV4, CONFIG_NF_TABLES_INET
+// and CONFIG_NF_TABLES_NETDEV unset. Those families are compiled into
+// nf_tables.ko itself (net/netfilter/Kconfig: bool options of NF_TABLES), so no
+// module can add them: with nf_tables loaded from /usr/lib/uml/modules, `nft
+// add table ip` and `nft add table inet` both fail (the probe below loads it
+// and tries both, and the skip names each failure). Bulkhead's `table ip`
+// cannot exist there and a network refuses to be made (fail closed), so this
+// file skips with that reason; everything is proven on the host tier instead
 // (test/host/network/network.test.ts), in a table and namespaces of its own.
 import { spawn as cpSpawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,13 +17,20 @@ import t from 'tap';
 import { network } from '../../lib/index';
 import { native } from '../../lib/native/load';
 import { Netlink } from '../../lib/network/netlink/socket';
+import { readRecord } from '../../lib/network/state/records';
 import { Rtnl } from '../../lib/network/netlink/route';
-import { recordFile, startServer, tcpFrom, useTestRoot, vethsLeft } from '../helpers/network';
+import { startServer, tcpFrom, useTestRoot, vethsLeft } from '../helpers/network';
 
 const CLI = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'main.js');
 
-const probe = spawnSync('nft', ['-f', '-'], { input: 'table ip bulkhead_probe\ndelete table ip bulkhead_probe\n', encoding: 'utf8' });
-const missing = probe.status === 0 ? undefined : `this kernel has no nftables ip family (${(probe.stderr || String(probe.error)).trim().split('\n')[0]})`;
+// nf_tables from the guest's module tree (guest-setup.sh binds it under /run/kmod; the kernel's own autoload looks in /lib/modules, which has the host's).
+if (fs.existsSync('/run/kmod')) spawnSync('modprobe', ['-d', '/run/kmod', 'nf_tables'], { stdio: 'ignore' });
+const family = (f: string) => {
+  const r = spawnSync('nft', ['-f', '-'], { input: `table ${f} bulkhead_probe\ndelete table ${f} bulkhead_probe\n`, encoding: 'utf8' });
+  return r.status === 0 ? undefined : `${f}: ${(r.stderr || String(r.error)).trim().split('\n')[0]}`;
+};
+const ipMissing = family('ip');
+const missing = ipMissing === undefined ? undefined : `this kernel has no nftables ip family, nor inet (CONFIG_NF_TABLES_IPV4 and CONFIG_NF_TABLES_INET unset; built into nf_tables.ko, no module adds them): ${[ipMissing, family('inet') ?? 'inet: works', family('bridge') ?? 'bridge: works'].join('; ')}`;
 
 t.test('internal networks: by name inside one, nothing across two, 30 concurrent runs leave nothing', { skip: missing }, async (t) => {
   const { root, cleanup } = useTestRoot();
@@ -52,7 +65,7 @@ t.test('internal networks: by name inside one, nothing across two, 30 concurrent
   };
   await Promise.all(Array.from({ length: 4 }, worker));
   t.equal(ok, N, 'every run succeeded');
-  t.same(Object.keys(JSON.parse(fs.readFileSync(recordFile(root, 'v1'), 'utf8')).endpoints), [], 'no lease left');
+  t.same(Object.keys(readRecord('v1')!.endpoints), [], 'no lease left');
   t.same(vethsLeft(), [], 'no veth left');
   t.same(fs.readdirSync(path.join(root, 'run', 'endpoints')), [], 'no per-container files left');
 });

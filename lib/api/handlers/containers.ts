@@ -31,12 +31,38 @@ function inspectOut(s: ApiState, c: ContainerInspect): unknown {
     ExecIDs: null,
     GraphDriver: { Name: 'overlay2', Data: null },
     Config: { ...c.Config, Rootfs: undefined, AttachStdin: false, AttachStdout: false, AttachStderr: false, StdinOnce: c.Config.StdinOnce ?? false, Volumes: c.Config.Volumes ?? null, Entrypoint: c.Config.Entrypoint ?? null },
-    NetworkSettings: { Bridge: '', SandboxID: '', Ports: {}, SandboxKey: '', IPAddress: '', Gateway: '', MacAddress: '', Networks: { [c.HostConfig.NetworkMode as string]: { NetworkID: c.HostConfig.NetworkMode, IPAddress: '', Gateway: '', MacAddress: '' } } },
+    NetworkSettings: networkSettingsOut(c),
+  };
+}
+
+/** Docker's NetworkSettings: the per-network settings, and at the top level the default bridge's address (dockerd fills those for "bridge" only). */
+function networkSettingsOut(c: ContainerInspect): unknown {
+  const ns = c.NetworkSettings ?? { Networks: {}, Ports: {} };
+  const b = ns.Networks.bridge as Partial<NonNullable<ContainerInspect['NetworkSettings']>['Networks'][string]> | undefined;
+  return {
+    Bridge: '',
+    SandboxID: '',
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    Ports: ns.Ports,
+    SandboxKey: '',
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: b?.EndpointID ?? '',
+    Gateway: b?.Gateway ?? '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: b?.IPAddress ?? '',
+    IPPrefixLen: b?.IPPrefixLen ?? 0,
+    IPv6Gateway: '',
+    MacAddress: b?.MacAddress ?? '',
+    Networks: ns.Networks,
   };
 }
 
 function summaryOut(s: ApiState, c: ContainerSummary): unknown {
-  return { ...c, ImageID: imageIdOf(s, c.Image), Ports: [], NetworkSettings: { Networks: { [c.HostConfig.NetworkMode]: {} } } };
+  return { ...c, ImageID: imageIdOf(s, c.Image) };
 }
 
 export async function create(ctx: Ctx, s: ApiState): Promise<void> {

@@ -104,6 +104,7 @@ export function info(ctx: Ctx, s: ApiState): void {
       ...(ctl.includes('memory') ? [] : ['WARNING: No memory limit support']),
       ...(ctl.includes('cpu') ? [] : ['WARNING: No cpu cfs quota support', 'WARNING: No cpu cfs period support']),
       ...(ctl.includes('pids') ? [] : ['WARNING: No pids limit support']),
+      ...s.warnings,
     ],
   });
 }

@@ -4,6 +4,7 @@
 // is reserved for the image store and goes through the RootfsSource seam.
 import * as os from 'node:os';
 import { invalid } from '../../util/engine-error';
+import { dnsOf, extraHostsOf, portRequests, type EndpointConfig, type PortBindingConfig } from '../network/config';
 
 export interface RestartPolicy {
   Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure';
@@ -19,7 +20,16 @@ export interface HostConfig {
   Binds?: string[];
   RestartPolicy?: RestartPolicy;
   AutoRemove?: boolean;
-  NetworkMode?: 'none' | 'host';
+  /** none, host, default (the engine's default network), bridge, or a network's name or id. */
+  NetworkMode?: string;
+  /** Published ports: { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: "8080" }] } (HostPort "" chooses a free port). */
+  PortBindings?: Record<string, PortBindingConfig[] | null>;
+  /** Every ExposedPorts entry on a free host port (docker run -P). */
+  PublishAllPorts?: boolean;
+  /** "host:ip" lines added to /etc/hosts. */
+  ExtraHosts?: string[];
+  /** The container's nameservers (on user-defined networks the embedded DNS forwards to them). */
+  Dns?: string[];
   LogConfig?: LogConfig;
   Memory?: number;
   NanoCpus?: number;
@@ -56,11 +66,15 @@ export interface ContainerConfig {
   StopTimeout?: number;
   /** Anonymous volumes: { "/data": {} } gives /data a new volume of its own. */
   Volumes?: Record<string, object>;
+  /** Ports the container offers: { "80/tcp": {} } (published by PublishAllPorts). */
+  ExposedPorts?: Record<string, object>;
   HostConfig?: HostConfig;
+  /** The network of NetworkMode's own endpoint settings: { EndpointsConfig: { name: { Aliases, IPAMConfig: { IPv4Address } } } }. */
+  NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointConfig> | null };
 }
 
-const CONFIG_KEYS = ['Rootfs', 'Image', 'Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Hostname', 'Labels', 'Tty', 'OpenStdin', 'StdinOnce', 'StopSignal', 'StopTimeout', 'Volumes', 'HostConfig'];
-const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Tmpfs', 'SecurityOpt', 'ConsoleSize'];
+const CONFIG_KEYS = ['Rootfs', 'Image', 'Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Hostname', 'Labels', 'Tty', 'OpenStdin', 'StdinOnce', 'StopSignal', 'StopTimeout', 'Volumes', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
+const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Tmpfs', 'SecurityOpt', 'ConsoleSize'];
 
 const show = (v: unknown): string => {
   try {
@@ -161,7 +175,15 @@ export function validateConfig(config: unknown): ContainerConfig {
     }
     bool('HostConfig.AutoRemove', h.AutoRemove);
     if (h.AutoRemove && h.RestartPolicy && !['', 'no'].includes(h.RestartPolicy.Name)) throw invalid('can\'t create \'AutoRemove\' container with restart policy');
-    if (h.NetworkMode !== undefined && h.NetworkMode !== 'none' && h.NetworkMode !== 'host') want('HostConfig.NetworkMode', '"none" or "host" (networks are not supported yet)', h.NetworkMode);
+    if (h.NetworkMode !== undefined && typeof h.NetworkMode !== 'string') want('HostConfig.NetworkMode', 'a string', h.NetworkMode);
+    if (h.NetworkMode?.startsWith('container:')) want('HostConfig.NetworkMode', 'none, host, default, bridge or a network (container:<id> is not supported yet)', h.NetworkMode);
+    if (h.PortBindings !== undefined && h.PortBindings !== null && !isObj(h.PortBindings)) want('HostConfig.PortBindings', 'an object { "80/tcp": [{ HostIp, HostPort }] }', h.PortBindings);
+    bool('HostConfig.PublishAllPorts', h.PublishAllPorts);
+    strings('HostConfig.ExtraHosts', h.ExtraHosts);
+    strings('HostConfig.Dns', h.Dns);
+    portRequests(h.PortBindings ?? undefined, c.ExposedPorts, h.PublishAllPorts ?? false);
+    extraHostsOf(h.ExtraHosts);
+    dnsOf(h.Dns);
     if (h.LogConfig !== undefined) {
       if (!isObj(h.LogConfig) || h.LogConfig.Type !== 'json-file') want('HostConfig.LogConfig', '{ Type: "json-file", Config }', h.LogConfig);
       const lc = (h.LogConfig.Config ?? {}) as Record<string, unknown>;
@@ -199,7 +221,7 @@ export function validateConfig(config: unknown): ContainerConfig {
 /** The stored form: defaults made explicit, as docker inspect shows them. */
 export function normalizeConfig(c: ContainerConfig, id: string): { Config: ContainerConfig; HostConfig: Required<Pick<HostConfig, 'RestartPolicy' | 'AutoRemove' | 'NetworkMode' | 'LogConfig' | 'Binds'>> & HostConfig } {
   const h = c.HostConfig ?? {};
-  const { HostConfig: _h, ...rest } = c;
+  const { HostConfig: _h, NetworkingConfig: _n, ...rest } = c;
   return {
     Config: {
       ...rest,

@@ -49,6 +49,19 @@ export interface ContainerSummary {
   Labels: Record<string, string>;
   Mounts: Array<Omit<ContainerRecord['Mounts'][number], 'Anonymous'>>;
   HostConfig: { NetworkMode: string };
+  /** docker ps's PORTS: published ones with their host side, exposed ones without. */
+  Ports: Array<{ IP?: string; PrivatePort: number; PublicPort?: number; Type: string }>;
+  NetworkSettings: { Networks: NonNullable<ContainerRecord['NetworkSettings']>['Networks'] };
+}
+
+function portsSummary(r: ContainerRecord): ContainerSummary['Ports'] {
+  const out: ContainerSummary['Ports'] = [];
+  for (const [k, list] of Object.entries(r.NetworkSettings?.Ports ?? {})) {
+    const [port, type = 'tcp'] = k.split('/');
+    if (!list?.length) out.push({ PrivatePort: Number(port), Type: type });
+    for (const b of list ?? []) out.push({ IP: b.HostIp, PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type });
+  }
+  return out;
 }
 
 export function summarize(r: ContainerRecord): ContainerSummary {
@@ -63,6 +76,8 @@ export function summarize(r: ContainerRecord): ContainerSummary {
     Labels: { ...(r.Config.Labels ?? {}) },
     Mounts: r.Mounts.map(({ Anonymous: _a, ...m }) => m),
     HostConfig: { NetworkMode: r.HostConfig.NetworkMode },
+    Ports: portsSummary(r),
+    NetworkSettings: { Networks: structuredClone(r.NetworkSettings?.Networks ?? {}) },
   };
 }
 

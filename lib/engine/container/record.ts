@@ -1,6 +1,7 @@
 // What the engine stores for each container (containers/<id>/container.json),
 // and the state fields with Docker's names and meanings.
 import type { ContainerConfig, HostConfig, RestartPolicy, LogConfig } from './config';
+import type { EndpointSettings } from '../network/config';
 
 export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -34,8 +35,14 @@ export interface StoredHostConfig extends HostConfig {
   Binds: string[];
   RestartPolicy: Required<RestartPolicy>;
   AutoRemove: boolean;
-  NetworkMode: 'none' | 'host';
+  NetworkMode: string;
   LogConfig: LogConfig;
+}
+
+/** Docker's NetworkSettings: the container's networks (by name) and, while it runs, its published ports. */
+export interface NetworkSettings {
+  Networks: Record<string, EndpointSettings>;
+  Ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
 }
 
 export interface ContainerRecord {
@@ -49,6 +56,8 @@ export interface ContainerRecord {
   State: State;
   RestartCount: number;
   Mounts: MountPoint[];
+  /** Absent in records written before networks. */
+  NetworkSettings?: NetworkSettings;
   LogPath: string;
   /** Docker's HasBeenManuallyStopped: a stop or kill by the user suspends the restart policy. */
   ManuallyStopped: boolean;

@@ -63,13 +63,23 @@ export function resolvText(i: FilesInput): string {
   return `${i.nameservers.map((s) => `nameserver ${s}`).join('\n')}\n${i.options?.length ? `options ${i.options.join(' ')}\n` : ''}`;
 }
 
-export function writeContainerFiles(i: FilesInput): ContainerFiles {
-  const dir = path.join(endpointsDir(), i.id);
+/** Writes a file unless it already holds exactly this text (a restarted container's files are usually unchanged). */
+function writeIfChanged(file: string, text: string): void {
+  try {
+    if (fs.readFileSync(file, 'utf8') === text) return;
+  } catch {
+    // Absent: written below.
+  }
+  fs.writeFileSync(file, text, { mode: 0o644 });
+}
+
+/** In `dir` when given (a container's own directory, kept by its owner), else in <root>/run/endpoints/<id>/, removed at release. */
+export function writeContainerFiles(i: FilesInput, dir = path.join(endpointsDir(), i.id)): ContainerFiles {
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   const f = { dir, hosts: path.join(dir, 'hosts'), resolvConf: path.join(dir, 'resolv.conf'), hostname: path.join(dir, 'hostname') };
-  fs.writeFileSync(f.hosts, hostsText(i), { mode: 0o644 });
-  fs.writeFileSync(f.resolvConf, resolvText(i), { mode: 0o644 });
-  fs.writeFileSync(f.hostname, `${i.hostname}\n`, { mode: 0o644 });
+  writeIfChanged(f.hosts, hostsText(i));
+  writeIfChanged(f.resolvConf, resolvText(i));
+  writeIfChanged(f.hostname, `${i.hostname}\n`);
   return f;
 }
 

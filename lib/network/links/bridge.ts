@@ -5,8 +5,10 @@ import { parseSubnet } from '../ipam/cidr';
 import type { NetworkRecord } from '../state/records';
 import { writeIfSysctl } from './sysctl';
 
-export function ensureBridge(rt: Rtnl, n: NetworkRecord): number {
+/** The bridge's index, and whether it was made now. */
+export function ensureBridge(rt: Rtnl, n: NetworkRecord): { index: number; created: boolean } {
   let link = rt.link(n.bridge);
+  const created = !link;
   if (!link) {
     rt.createBridge(n.bridge);
     link = rt.link(n.bridge);
@@ -23,7 +25,7 @@ export function ensureBridge(rt: Rtnl, n: NetworkRecord): number {
       throw err;
     }
   }
-  return link.index;
+  return { index: link.index, created };
 }
 
 export function removeBridge(rt: Rtnl, name: string): void {

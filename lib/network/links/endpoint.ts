@@ -21,38 +21,48 @@ export interface PlumbingInput {
   prefix: number;
   /** Omitted on internal networks: no route out. */
   gateway?: string;
+  /**
+   * A namespace that exists already (a running container's, for a second
+   * network): its fd passes to the plumbing (closed on failure), the interface
+   * is the next free ethN and the default route stays the first network's.
+   */
+  netns?: number;
 }
 
 export function plumb(i: PlumbingInput): Plumbing {
-  const netns = native().netnsCreate();
+  const joined = i.netns !== undefined;
+  const netns = i.netns ?? native().netnsCreate();
   let hostVeth: string | undefined;
   let inside: Rtnl | undefined;
   try {
+    let ifname = 'eth0';
+    if (joined) {
+      inside = new Rtnl(Netlink.open(netns));
+      const names = new Set(inside.links().map((l) => l.name));
+      for (let n = 0; names.has(ifname); n++) ifname = `eth${n}`;
+    }
     for (let attempt = 0; ; attempt++) {
       const name = `vb${crypto.randomBytes(4).toString('hex')}`;
       try {
         // The peer is born in the container's namespace (IFLA_NET_NS_FD in
-        // VETH_INFO_PEER), so it never appears in the host's, and can take the
-        // name eth0 at once: nothing else there has it.
-        i.host.createVeth(name, 'eth0', netns);
+        // VETH_INFO_PEER), so it never appears in the host's, and can take its
+        // name (eth0 in a fresh namespace) at once: nothing else there has it.
+        // Enslaved to the bridge and up in the same message: no lookup or change of the host end after it.
+        i.host.createVeth(name, ifname, netns, { master: i.bridgeIndex, up: true });
         hostVeth = name;
         break;
       } catch (err) {
         if ((err as { code?: string }).code !== 'EEXIST' || attempt > 3) throw err;
       }
     }
-    const hv = i.host.link(hostVeth);
-    if (!hv) throw new Error(`veth ${hostVeth} was created but is not listed`);
-    i.host.setLink(hv.index, { master: i.bridgeIndex, up: true }, `veth ${hostVeth}`);
-    inside = new Rtnl(Netlink.open(netns));
-    const links = inside.links();
-    const lo = links.find((l) => l.name === 'lo');
-    const eth0 = links.find((l) => l.name === 'eth0');
-    if (!lo || !eth0) throw new Error(`the container's namespace lacks ${lo ? 'eth0' : 'lo'}`);
-    inside.setLink(lo.index, { up: true }, 'lo');
-    inside.addAddress(eth0.index, i.ip, i.prefix);
-    inside.setLink(eth0.index, { up: true }, 'eth0');
-    if (i.gateway) inside.addDefaultRoute(i.gateway, eth0.index);
+    inside ??= new Rtnl(Netlink.open(netns));
+    const lo = joined ? undefined : inside.link('lo');
+    const eth = inside.link(ifname);
+    if ((!joined && !lo) || !eth) throw new Error(`the container's namespace lacks ${eth ? 'lo' : ifname}`);
+    if (lo) inside.setLink(lo.index, { up: true }, 'lo');
+    inside.addAddress(eth.index, i.ip, i.prefix);
+    inside.setLink(eth.index, { up: true }, ifname);
+    if (i.gateway && !joined) inside.addDefaultRoute(i.gateway, eth.index);
     return { netns, hostVeth };
   } catch (err) {
     // Deleting either end removes both; closing the last reference frees the namespace.

@@ -26,14 +26,29 @@ export function newBridgeMessage(name: string): Buffer[] {
 }
 
 /** A veth pair: the peer is described by its own ifinfomsg and attributes inside VETH_INFO_PEER (linux/veth.h); peerNetnsFd puts it straight into that namespace. */
-export function newVethMessage(name: string, peer: string, peerNetnsFd?: number): Buffer[] {
+export interface VethOptions {
+  /** The host end's bridge (IFLA_MASTER at creation: rtnl_newlink enslaves the new link before answering). */
+  master?: number;
+  /**
+   * The host end up at creation (ifi_flags/ifi_change, applied by
+   * rtnl_configure_link once the pair exists). Not the peer: veth_newlink
+   * configures it before the two are linked, and opening a veth without its
+   * peer fails with ENOTCONN.
+   */
+  up?: boolean;
+}
+
+export function newVethMessage(name: string, peer: string, peerNetnsFd?: number, o: VethOptions = {}): Buffer[] {
+  const flags = o.up ? { flags: C.IFF_UP, change: C.IFF_UP } : {};
   const peerAttrs = [strAttr(C.IFLA_IFNAME, checkIfname(peer))];
   if (peerNetnsFd !== undefined) peerAttrs.push(s32Attr(C.IFLA_NET_NS_FD, peerNetnsFd));
-  return [
-    ifinfomsg(),
+  const body = [
+    ifinfomsg(flags),
     strAttr(C.IFLA_IFNAME, checkIfname(name)),
     nest(C.IFLA_LINKINFO, [strAttr(C.IFLA_INFO_KIND, 'veth'), nest(C.IFLA_INFO_DATA, [attr(C.VETH_INFO_PEER, Buffer.concat([ifinfomsg(), ...peerAttrs]))])]),
   ];
+  if (o.master !== undefined) body.push(u32Attr(C.IFLA_MASTER, o.master));
+  return body;
 }
 
 export interface LinkChange {
@@ -102,16 +117,24 @@ export class Rtnl {
     return this.nl.dump('list links', C.RTM_GETLINK, [ifinfomsg()]).map((m) => parseLink(m.body));
   }
 
+  /** One link by name: RTM_GETLINK with IFLA_IFNAME (rtnl_getlink), no dump of every link. */
   link(name: string): LinkInfo | undefined {
-    return this.links().find((l) => l.name === name);
+    if (!name || Buffer.byteLength(name) > 15 || name.includes('/') || name.includes('\0')) return this.links().find((l) => l.name === name);
+    try {
+      const [m] = this.nl.get(`get link ${name}`, C.RTM_GETLINK, [ifinfomsg(), strAttr(C.IFLA_IFNAME, name)]);
+      return m ? parseLink(m.body) : undefined;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENODEV') return undefined;
+      throw err;
+    }
   }
 
   createBridge(name: string): void {
     this.nl.request(`create bridge ${name}`, C.RTM_NEWLINK, C.NLM_F_CREATE | C.NLM_F_EXCL, newBridgeMessage(name));
   }
 
-  createVeth(name: string, peer: string, peerNetnsFd?: number): void {
-    this.nl.request(`create veth ${name}/${peer}`, C.RTM_NEWLINK, C.NLM_F_CREATE | C.NLM_F_EXCL, newVethMessage(name, peer, peerNetnsFd));
+  createVeth(name: string, peer: string, peerNetnsFd?: number, o: VethOptions = {}): void {
+    this.nl.request(`create veth ${name}/${peer}`, C.RTM_NEWLINK, C.NLM_F_CREATE | C.NLM_F_EXCL, newVethMessage(name, peer, peerNetnsFd, o));
   }
 
   setLink(index: number, change: LinkChange, what = `link ${index}`): void {

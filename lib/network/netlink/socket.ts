@@ -52,6 +52,11 @@ export class Netlink {
     this.exchange(op, type, flags | NLM_F_REQUEST | NLM_F_ACK, body);
   }
 
+  /** A get of one object (no dump): its reply message(s), then the ack. */
+  get(op: string, type: number, body: Buffer[]): RawMessage[] {
+    return this.exchange(op, type, NLM_F_REQUEST | NLM_F_ACK, body);
+  }
+
   /** A dump request: every message up to NLMSG_DONE. */
   dump(op: string, type: number, body: Buffer[]): RawMessage[] {
     return this.exchange(op, type, NLM_F_REQUEST | NLM_F_DUMP, body);

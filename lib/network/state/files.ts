@@ -15,9 +15,16 @@ export function networksDir(): string {
   return path.join(dataRoot(), 'networks');
 }
 
-/** Atomic and durable (temp, fsync, rename, fsync of the directory: lib/util/atomic). */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  writeJsonAtomicUtil(file, value, { mode: 0o644, syncDir: true });
+/**
+ * Atomic, and durable unless told otherwise (temp, fsync, rename, fsync of the
+ * directory: lib/util/atomic). `durable: false` keeps the atomic rename and
+ * drops both fsyncs: a SIGKILL of the writer still leaves the old file or the
+ * new one whole (the page cache is the kernel's); only a power loss can lose
+ * the change.
+ */
+export function writeJsonAtomic(file: string, value: unknown, o: { durable?: boolean } = {}): void {
+  const durable = o.durable ?? true;
+  writeJsonAtomicUtil(file, value, { mode: 0o644, syncDir: durable, fsync: durable });
 }
 
 export function readJson<T>(file: string): T | undefined {

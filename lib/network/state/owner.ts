@@ -13,8 +13,12 @@ export function startTime(pid: number): string | undefined {
   return v === null ? undefined : String(v);
 }
 
-export const self = (): Owner => ({ pid: process.pid, startTime: startTime(process.pid) ?? '0' });
+let mine: Owner | undefined;
+/** This process as an owner (its start time read once: it cannot change). */
+export const self = (): Owner => (mine ??= { pid: process.pid, startTime: startTime(process.pid) ?? '0' });
 
 export function alive(o: Owner): boolean {
+  // This process's own leases (all of a daemon's) need no /proc read.
+  if (o.pid === process.pid) return o.startTime === self().startTime;
   return startTime(o.pid) === o.startTime;
 }

@@ -1,6 +1,8 @@
 // docker-compose 1.29 (Debian's, through docker-py) against bulkheadd: a
 // two-service project with a named volume, environment, network_mode none and
-// host: up -d, ps, logs, stop, down -v, and nothing left behind.
+// host: up -d, ps, logs, stop, down -v, and nothing left behind; and a project
+// on compose's default network, where one service reaches the other by its
+// service name and down removes the network.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFile, execFileSync } from 'node:child_process';
@@ -28,6 +30,18 @@ services:
       - shared:/data
 volumes:
   shared:
+`;
+
+// No network_mode: compose makes <project>_default and puts both services on it, each with its service name as an alias.
+const NETWORKED = `version: "3.8"
+services:
+  api:
+    image: busybox
+    command: sh -c 'mkdir -p /www && echo "hello from api" > /www/index.html && exec httpd -f -p 80 -h /www'
+  client:
+    image: busybox
+    command: sh -c 'until printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 2 api 80 | grep -q hello; do sleep 0.2; done; echo "client got $$(printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 2 api 80 | tail -n 1)"; exec sleep 1000'
+    depends_on: [api]
 `;
 
 function composeMissing(): string | null {
@@ -81,6 +95,39 @@ function main(rootfs: string) {
     t.match(down.out, /Removing volume demo_shared/);
     t.equal((await d.docker(['ps', '-aq'])).stdout, '', 'no container left');
     t.equal((await d.docker(['volume', 'ls', '-q'])).stdout, '', 'no volume left');
+  });
+
+  t.test('compose: the project\'s default network, a service reached by its name, down removes the network', async (t) => {
+    const d = await startDaemon(t, rootfs);
+    const dir = path.join(d.dir, 'netdemo');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'docker-compose.yml'), NETWORKED);
+    const compose = (args: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        execFile('docker-compose', ['--no-ansi', ...args], { cwd: dir, env: { ...process.env, DOCKER_HOST: `unix://${d.sock}`, COMPOSE_INTERACTIVE_NO_CLI: '1' }, timeout: 120_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+        );
+      });
+    const up = await compose(['up', '-d']);
+    t.equal(up.code, 0, up.out);
+    t.match(up.out, /Creating network "netdemo_default" with the default driver/);
+    const net = JSON.parse((await d.docker(['network', 'inspect', 'netdemo_default'])).stdout)[0];
+    t.match(net, { Driver: 'bridge', Labels: { 'com.docker.compose.project': 'netdemo', 'com.docker.compose.network': 'default' } });
+    let logs = '';
+    for (let i = 0; i < 50 && !/client got /.test(logs); i++) {
+      await sleep(200);
+      logs = (await compose(['logs', 'client'])).out;
+    }
+    t.match(logs, /client_1\s+\| client got hello from api/, 'the client reached the api by its service name');
+    const inspect = JSON.parse((await d.docker(['inspect', 'netdemo_api_1'])).stdout)[0];
+    t.equal(inspect.HostConfig.NetworkMode, 'netdemo_default');
+    t.ok(inspect.NetworkSettings.Networks.netdemo_default.Aliases.includes('api'), 'the service name is an alias');
+    const down = await compose(['down', '-t', '1']);
+    t.equal(down.code, 0, down.out);
+    t.match(down.out, /Removing network netdemo_default/);
+    t.equal((await d.docker(['network', 'ls', '-q', '--filter', 'name=netdemo'])).stdout, '', 'the network is gone');
+    t.notOk(fs.existsSync(`/sys/class/net/${net.Options['com.docker.network.bridge.name']}`), 'and its bridge');
+    t.equal((await d.docker(['ps', '-aq'])).stdout, '', 'no container left');
   });
 }
 

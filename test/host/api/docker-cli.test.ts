@@ -137,7 +137,7 @@ function main(rootfs: string) {
     t.equal(unsupported.status, 400, 'a setting bulkheadd lacks is refused, never dropped');
     t.match(unsupported.json(), { message: /HostConfig.Privileged/ });
     const nets = await d.docker(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']);
-    t.equal(nets.stdout, 'host host\nnone null\n', 'the two networks there are');
+    t.equal(nets.stdout, 'bridge bridge\nhost host\nnone null\n', 'the default bridge and the two modes (test/host/api/networks.test.ts has the rest)');
     t.match((await d.docker(['network', 'inspect', 'nosuch'])).stderr, /network nosuch not found/);
     t.match((await d.docker(['network', 'rm', 'host'])).stderr, /host is a pre-defined network and cannot be removed/);
     // A program that cannot run: docker run's statuses 127 and 126, attach and wait released, --rm honoured.

@@ -32,13 +32,20 @@ t.equal(c.Rootfs, dir, 'the image gives the root filesystem');
 t.same(c.Cmd, ['sh'], 'and its default command');
 t.same(c.Env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'A=1']);
 t.same(c.HostConfig?.Tmpfs, { '/t': 'size=1048576' }, '--mount type=tmpfs');
-t.equal(c.HostConfig?.NetworkMode, undefined, 'the default network is the engine\'s default (none)');
+t.equal(c.HostConfig?.NetworkMode, 'default', 'NetworkMode passed on as given: the engine resolves "default" (bulkheadd: bridge)');
+t.same(c.HostConfig?.PortBindings, undefined, 'empty PortBindings, Dns and ExtraHosts are not passed on');
 t.same(toEngineConfig({ Image: 'busybox', Entrypoint: ['echo'], Cmd: ['a'] }, images).Cmd, ['a']);
 t.same(toEngineConfig({ Image: 'busybox', Entrypoint: ['echo'] }, images).Cmd, undefined, 'an entrypoint given replaces the image\'s command');
 t.throws(() => toEngineConfig({ Image: 'alpine' }, images), { code: 'NOT_FOUND', message: 'No such image: alpine' });
 t.throws(() => toEngineConfig({ Image: 'busybox', HostConfig: { Privileged: true } }, images), { statusCode: 400, message: /HostConfig.Privileged/ });
-t.throws(() => toEngineConfig({ Image: 'busybox', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '8080' }] } } }, images), { statusCode: 400, message: /PortBindings/ });
-t.throws(() => toEngineConfig({ Image: 'busybox', HostConfig: { NetworkMode: 'bridge' } }, images), { statusCode: 400, message: /network "bridge" is not supported/ });
+{
+  const n = toEngineConfig({ Image: 'busybox', ExposedPorts: { '80/tcp': {} }, HostConfig: { NetworkMode: 'app', PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] }, PublishAllPorts: true, ExtraHosts: ['h:1.2.3.4'], Dns: ['9.9.9.9'] }, NetworkingConfig: { EndpointsConfig: { app: { Aliases: ['www'], IPAMConfig: { IPv4Address: '10.1.0.5' } } } } }, images);
+  t.same(n.HostConfig, { NetworkMode: 'app', PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] }, PublishAllPorts: true, ExtraHosts: ['h:1.2.3.4'], Dns: ['9.9.9.9'] }, 'network settings passed on to the engine');
+  t.same(n.ExposedPorts, { '80/tcp': {} });
+  t.same(n.NetworkingConfig, { EndpointsConfig: { app: { Aliases: ['www'], IPAMConfig: { IPv4Address: '10.1.0.5' } } } });
+}
+t.throws(() => toEngineConfig({ Image: 'busybox', HostConfig: { NetworkMode: 7 } }, images), { statusCode: 400, message: /NetworkMode/ });
+t.throws(() => toEngineConfig({ Image: 'busybox', NetworkingConfig: { EndpointsConfig: [] } }, images), { statusCode: 400, message: /EndpointsConfig/ });
 t.throws(() => toEngineConfig({ Image: 'busybox', HostConfig: { Mounts: [{ Type: 'bind', Source: '/no/such/dir', Target: '/x' }] } }, images), { statusCode: 400, message: 'invalid mount config for type "bind": bind source path does not exist: /no/such/dir' });
 const made = path.join(dir, 'made-by-bind');
 toEngineConfig({ Image: 'busybox', HostConfig: { Binds: [`${made}:/m`] } }, images);
