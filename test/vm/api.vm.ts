@@ -4,6 +4,7 @@
 // This kernel has no nftables ip family (test/vm/network.vm.ts says why): the
 // default bridge cannot be made, and docker run still works, on network none.
 // The socket lives in a temporary directory (the guest's /run is not the host's).
+import './guest-only';
 import t from 'tap';
 import { makeBusyboxRootfs } from '../../support/rootfs';
 import { startDaemon } from '../helpers/daemon';

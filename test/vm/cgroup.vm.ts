@@ -2,6 +2,7 @@
 // times are compared as ratios). Every check runs real processes, started with
 // child_process and moved in with addProcess(); each script waits on stdin until
 // it has been moved, so everything it forks is born inside the group.
+import './guest-only';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -5,6 +5,7 @@
 // `ctr run --rm` (output and exit status), and `ctr run -d` + `ctr task exec`
 // (with and without -t) + `ctr task kill` + `ctr task delete`. The shim is a subreaper: the container, reparented to it
 // when `bulkhead-oci create` exits, is reaped there with its status.
+import './guest-only';
 import * as child from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';

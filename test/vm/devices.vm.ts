@@ -2,6 +2,7 @@
 // The guest's /dev is the host's over hostfs, so the attacks here mknod their own
 // nodes inside the container (the rootfs lives on the guest's tmpfs): /dev/kmsg
 // for forged kernel log lines and /dev/mem. The loop-device attack is in the host tier.
+import './guest-only';
 import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';

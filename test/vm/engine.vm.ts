@@ -1,6 +1,7 @@
 // The engine on a pure cgroup v2 kernel (UML): memory and pids limits from
 // HostConfig, State.OOMKilled after the kernel's OOM kill, stats with memory
 // and pids sections, pause through the freezer.
+import './guest-only';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

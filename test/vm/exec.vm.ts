@@ -1,6 +1,7 @@
 // exec on a pure cgroup v2 kernel (UML): the exec'd process is in the
 // container's own group, so the container's limits hold it (pids.max stops its
 // forks) and it is counted there (pids.current).
+import './guest-only';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -1,6 +1,7 @@
 // Lean runner inside the UML guest: node starts once (about a second there) and
 // loads every *.vm.js of the vm tier into one tap root, which prints one TAP
 // stream. Running each file under tap's own runner costs its loaders per file.
+import './guest-only';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 

@@ -2,6 +2,7 @@
 // module): an image loaded from an OCI layout built from busybox-static runs on
 // its overlay root with its config applied and a memory limit the kernel
 // enforces; its upper directory is gone after the exit.
+import './guest-only';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

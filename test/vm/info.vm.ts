@@ -1,4 +1,5 @@
 // `bulkhead info --json` on a pure cgroup v2 kernel.
+import './guest-only';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -10,6 +10,7 @@
 // cannot exist there and a network refuses to be made (fail closed), so this
 // file skips with that reason; everything is proven on the host tier instead
 // (test/host/network/network.test.ts), in a table and namespaces of its own.
+import './guest-only';
 import { spawn as cpSpawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

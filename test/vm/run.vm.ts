@@ -1,5 +1,6 @@
 // Limits through spawn({ limits }) and `bulkhead run`, where cgroup v2 enforces
 // them: each checked from inside the container or by its effect.
+import './guest-only';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,6 +1,7 @@
 // The seeded fuzz of spawn()'s options on a pure cgroup v2 kernel, where limits
 // are enforced and every run with `limits` makes (and must remove) a group.
 // Smaller than the host's: UML's system calls are slow.
+import './guest-only';
 import { fuzzSpawn } from '../helpers/spawn-fuzz';
 
 fuzzSpawn({

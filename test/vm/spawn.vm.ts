@@ -1,5 +1,6 @@
 // spawn() on a pure cgroup v2 kernel: CLONE_INTO_CGROUP into a new group, and
 // the namespaces and new root on the 6.1 kernel.
+import './guest-only';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
