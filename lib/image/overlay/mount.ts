@@ -29,6 +29,8 @@ export interface OverlayRoot {
   upper?: string;
   /** Unmounts and removes the container's directories; idempotent. */
   release(): void;
+  /** Unmounts only, leaving upper for the caller to take (a build step's diff); release() still removes the rest. */
+  unmount(): void;
 }
 
 function shortLink(layout: Layout, diffId: string): string {
@@ -130,6 +132,14 @@ export function sweep(layout: Layout): void {
 
 export interface MountOptions {
   readonly?: boolean;
+  /**
+   * For a build step whose upper directory becomes a layer: redirect_dir, index
+   * and metacopy off whatever the module's defaults, so that upper is a plain
+   * diff (a renamed lower directory is copied up whole; no xattr names a file
+   * elsewhere: Documentation/filesystems/overlayfs.rst "Redirect dir", "Metadata
+   * only copy up").
+   */
+  plainDiff?: boolean;
 }
 
 /** diffIds bottom first, as in the image config. */
@@ -170,6 +180,7 @@ export function mountOverlay(layout: Layout, diffIds: string[], opts: MountOptio
       fs.mkdirSync(path.join(dir, 'upper'), { mode: 0o755 });
       fs.mkdirSync(path.join(dir, 'work'), { mode: 0o700 });
       options.push(`upperdir=${rel}/upper`, `workdir=${rel}/work`);
+      if (opts.plainDiff) options.push('redirect_dir=off', 'index=off', 'metacopy=off');
     }
     options.unshift(`lowerdir=${lowers.join(':')}`);
     // nodev: a device node shipped in an image opens nothing (the container's /dev
@@ -186,5 +197,8 @@ export function mountOverlay(layout: Layout, diffIds: string[], opts: MountOptio
     release();
     throw err;
   }
-  return { id, rootfs: merged, ...(opts.readonly ? {} : { upper: path.join(dir, 'upper') }), release };
+  const unmountOnly = () => {
+    if (!released) unmount(merged);
+  };
+  return { id, rootfs: merged, ...(opts.readonly ? {} : { upper: path.join(dir, 'upper') }), release, unmount: unmountOnly };
 }
