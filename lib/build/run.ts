@@ -65,16 +65,25 @@ export async function runStep(o: RunStepOptions): Promise<void> {
     reject: false,
     ...(o.signal ? { signal: o.signal, killSignal: 'SIGKILL' as const } : {}),
   });
-  for (const s of [proc.stdout, proc.stderr]) {
-    s?.setEncoding('utf8');
-    s?.on('data', (d: string) => {
-      keep(d);
-      o.onOutput(d);
-    });
-  }
+  // The streams may still hold output after the exit: the step ends when both are drained.
+  const drained = [proc.stdout, proc.stderr].map(
+    (s) =>
+      new Promise<void>((resolve) => {
+        if (!s) return resolve();
+        s.setEncoding('utf8');
+        s.on('data', (d: string) => {
+          keep(d);
+          o.onOutput(d);
+        });
+        s.on('end', resolve);
+        s.on('close', resolve);
+        s.on('error', () => resolve());
+      }),
+  );
   let result;
   try {
     result = await proc;
+    await Promise.all(drained);
   } catch (err) {
     if (o.signal?.aborted) throw new BuildError('EABORTED', 'build cancelled', o.ins.line, o.ins.column, { cause: err });
     throw new BuildError('ERUN', `Dockerfile:${o.ins.line}: RUN could not start ${JSON.stringify(o.argv[0])}: ${(err as Error).message}`, o.ins.line, o.ins.column, { cause: err });

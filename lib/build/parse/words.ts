@@ -180,6 +180,7 @@ export function splitRaw(text: string, escape = '\\'): string[] {
   const out: string[] = [];
   let cur = '';
   let quote = '';
+  let quoteAt = 0;
   let inWord = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
@@ -192,10 +193,13 @@ export function splitRaw(text: string, escape = '\\'): string[] {
     inWord = true;
     cur += ch;
     if (ch === escape && quote !== "'" && i + 1 < text.length) cur += text[++i];
-    else if (!quote && (ch === '"' || ch === "'")) quote = ch;
+    else if (!quote && (ch === '"' || ch === "'")) {
+      quote = ch;
+      quoteAt = i;
+    }
     else if (quote && ch === quote) quote = '';
   }
-  if (quote) throw new WordError(`unexpected end of statement while looking for matching ${quote === '"' ? 'double' : 'single'}-quote`, text.length);
+  if (quote) throw new WordError(`unexpected end of statement while looking for matching ${quote === '"' ? 'double' : 'single'}-quote`, quoteAt);
   if (inWord) out.push(cur);
   return out;
 }
