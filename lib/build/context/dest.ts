@@ -115,6 +115,12 @@ export class DestRoot {
     }
   }
 
+  /** A new empty regular file at name, open for writing (what stood there removed first, never followed). */
+  createFile(dirFd: number, name: string): number {
+    this.clear(dirFd, name, false);
+    return fs.openSync(proc(dirFd, name), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+  }
+
   /** A directory at name (an existing one kept), with owner and mode. */
   mkdir(dirFd: number, name: string, mode: number, owner: Owner): void {
     const p = proc(dirFd, name);

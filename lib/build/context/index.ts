@@ -37,3 +37,6 @@ export { resolveSources, type ResolvedSource, type ResolveOptions, type SourceSe
 export { hashSources } from './hash';
 export { copyInto, destination, parseChmod, type CopyOptions, type CopyStats } from './copy';
 export { resolveChown } from './chown';
+export { addInto, archiveKind, isTarHeader, type AddStats, type ArchiveKind } from './add';
+export { isRemoteSource, remoteSourceError } from './remote';
+export { extractContextTar, type ExtractOptions, type ExtractStats } from './extract';

@@ -11,6 +11,7 @@ import * as path from 'node:path/posix';
 import { ContextError, errnoOf } from './errors';
 import { components } from './fsat';
 import { BadPatternError, goMatch, hasWildcards, validatePattern } from './match';
+import { isRemoteSource, remoteSourceError } from './remote';
 import { entryOf, type Entry, type SourceRoot } from './root';
 
 export interface ResolvedSource {
@@ -44,6 +45,7 @@ export function resolveSources(root: SourceRoot, sources: string[], options: Res
   const instr = options.instruction ?? 'COPY';
   const out: ResolvedSource[] = [];
   for (const source of sources) {
+    if (isRemoteSource(source)) throw remoteSourceError(source, instr);
     // copier.go: a leading '/' and './' are dropped; the rest is relative to the root.
     let p = source.replace(/^\/+/, '');
     if (p.startsWith('./')) p = p.slice(2);
