@@ -146,7 +146,9 @@ export class DestRoot {
       return;
     }
     try {
-      fs.lutimesSync(proc(fd), mtime, mtime);
+      // utimensat(2) following the /proc/self/fd magic link to the directory
+      // itself (lutimes would address the link, which procfs ignores).
+      fs.utimesSync(proc(fd), mtime, mtime);
     } finally {
       fs.closeSync(fd);
     }

@@ -13,6 +13,7 @@ export type ContextErrorCode =
   | 'ENETWORK' // ADD of a URL on a machine without network access
   | 'EARCHIVE' // an archive or context tar that cannot be read (or a compression not supported)
   | 'ETOOBIG' // a context tar past its size limit
+  | 'ECHANGED' // a source replaced (by a symlink, or removed) between resolution and reading
   | 'EIO'; // a system call failed (errno in cause)
 
 export class ContextError extends Error {

@@ -45,12 +45,29 @@ export function parseDockerignore(text: string): IgnorePattern[] {
   return out;
 }
 
+/**
+ * The package (a port of moby 19.03) passes '+', '(', ')', '|', '{' and '}'
+ * into its regular expression as operators; moby/patternmatcher has since
+ * escaped them (its shouldEscape), so 'a(b)c' and 'x+y.whl' match themselves.
+ * A backslash before them does the same through the package's own escaping.
+ */
+function quoteMeta(pattern: string): string {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '\\' && i + 1 < pattern.length) {
+      out += c + pattern[++i];
+    } else out += '+()|{}'.includes(c) ? `\\${c}` : c;
+  }
+  return out;
+}
+
 export class IgnoreMatcher {
   private readonly ig: Ignore;
   private readonly cache = new Map<string, boolean>();
 
   constructor(readonly patterns: IgnorePattern[]) {
-    this.ig = ignore({ ignorecase: false }).add(patterns.map((p) => (p.exclusion ? `!${p.pattern}` : p.pattern)));
+    this.ig = ignore({ ignorecase: false }).add(patterns.map((p) => (p.exclusion ? `!${quoteMeta(p.pattern)}` : quoteMeta(p.pattern))));
     // The package caches answers in a plain object, where a path named
     // "constructor" or "__proto__" would find Object.prototype's members; a
     // prototype-less object has none (tested in test/unit/build/context/ignore).

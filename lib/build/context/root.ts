@@ -66,9 +66,21 @@ export class SourceRoot {
     return this.ignore.excludes(rel);
   }
 
-  /** An fd of a canonical root-relative path (no symlink on it), opened with flags. */
+  /**
+   * An fd of a canonical root-relative path (no symlink on it), opened with
+   * flags. A path changed since it was resolved (a symlink swapped in: ELOOP,
+   * or removed) is an ECHANGED error, never followed.
+   */
   openCanonical(rel: string, flags: number): number {
-    return openat2(this.fd, rel, flags, this.resolveCanonical);
+    try {
+      return openat2(this.fd, rel, flags, this.resolveCanonical);
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code === 'ELOOP' || code === 'ENOENT' || code === 'ENOTDIR' || code === 'EXDEV') {
+        throw new ContextError('ECHANGED', `${rel}: changed while the build was reading it (${code})`, rel, { cause: err });
+      }
+      throw err;
+    }
   }
 
   /**

@@ -245,7 +245,9 @@ class LayerWriter {
         continue;
       }
       try {
-        fs.lutimesSync(proc(fd), mtime, mtime);
+        // utimes, not lutimes: lutimes of /proc/self/fd/N addresses the magic
+        // link itself, which procfs silently ignores; utimes follows it to the directory.
+        fs.utimesSync(proc(fd), mtime, mtime);
       } finally {
         fs.closeSync(fd);
       }
