@@ -151,7 +151,11 @@ export function entryOf(st: fs.Stats, rel: string, linkTarget?: string): Entry |
 export interface OpenContextOptions {
   /** The Dockerfile: relative to the context directory, or absolute (`docker build -f`). Default `Dockerfile`. */
   dockerfile?: string;
-  /** The ignore file instead of the context's `.dockerignore` (relative to the context, or absolute). */
+  /**
+   * The ignore file (relative to the context, or absolute). Default: the
+   * Dockerfile's path plus `.dockerignore` when that exists (BuildKit's rule),
+   * else the context's `.dockerignore`.
+   */
   ignoreFile?: string;
 }
 
@@ -179,7 +183,9 @@ export class BuildContext extends SourceRoot {
       const dfPath = options.dockerfile ?? 'Dockerfile';
       const content = readInContext(rootFd, dfPath);
       if (content === null) throw new ContextError('ENOTFOUND', `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${path.resolve(dir, dfPath)}: no such file or directory`, dfPath);
-      const ignoreText = readInContext(rootFd, options.ignoreFile ?? '.dockerignore');
+      // BuildKit's rule: <Dockerfile>.dockerignore beside the Dockerfile takes
+      // precedence over the context's .dockerignore.
+      const ignoreText = options.ignoreFile !== undefined ? readInContext(rootFd, options.ignoreFile) : (readInContext(rootFd, `${dfPath}.dockerignore`) ?? readInContext(rootFd, '.dockerignore'));
       const ignore = ignoreText === null ? IgnoreMatcher.empty() : new IgnoreMatcher(parseDockerignore(ignoreText.toString('utf8')));
       return new BuildContext(dir, ignore, { path: dfPath, content });
     } finally {

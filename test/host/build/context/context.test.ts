@@ -184,6 +184,21 @@ function main() {
     t.throws(() => resolveSources(root, ['/nope']), { code: 'ENOTFOUND', message: 'COPY failed: stat /nope: file does not exist' });
   });
 
+  t.test('<Dockerfile>.dockerignore beside the Dockerfile takes precedence (BuildKit)', async (t) => {
+    const dir = tempDir();
+    writeTree(dir, { 'build/app.Dockerfile': 'FROM scratch\n', 'build/app.Dockerfile.dockerignore': 'a\n', '.dockerignore': 'b\n', a: 'a', b: 'b' });
+    const c = openContext(dir, { dockerfile: 'build/app.Dockerfile' });
+    t.ok(c.excludes('a'));
+    t.notOk(c.excludes('b'));
+    c.close();
+    const d = openContext(dir, { dockerfile: 'build/app.Dockerfile', ignoreFile: '.dockerignore' });
+    t.ok(d.excludes('b'), 'ignoreFile names one explicitly');
+    d.close();
+    const e = openContext(dir, { dockerfile: path.join(dir, 'build/app.Dockerfile') });
+    t.ok(e.excludes('a'), 'an absolute Dockerfile path too');
+    e.close();
+  });
+
   t.test('a context that is not a directory, or a missing Dockerfile', async (t) => {
     t.throws(() => openContext(path.join(ctxDir, 'a.txt')), { code: 'ENOTFOUND' });
     t.throws(() => openContext(path.join(ctxDir, 'nope')), { code: 'ENOTFOUND' });
