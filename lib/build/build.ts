@@ -23,7 +23,7 @@ import { parseDockerfile, parseInstruction, type Dockerfile, type Instruction, t
 import { processWord } from './parse/words';
 import { runStep } from './run';
 import { envMap, nextConfig, scratch, short, stateOf, type BuildConfig, type StepState } from './state';
-import { copyStep, type CopyContext } from './copy';
+import { CopyContext, copyStep } from './copy';
 
 export interface BuildOptions {
   /** The context directory. */
@@ -271,17 +271,19 @@ class Builder {
       });
     }
     if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
-      const plan = await copyStep(this.copyCtx, ins, state, this.vars(state, args), escape, (n) => this.stageRoot(n, ins));
-      return this.cached(state, plan.createdBy, [], plan.contentHash, async () => {
-        const cid = randomBytes(32).toString('hex');
-        const layer = await layerStep(this.images.store, state, this.lease, (rootfs) => plan.apply(rootfs), this.o.signal);
-        void cid;
-        const cfg = nextConfig(state);
-        cfg.created = now;
-        cfg.rootfs.diff_ids.push(layer.diffId);
-        cfg.history.push({ created: now, created_by: plan.createdBy });
-        return stateOf(cfg, [...state.layers, layer]);
-      });
+      const plan = await copyStep({ ctx: this.copyCtx, store: this.images.store, lease: this.lease, from: (n) => this.stageRoot(n, ins) }, ins, state, this.vars(state, args), escape);
+      try {
+        return await this.cached(state, plan.createdBy, [], plan.contentHash, async () => {
+          const layer = await layerStep(this.images.store, state, this.lease, (rootfs) => plan.apply(rootfs), this.o.signal);
+          const cfg = nextConfig(state);
+          cfg.created = now;
+          cfg.rootfs.diff_ids.push(layer.diffId);
+          cfg.history.push({ created: now, created_by: plan.createdBy });
+          return stateOf(cfg, [...state.layers, layer]);
+        });
+      } finally {
+        plan.close();
+      }
     }
     const vars = this.vars(state, args);
     // The instruction after substitution decides the cache key: applied to a copy first.
@@ -365,7 +367,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     if (ref.digest) throw new TypeError(`tags must be NAME[:TAG], got ${JSON.stringify(t)} (a digest)`);
     void formatReference(ref);
   }
-  const b = new Builder(o, df, { dir: context, dockerfile: dfPath });
+  const b = new Builder(o, df, new CopyContext(context, dfPath));
   try {
     await b.cache.prune();
     return await b.run();
@@ -373,6 +375,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     if (o.signal?.aborted && !(err instanceof BuildError && err.code === 'EABORTED')) throw new BuildError('EABORTED', 'build cancelled', undefined, undefined, { cause: err });
     throw err;
   } finally {
+    b.copyCtx.close();
     b.lease.release();
   }
 }
