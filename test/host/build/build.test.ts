@@ -85,6 +85,11 @@ async function main() {
     void r;
   });
 
+  t.test('RUN with a heredoc runs it as a script', async (t) => {
+    await env.build(env.context({ Dockerfile: 'FROM busybox:test\nRUN <<EOF\necho one > /h\necho two >> /h\nEOF\n' }), { tags: ['heredoc:1'] });
+    t.equal(env.cli(['run', '--pull=never', 'heredoc:1', 'cat', '/h']).stdout, 'one\ntwo\n');
+  });
+
   t.test('an empty RUN still records a layer (the empty tar), as docker build does', async (t) => {
     const r = await env.build(env.context({ Dockerfile: 'FROM busybox:test\nRUN true\n' }));
     const img = env.images.get(r.id);

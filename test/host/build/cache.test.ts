@@ -3,12 +3,13 @@
 // survives between processes (the CLI), and entries go when the images owning
 // their layers are removed. Abort: a cancelled build leaves no mount, no lease
 // and no image.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { BuildCache } from '../../../lib/build/cache';
 import { BuildError } from '../../../lib/build/errors';
-import { buildEnv } from '../../helpers/build';
+import { buildEnv, CLI } from '../../helpers/build';
 import { imageTier } from '../../helpers/image-root';
 
 if (imageTier()) void main();
@@ -65,5 +66,24 @@ async function main() {
     t.same(fs.readdirSync(path.join(env.root, 'image', 'tmp')), [], 'no partial blob');
     t.equal(env.images.list().length, before);
     t.equal(env.images.resolve('abort:1'), undefined);
+  });
+
+  t.test('Ctrl-C on the CLI: exit 1, build cancelled, nothing left', async (t) => {
+    const ctx = env.context({ Dockerfile: 'FROM busybox:test\nRUN echo started; sleep 30\n' });
+    const child = spawn(process.execPath, [CLI, 'build', '--data-root', env.root, '-t', 'sigint:1', ctx], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+      if (!sent && stdout.includes('started')) sent = child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    t.equal(code, 1, stdout);
+    t.equal(stderr, 'build cancelled\n');
+    t.same(env.mounts(), []);
+    t.same(fs.readdirSync(path.join(env.root, 'containers')), []);
+    t.equal(env.images.resolve('sigint:1'), undefined);
   });
 }
