@@ -21,7 +21,7 @@ import { Lease, layerStep } from './layer/step';
 import { applyMetadata, bad, command, DEFAULT_SHELL, keyValues, words } from './metadata';
 import { parseDockerfile, parseInstruction, type Dockerfile, type Instruction, type Stage } from './parse/dockerfile';
 import { processWord } from './parse/words';
-import { runStep } from './run';
+import { NAME_FILES, runStep } from './run';
 import { envMap, nextConfig, scratch, short, stateOf, type BuildConfig, type StepState } from './state';
 import { CopyContext, copyStep } from './copy';
 
@@ -265,12 +265,14 @@ class Builder {
       return this.cached(state, createdBy, [...args], undefined, async () => {
         const cid = randomBytes(32).toString('hex');
         this.say(` ---> Running in ${cid.slice(0, 12)}`);
+        const network = this.runNetwork(ins);
         const layer = await layerStep(
           this.images.store,
           state,
           this.lease,
-          (rootfs) => runStep({ rootfs, argv, config: state.config, args: inScope, network: this.runNetwork(ins), onOutput: this.out, ins, ...(this.o.signal ? { signal: this.o.signal } : {}) }),
+          (rootfs) => runStep({ rootfs, argv, config: state.config, args: inScope, network, onOutput: this.out, ins, ...(this.o.signal ? { signal: this.o.signal } : {}) }),
           this.o.signal,
+          network === 'host' ? NAME_FILES : [],
         );
         this.say(`Removing intermediate container ${cid.slice(0, 12)}`);
         const cfg = nextConfig(state);
