@@ -48,7 +48,8 @@ function nameFileMounts(rootfs: string): Array<{ type: 'bind'; source: string; t
       return true;
     }
   };
-  if (!plain(path.join(rootfs, 'etc'), true)) return [];
+  // spawn makes a mount point's file, not its directories: an image without /etc gets none.
+  if (!fs.existsSync(path.join(rootfs, 'etc')) || !plain(path.join(rootfs, 'etc'), true)) return [];
   return NAME_FILES.filter((f) => fs.existsSync(`/${f}`) && plain(path.join(rootfs, f), false)).map((f) => ({ type: 'bind', source: `/${f}`, target: `/${f}`, readonly: true }));
 }
 
