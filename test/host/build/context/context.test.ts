@@ -137,6 +137,16 @@ function main() {
     await t.rejects(hashSources(set), { code: 'ECHANGED', message: /ELOOP/ }, 'the canonical path is walked again with RESOLVE_NO_SYMLINKS');
   });
 
+  t.test('a file name that is not UTF-8 is refused with a clear error, not misread', async (t) => {
+    const dir = tempDir();
+    writeTree(dir, { Dockerfile: 'FROM scratch\n', 'd/ok': 'ok' });
+    fs.writeFileSync(Buffer.concat([Buffer.from(path.join(dir, 'd') + '/caf'), Buffer.from([0xe9])]), 'latin1 name');
+    const c = openContext(dir);
+    t.teardown(() => c.close());
+    t.throws(() => resolveSources(c, ['d']), { code: 'EIO', message: 'd/caf\\xe9: a file name that is not valid UTF-8 is not supported in a build context' });
+    t.same(names(resolveSources(c, ['d/ok'])), ['ok:file:.'], 'other sources still resolve');
+  });
+
   t.test('the content hash', async (t) => {
     const dir = tempDir();
     writeTree(dir, { Dockerfile: 'FROM scratch\n', '.dockerignore': 'app/*.tmp\n', 'app/a': 'a\n', 'app/sub/b': 'b\n', 'app/x.tmp': 'tmp\n', 'app/l': { link: 'a' } });
