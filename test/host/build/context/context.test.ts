@@ -92,6 +92,9 @@ function main() {
     t.same(names(resolveSources(ctx, ['rel-link'])), ['rel-link:file:.'], 'a named symlink inside the context is followed; the file keeps the name written');
     t.equal(resolveSources(ctx, ['rel-link']).sources[0]?.rel, 'src/main.js');
     t.same(names(resolveSources(ctx, ['src/lib/../main.js'])), ['main.js:file:.'], "'..' that stays inside is fine");
+    t.same(names(resolveSources(ctx, ['docs'])), ['docs:dir:.,public,public/index.md'], 'an excluded directory with an exception below holds only what the exception brings back');
+    t.same(names(resolveSources(ctx, ['do*'])), ['docs:dir:.,public,public/index.md'], 'and a glob matches it, as in the context Docker sends');
+    t.throws(() => resolveSources(ctx, ['docs/internal.md']), { code: 'ENOTFOUND' });
   });
 
   t.test("errors in Docker's words", async (t) => {
