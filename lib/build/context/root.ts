@@ -119,12 +119,16 @@ export class SourceRoot {
           if (!Buffer.from(name, 'utf8').equals(raw)) {
             throw new ContextError('EIO', `${rel === '' ? '' : `${rel}/`}${[...raw].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('')}: a file name that is not valid UTF-8 is not supported in a build context`, rootRel);
           }
+          // .dockerignore first: an excluded entry is not even stat'ed, unless
+          // it may be a directory an exception reaches into.
+          const excluded = this.excludes(rootRel);
+          if (excluded && !this.ignore.mayIncludeUnder(rootRel)) continue;
           const st = fs.lstatSync(proc(dirFd, name));
           const sub = base === '' ? rootRel : rootRel.slice(base.length + 1);
           const entry = entryOf(st, sub, st.isSymbolicLink() ? fs.readlinkSync(proc(dirFd, name)) : undefined);
           if (!entry) continue;
-          if (this.excludes(rootRel)) {
-            if (entry.type !== 'dir' || !this.ignore.mayIncludeUnder(rootRel)) continue;
+          if (excluded) {
+            if (entry.type !== 'dir') continue;
             entry.implicit = true;
             entry.mode = 0o755;
           }
