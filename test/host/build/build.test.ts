@@ -130,6 +130,12 @@ async function main() {
     const flag = env.cli(['build', '--network', 'bridge', '.']);
     t.equal(flag.status, 125);
     t.match(flag.stderr, /--network must be default, host or none/);
+    const unknownFlag = env.cli(['build', '--bogus', '.']);
+    t.equal(unknownFlag.status, 125);
+    t.match(unknownFlag.stderr, /^bulkhead build: unknown flag --bogus/);
+    const tag = env.cli(['build', '-t', 'Bad:x', '.']);
+    t.equal(tag.status, 125);
+    t.match(tag.stderr, /^bulkhead build: --tag "Bad:x": /);
     t.equal(env.images.list().length, before);
   });
 
