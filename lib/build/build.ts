@@ -97,6 +97,7 @@ class Builder {
   readonly metaVars = new Map<string, string>();
   step = 0;
   total = 0;
+  progressError: unknown;
   private atLineStart = true;
 
   constructor(
@@ -111,7 +112,12 @@ class Builder {
     this.out = (text: string) => {
       if (text === '') return;
       this.atLineStart = text.endsWith('\n');
-      o.onProgress?.(text);
+      try {
+        o.onProgress?.(text);
+      } catch (err) {
+        // Thrown inside a stream's data event it would be uncaught: kept, and thrown between steps.
+        this.progressError ??= err;
+      }
     };
   }
 
@@ -176,6 +182,7 @@ class Builder {
     if (unused.length) this.say(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed`);
     const tags: Reference[] = (o.tags ?? []).map((t) => parseReference(t));
     o.signal?.throwIfAborted();
+    if (this.progressError !== undefined) throw this.progressError;
     await commitImage(this.images.store, state, tags, o.signal);
     this.say(`Successfully built ${short(state.id)}`);
     const names = tags.map((t) => familiarName(t));
@@ -212,6 +219,7 @@ class Builder {
     const flags = { cmdSet: false };
     const run = async (ins: Instruction) => {
       this.o.signal?.throwIfAborted();
+      if (this.progressError !== undefined) throw this.progressError;
       state = await this.instruction(ins, state, args, flags);
     };
     const triggers = state.config.config.OnBuild ?? [];

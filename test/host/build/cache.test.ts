@@ -68,6 +68,15 @@ async function main() {
     t.equal(env.images.resolve('abort:1'), undefined);
   });
 
+  t.test('an onProgress that throws stops the build with its error, cleanly', async (t) => {
+    const ctx = env.context({ Dockerfile: 'FROM busybox:test\nRUN echo boom-$RANDOM\nRUN echo never\n' });
+    const boom = new Error('consumer failed');
+    const err = await env.build(ctx, { noCache: true, onProgress: (text) => { if (text.includes('boom-')) throw boom; } }).then(() => null, (e: unknown) => e);
+    t.equal(err, boom);
+    t.same(env.mounts(), []);
+    t.same(fs.readdirSync(path.join(env.root, 'containers')), []);
+  });
+
   t.test('Ctrl-C on the CLI: exit 1, build cancelled, nothing left', async (t) => {
     const ctx = env.context({ Dockerfile: 'FROM busybox:test\nRUN echo started; sleep 30\n' });
     const child = spawn(process.execPath, [CLI, 'build', '--data-root', env.root, '-t', 'sigint:1', ctx], { stdio: ['ignore', 'pipe', 'pipe'] });
