@@ -13,7 +13,7 @@ import { ImageError } from '../image/errors';
 import { Images } from '../image/images';
 import { hostPlatform, parsePlatform } from '../image/manifest';
 import { familiarName, parseReference, type Reference } from '../image/reference/parse';
-import type { Platform } from '../image/store/store';
+import type { LayerRecord, Platform } from '../image/store/store';
 import { BuildCache } from './cache';
 import { commitImage } from './commit';
 import { BuildError } from './errors';
@@ -84,6 +84,26 @@ function validate(o: BuildOptions): void {
 
 interface StageResult {
   state: StepState;
+}
+
+/** The diff id of an empty tar (1024 zero bytes). */
+export const EMPTY_LAYER = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
+
+/**
+ * The state after a step that wrote layer. A step that changed nothing adds no
+ * layer, only history with empty_layer, as moby's image.NewChildImage does
+ * (layer.IsEmpty: the diff is the empty tar).
+ */
+function withLayer(state: StepState, layer: LayerRecord, createdBy: string, now: string): StepState {
+  const cfg = nextConfig(state);
+  cfg.created = now;
+  if (layer.diffId === EMPTY_LAYER) {
+    cfg.history.push({ created: now, created_by: createdBy, empty_layer: true });
+    return stateOf(cfg, state.layers);
+  }
+  cfg.rootfs.diff_ids.push(layer.diffId);
+  cfg.history.push({ created: now, created_by: createdBy });
+  return stateOf(cfg, [...state.layers, layer]);
 }
 
 class Builder {
@@ -283,11 +303,7 @@ class Builder {
           network === 'host' ? NAME_FILES : [],
         );
         this.say(`Removing intermediate container ${cid.slice(0, 12)}`);
-        const cfg = nextConfig(state);
-        cfg.created = now;
-        cfg.rootfs.diff_ids.push(layer.diffId);
-        cfg.history.push({ created: now, created_by: createdBy });
-        return stateOf(cfg, [...state.layers, layer]);
+        return withLayer(state, layer, createdBy, now);
       });
     }
     if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
@@ -295,11 +311,7 @@ class Builder {
       try {
         return await this.cached(state, plan.createdBy, [], plan.contentHash, async () => {
           const layer = await layerStep(this.images.store, state, this.lease, (rootfs) => plan.apply(rootfs), this.o.signal);
-          const cfg = nextConfig(state);
-          cfg.created = now;
-          cfg.rootfs.diff_ids.push(layer.diffId);
-          cfg.history.push({ created: now, created_by: plan.createdBy });
-          return stateOf(cfg, [...state.layers, layer]);
+          return withLayer(state, layer, plan.createdBy, now);
         });
       } finally {
         plan.close();
