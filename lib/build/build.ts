@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { mkdirInRoot } from '../image/config/workdir';
 import { ImageError } from '../image/errors';
 import { Images } from '../image/images';
 import { hostPlatform, parsePlatform } from '../image/manifest';
@@ -324,6 +325,14 @@ class Builder {
     const result = await this.cached(state, createdBy, [], undefined, async () => {
       const cid = randomBytes(32).toString('hex');
       this.say(` ---> Running in ${cid.slice(0, 12)}`);
+      if (ins.keyword === 'WORKDIR') {
+        // The classic builder makes the directory now, root-owned, and commits it
+        // (moby dispatchWorkdir, ContainerCreateWorkdir): a layer when it was missing.
+        const dir = probe.config.WorkingDir as string;
+        const layer = await layerStep(this.images.store, state, this.lease, async (rootfs) => mkdirInRoot(rootfs, dir), this.o.signal);
+        this.say(`Removing intermediate container ${cid.slice(0, 12)}`);
+        return withLayer({ ...state, config: probe }, layer, createdBy, now);
+      }
       probe.created = now;
       probe.history.push({ created: now, created_by: createdBy, empty_layer: true });
       this.say(`Removing intermediate container ${cid.slice(0, 12)}`);
