@@ -17,4 +17,5 @@ export { parseReference, formatReference, familiarName, type Reference } from '.
 export type { ImageRecord, LayerRecord, Platform } from './image/store/store';
 export type { PullOptions, PullProgress } from './image/registry/pull';
 export type { PushOptions } from './image/registry/push';
+export { build, BuildError, parseDockerfile, type BuildOptions, type BuildResult, type BuildErrorCode } from './build/index';
 export { fromOciSpec, OciSpecError, type FromOciResult, type OciHook, type OciHooks } from './oci/spec';

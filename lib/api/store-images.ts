@@ -92,7 +92,7 @@ export class StoreRootfs implements RootfsSource {
     if (config.Rootfs !== undefined) return fn(config.Rootfs);
     const root = mountOnHost(this.images.store.layout, this.layers(config));
     try {
-      fn(root.dir);
+      fn(root.rootfs);
     } finally {
       root.release();
     }

@@ -5,6 +5,7 @@ import { nearest } from '../util/nearest';
 import { UsageError } from './args';
 import { imageCommand, imagesCommand, importCommand, inspectCommand, loadCommand, pullCommand, rmiCommand, saveCommand, tagCommand } from './image/commands';
 import { pushCommand } from './image/push';
+import { buildCommand } from './build/command';
 import { infoCommand } from './info';
 import { runCommand } from './run/command';
 import { networkCommand } from './network/command';
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   run: { run: runCommand, summary: 'run a command in a new container (docker run\'s flags)' },
   info: { run: infoCommand, summary: 'show what this host offers (cgroups, namespaces, clone3, seccomp)' },
   network: { run: networkCommand, summary: 'manage networks: create, ls, inspect, rm, prune' },
+  build: { run: buildCommand, summary: 'build an image from a Dockerfile' },
   pull: { run: pullCommand, summary: 'pull an image from a registry' },
   push: { run: pushCommand, summary: 'push an image to a registry' },
   images: { run: imagesCommand, summary: 'list images' },

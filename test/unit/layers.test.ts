@@ -26,6 +26,7 @@ const LAYERS: Array<[string, number]> = [
   ['lib/volume/', 4],
   ['lib/engine/', 5],
   ['lib/info/', 5],
+  ['lib/build/', 5],
   ['lib/cli/', 6],
   ['lib/api/', 6],
   ['lib/daemon/', 6],

@@ -290,20 +290,40 @@ export function prepareOverlay(layout: Layout, diffIds: string[], opts: MountOpt
 
 export interface HostOverlay {
   /** The merged directory, mounted in this process's mount namespace. */
-  dir: string;
+  rootfs: string;
+  /** The upper directory, with `writable` (under the overlay's own directory: release() removes it). */
+  upper?: string;
+  /** Unmounts only, leaving upper for the caller to take (a build step's diff); release() still removes the rest. */
+  unmount(): void;
   /** Unmounts and removes the directories; idempotent. */
   release(): void;
 }
 
+export interface HostOverlayOptions {
+  /** An upper and work directory the caller keeps (release() leaves them). */
+  layer?: { upper: string; work: string };
+  /** A fresh upper and work directory here, removed by release() (a build step's). */
+  writable?: boolean;
+  /**
+   * For a build step whose upper directory becomes a layer: redirect_dir, index
+   * and metacopy off whatever the module's defaults, so that upper is a plain
+   * diff (a renamed lower directory is copied up whole; no xattr names a file
+   * elsewhere: Documentation/filesystems/overlayfs.rst "Redirect dir", "Metadata
+   * only copy up").
+   */
+  plainDiff?: boolean;
+}
+
 /**
  * An overlay mounted here, in the caller's own mount namespace, for work on an
- * image's files outside any container: filling a new volume from the image,
- * COPY --from an image in a build. Read-only unless `layer` gives an upper and
- * work directory the caller keeps. Its directory holds a lock like a
- * container's, so a SIGKILL leaves it to the next sweep, which unmounts it.
- * mount(8) runs with the data root as cwd, for the short relative lowerdirs.
+ * image's files outside a container's namespace: filling a new volume from the
+ * image, a build step's RUN (spawn() pivot_roots into it) and COPY, COPY --from
+ * an image. Read-only unless `layer` or `writable` gives it an upper. Its
+ * directory holds a lock like a container's, so a SIGKILL leaves it to the next
+ * sweep, which unmounts it. mount(8) runs with the data root as cwd, for the
+ * short relative lowerdirs.
  */
-export function mountOnHost(layout: Layout, diffIds: string[], opts: { layer?: { upper: string; work: string } } = {}): HostOverlay {
+export function mountOnHost(layout: Layout, diffIds: string[], opts: HostOverlayOptions = {}): HostOverlay {
   sweep(layout);
   const id = randomBytes(12).toString('hex');
   const dir = path.join(layout.containers, id);
@@ -312,29 +332,48 @@ export function mountOnHost(layout: Layout, diffIds: string[], opts: { layer?: {
   native().flock(lockFd, true);
   const merged = path.join(dir, 'merged');
   let released = false;
+  let mounted = false;
+  const unmountOnly = () => {
+    if (!mounted) return;
+    mounted = false;
+    unmount(merged);
+  };
   const release = () => {
     if (released) return;
     released = true;
     try {
-      unmount(merged);
+      unmountOnly();
     } catch {
-      /* unmount() already detached it lazily, or it was never mounted */
+      /* unmount() detached it lazily, or it was never mounted */
     }
     fs.rmSync(dir, { recursive: true, force: true });
     fs.closeSync(lockFd);
   };
+  let upper: string | undefined;
   try {
     fs.writeSync(lockFd, diffIds.join('\n'));
     fs.mkdirSync(merged, { mode: 0o755 });
     const lower = diffIds.map((d) => shortLink(layout, d)).reverse();
     const options = ['nodev'];
-    if (opts.layer) {
+    if (opts.layer || opts.writable) {
       if (lower.length === 0) lower.push(emptyLower(layout));
-      for (const p of [opts.layer.upper, opts.layer.work]) {
-        // mount(2)'s options are split at commas, and overlayfs unescapes only backslash and colon.
-        if (!path.isAbsolute(p) || /[,:\\]/.test(p)) throw new ImageError('ELAYER', `overlay layer path ${JSON.stringify(p)} must be absolute with no comma, colon or backslash`);
+      let work: string;
+      if (opts.layer) {
+        for (const p of [opts.layer.upper, opts.layer.work]) {
+          // mount(2)'s options are split at commas, and overlayfs unescapes only backslash and colon.
+          if (!path.isAbsolute(p) || /[,:\\]/.test(p)) throw new ImageError('ELAYER', `overlay layer path ${JSON.stringify(p)} must be absolute with no comma, colon or backslash`);
+        }
+        upper = opts.layer.upper;
+        work = opts.layer.work;
+      } else {
+        fs.mkdirSync(path.join(dir, 'upper'), { mode: 0o755 });
+        fs.mkdirSync(path.join(dir, 'work'), { mode: 0o700 });
+        upper = path.join(dir, 'upper');
+        // Relative to the data root (mount(8)'s cwd): shorter options.
+        work = `containers/${id}/work`;
       }
-      options.push(`lowerdir=${lower.join(':')}`, `upperdir=${opts.layer.upper}`, `workdir=${opts.layer.work}`);
+      options.push(`lowerdir=${lower.join(':')}`, `upperdir=${opts.layer ? upper : `containers/${id}/upper`}`, `workdir=${work}`);
+      if (opts.plainDiff) options.push('redirect_dir=off', 'index=off', 'metacopy=off');
     } else {
       // overlayfs without an upperdir needs two lowerdirs at least.
       while (lower.length < 2) lower.push(emptyLower(layout));
@@ -344,6 +383,7 @@ export function mountOnHost(layout: Layout, diffIds: string[], opts: { layer?: {
     if (data.length > 4000) throw new ImageError('ELAYER', `too many layers (${diffIds.length}) for one overlay mount`);
     try {
       execFileSync('mount', ['-t', 'overlay', '-o', data, 'overlay', merged], { cwd: layout.root, stdio: ['ignore', 'ignore', 'pipe'] });
+      mounted = true;
     } catch (err) {
       const msg = ((err as { stderr?: Buffer }).stderr?.toString() ?? (err as Error).message).trim();
       throw new ImageError('ELAYER', `overlay mount at ${merged} failed: ${msg}`);
@@ -352,5 +392,5 @@ export function mountOnHost(layout: Layout, diffIds: string[], opts: { layer?: {
     release();
     throw err;
   }
-  return { dir: merged, release };
+  return { rootfs: merged, ...(upper ? { upper } : {}), unmount: unmountOnly, release };
 }

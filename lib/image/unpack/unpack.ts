@@ -75,7 +75,10 @@ class LayerWriter {
   /** Dropped from the cache but maybe in use by the entry being made: closed before the next. */
   private retired: number[] = [];
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    private readonly whiteouts = true,
+  ) {
     this.root = fs.openSync(dir, O_PATH | fs.constants.O_DIRECTORY);
   }
 
@@ -204,7 +207,7 @@ class LayerWriter {
       for await (const _ of data) void _;
     };
 
-    if (base.startsWith('.wh.')) {
+    if (this.whiteouts && base.startsWith('.wh.')) {
       await drain();
       const pfd = this.parent(raw, parentComps);
       try {
@@ -324,7 +327,9 @@ class LayerWriter {
         continue;
       }
       try {
-        fs.lutimesSync(proc(fd), mtime, mtime);
+        // utimes, not lutimes: lutimes of /proc/self/fd/N addresses the magic
+        // link itself, which procfs silently ignores; utimes follows it to the directory.
+        fs.utimesSync(proc(fd), mtime, mtime);
       } finally {
         fs.closeSync(fd);
       }
@@ -332,12 +337,22 @@ class LayerWriter {
   }
 }
 
+export interface UnpackOptions {
+  /**
+   * OCI whiteouts (.wh.NAME, .wh..wh..opq) become overlayfs whiteouts; default
+   * true (an image layer). false for a Dockerfile's ADD of an archive, where
+   * Docker's untar keeps such names as plain files.
+   */
+  whiteouts?: boolean;
+}
+
 /**
  * Unpacks the (possibly compressed) tar `source` into `dir`, which must exist and
- * be empty. Resolves with the diff id (sha256 of the uncompressed tar) for the
- * caller to check against the image config.
+ * be empty (or, for ADD, an existing directory merged into). Resolves with the
+ * diff id (sha256 of the uncompressed tar) for the caller to check against the
+ * image config.
  */
-export async function unpackTar(source: Readable, dir: string, signal?: AbortSignal): Promise<UnpackStats> {
+export async function unpackTar(source: Readable, dir: string, signal?: AbortSignal, options: UnpackOptions = {}): Promise<UnpackStats> {
   patchTarStream();
   const hash = createHash('sha256');
   const hasher = new Transform({
@@ -347,7 +362,7 @@ export async function unpackTar(source: Readable, dir: string, signal?: AbortSig
     },
   });
   const extract = tar.extract();
-  const writer = new LayerWriter(dir);
+  const writer = new LayerWriter(dir, options.whiteouts ?? true);
   let entries = 0;
   let bytes = 0;
   let pipeErr: Error | undefined;

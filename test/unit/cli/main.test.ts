@@ -9,7 +9,7 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], {
 t.test('unknown subcommand and flag name themselves and the valid ones', async (t) => {
   const a = cli('inof');
   t.equal(a.status, 2);
-  t.match(a.stderr, /^bulkhead: unknown command "inof"; did you mean "info"\? \(valid: run, info, network, pull, push, images, image, rmi, tag, inspect, load, import, save\)\n$/);
+  t.match(a.stderr, /^bulkhead: unknown command "inof"; did you mean "info"\? \(valid: run, info, network, build, pull, push, images, image, rmi, tag, inspect, load, import, save\)\n$/);
   const b = cli('info', '--jsno');
   t.equal(b.status, 2);
   t.match(b.stderr, /unknown flag --jsno; did you mean --json\? \(valid: --json, --cleanup, --help\)/);
