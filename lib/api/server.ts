@@ -19,6 +19,8 @@ import * as vol from './handlers/volumes';
 import * as img from './handlers/images';
 import * as exec from './handlers/exec';
 import * as net from './handlers/networks';
+import * as bld from './handlers/build';
+import { DEFAULT_CONTEXT_LIMIT } from './handlers/build';
 
 type Handler = (ctx: Ctx, s: ApiState, head: Buffer) => void | Promise<void>;
 
@@ -27,6 +29,8 @@ export interface ApiServerOptions {
   images: ImageSource;
   version?: string;
   bodyLimit?: number;
+  /** The largest build context unpacked by POST /build (default 4 GiB, counted after decompression). */
+  buildContextLimit?: number;
   /** Called with one line for each failure answered 500 and, when set, each request. */
   log?: (line: string) => void;
   logRequests?: boolean;
@@ -77,7 +81,10 @@ function routes(): Router<Handler> {
     .add('POST', '/images/load', img.load)
     .add('POST', '/images/prune', img.prune)
     .add('GET', '/images/get', img.save)
+    .add('POST', '/build', bld.build)
+    .add('POST', '/build/prune', bld.prune)
     .add('GET', '/images/{name*}/json', img.inspect)
+    .add('GET', '/images/{name*}/history', img.history)
     .add('GET', '/images/{name*}/get', img.save)
     .add('POST', '/images/{name*}/push', img.push)
     .add('POST', '/images/{name*}/tag', img.tag)
@@ -127,6 +134,7 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
     name: 'Bulkhead Engine',
     version: opts.version ?? '0.1.0',
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    buildContextLimit: opts.buildContextLimit ?? DEFAULT_CONTEXT_LIMIT,
     events: [],
     execs: new Map(),
     bus: new EventEmitter().setMaxListeners(0),

@@ -23,6 +23,8 @@ export interface ApiState {
   version: string;
   /** The request body cap in bytes. */
   bodyLimit: number;
+  /** The largest build context (POST /build) unpacked, in bytes after decompression. */
+  buildContextLimit: number;
   /** The last events, oldest first (bounded). */
   events: DockerEvent[];
   /** Execs created through the API, by id (Docker's create/start split). */

@@ -216,3 +216,39 @@ export function prune(ctx: Ctx, s: ApiState): void {
   storeOf(s, 'prune');
   ctx.json(200, { ImagesDeleted: null, SpaceReclaimed: 0 });
 }
+
+/**
+ * GET /images/{name}/history (docker image history): the config's history,
+ * newest first, each layer-making step with its layer's size (the stored
+ * blob's) and the metadata steps (empty_layer) with 0. As dockerd answers for
+ * a pulled image, only the top entry has an id; the others are "<missing>"
+ * (the classic builder's intermediate images are not kept as images here).
+ */
+export function history(ctx: Ctx, s: ApiState): void {
+  const name = ctx.params.name!;
+  const i = s.images.resolve(name);
+  if (!i) throw noSuchImage(name);
+  const store = s.images.store;
+  const record = store && !i.rootfs ? store.resolve(i.Id) : undefined;
+  if (!store || !record) {
+    ctx.json(200, [{ Id: i.Id, Created: i.Created, CreatedBy: '', Tags: i.RepoTags, Size: i.Size, Comment: i.rootfs ? `root filesystem directory ${i.rootfs} (bulkheadd --rootfs-image)` : '' }]);
+    return;
+  }
+  const raw = (store.config(record).history ?? []) as Array<{ created?: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
+  // Layers pair with the non-empty entries from the end: a base image written
+  // without history (or with less) leaves its first layers unnamed.
+  let layer = record.layers.length - raw.filter((h) => !h.empty_layer).length;
+  const rows = raw.map((h) => ({
+    Id: '<missing>',
+    Created: h.created ? Math.floor(Date.parse(h.created) / 1000) : 0,
+    CreatedBy: h.created_by ?? '',
+    Tags: null as string[] | null,
+    Size: h.empty_layer ? 0 : (record.layers[layer++]?.size ?? 0),
+    Comment: h.comment ?? '',
+  }));
+  rows.reverse();
+  if (rows.length === 0) rows.push({ Id: i.Id, Created: i.Created, CreatedBy: '', Tags: null, Size: i.Size, Comment: '' });
+  rows[0]!.Id = i.Id;
+  rows[0]!.Tags = i.RepoTags;
+  ctx.json(200, rows);
+}
