@@ -28,6 +28,7 @@ export class StoreImages implements ImageSource {
     if (cfg.Env) Config.Env = cfg.Env;
     if (cfg.WorkingDir) Config.WorkingDir = cfg.WorkingDir;
     if (cfg.User) Config.User = cfg.User;
+    if (cfg.Labels && Object.keys(cfg.Labels).length) Config.Labels = cfg.Labels;
     return { Id: r.id, RepoTags: tags, RepoDigests: r.repoDigests, Created: r.created ? Math.floor(Date.parse(r.created) / 1000) : 0, Size: r.size, Config, rootfs: '' };
   }
 

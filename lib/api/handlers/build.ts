@@ -23,6 +23,7 @@ import { withLock } from '../../image/store/lock';
 import { ContextError } from '../../build/context/errors';
 import { extractContextTar } from '../../build/context/extract';
 import type { Images } from '../../image/images';
+import { parseReference } from '../../image/reference/parse';
 import type { Ctx } from '../context';
 import { qbool, qint } from '../context';
 import { HttpError } from '../errors';
@@ -99,6 +100,15 @@ export function parseBuildQuery(q: URLSearchParams, headers: Record<string, stri
   const dockerfile = q.get('dockerfile') || 'Dockerfile';
   if (dockerfile.includes('\0')) throw new HttpError(400, 'invalid dockerfile: a NUL byte');
   const tags = q.getAll('t').filter((t) => t !== '');
+  for (const t of tags) {
+    let ref;
+    try {
+      ref = parseReference(t);
+    } catch (err) {
+      throw new HttpError(400, `invalid tag ${JSON.stringify(t)}: ${(err as Error).message}`);
+    }
+    if (ref.digest) throw new HttpError(400, `invalid tag ${JSON.stringify(t)}: a tag cannot hold a digest`);
+  }
   const options: ParsedBuild['options'] = { tags, noCache: qbool(q, 'nocache'), pull: qbool(q, 'pull') };
   const buildArgs = qmap(q, 'buildargs');
   if (buildArgs) options.buildArgs = buildArgs;

@@ -32,7 +32,7 @@ export function inspect(ctx: Ctx, s: ApiState): void {
     Created: new Date(i.Created * 1000).toISOString(),
     DockerVersion: '',
     Author: '',
-    Config: { ...i.Config, Labels: null },
+    Config: { ...i.Config, Labels: i.Config.Labels ?? null },
     Architecture: goArch(),
     Os: 'linux',
     Size: i.Size,
