@@ -243,6 +243,7 @@ class Builder {
       }
       return this.cached(state, `ARG ${pairs.map(([k, v]) => (v === null ? k : `${k}=${v}`)).join(' ')}`, [...args], undefined, async () => {
         const cfg = nextConfig(state);
+        cfg.created = now;
         cfg.history.push({ created: now, created_by: `/bin/sh -c #(nop)  ARG ${pairs.map(([k, v]) => (v === null ? k : `${k}=${v}`)).join(' ')}`, empty_layer: true });
         return stateOf(cfg, state.layers);
       });
@@ -292,6 +293,7 @@ class Builder {
     const result = await this.cached(state, createdBy, [], undefined, async () => {
       const cid = randomBytes(32).toString('hex');
       this.say(` ---> Running in ${cid.slice(0, 12)}`);
+      probe.created = now;
       probe.history.push({ created: now, created_by: createdBy, empty_layer: true });
       this.say(`Removing intermediate container ${cid.slice(0, 12)}`);
       return stateOf(probe, state.layers);

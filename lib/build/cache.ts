@@ -47,7 +47,7 @@ export class BuildCache {
     return e.layers.every((l) => this.store.hasBlob(l.digest) && fs.existsSync(this.store.layout.layer(l.diffId)));
   }
 
-  /** The state a step made before, or undefined (a stale entry is dropped). */
+  /** The state a step made before, or undefined. */
   get(key: string): StepState | undefined {
     let e: Entry;
     try {
@@ -55,10 +55,8 @@ export class BuildCache {
     } catch {
       return undefined;
     }
-    if (e.version !== 1 || !e.config || !Array.isArray(e.layers) || !this.valid(e)) {
-      fs.rmSync(this.file(key), { force: true });
-      return undefined;
-    }
+    // A stale entry is a miss; it is removed by prune() (under the lock: a writer may be replacing it now) or overwritten by put().
+    if (e.version !== 1 || !e.config || !Array.isArray(e.layers) || !this.valid(e)) return undefined;
     return stateOf(e.config, e.layers);
   }
 
@@ -82,7 +80,10 @@ export class BuildCache {
           if (isTempName(name)) fs.rmSync(path.join(this.dir, name), { force: true });
           continue;
         }
-        if (this.get(name.slice(0, -5)) === undefined) n++;
+        if (this.get(name.slice(0, -5)) === undefined) {
+          fs.rmSync(path.join(this.dir, name), { force: true });
+          n++;
+        }
       }
       return n;
     });

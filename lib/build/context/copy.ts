@@ -16,7 +16,7 @@ import * as path from 'node:path/posix';
 import { resolveChown } from './chown';
 import { DestRoot, type Owner } from './dest';
 import { ContextError } from './errors';
-import { components, withFd } from './fsat';
+import { components } from './fsat';
 import type { Entry } from './root';
 import type { SourceSet } from './sources';
 
@@ -83,19 +83,26 @@ export async function copyInto(root: string, set: SourceSet, dest: string, optio
         }
         continue;
       }
-      // A directory: its content into dest.
-      withFd(out.mkdirs(comps, 0o755, owner), () => undefined);
-      for (const e of src.entries) {
-        if (e.rel === '') continue;
-        const relComps = e.rel.split('/');
-        const parent = [...comps, ...relComps.slice(0, -1)];
-        const dirFd = out.mkdirs(parent, 0o755, owner);
-        try {
-          writeEntry(out, set, src.rel === '' ? e.rel : `${src.rel}/${e.rel}`, dirFd, relComps[relComps.length - 1] as string, e, owner, chmod, stats);
-        } finally {
-          fs.closeSync(dirFd);
+      // A directory: its content into dest. The fd of each destination
+      // directory is kept while its entries are written (they come together,
+      // depth first): one openat2 per directory, not per file.
+      const dirs = new Map<string, number>();
+      try {
+        dirs.set('', out.mkdirs(comps, 0o755, owner));
+        for (const e of src.entries) {
+          if (e.rel === '') continue;
+          const slash = e.rel.lastIndexOf('/');
+          const parentRel = slash < 0 ? '' : e.rel.slice(0, slash);
+          let dirFd = dirs.get(parentRel);
+          if (dirFd === undefined) {
+            dirFd = out.mkdirs([...comps, ...parentRel.split('/')], 0o755, owner);
+            dirs.set(parentRel, dirFd);
+          }
+          writeEntry(out, set, src.rel === '' ? e.rel : `${src.rel}/${e.rel}`, dirFd, e.rel.slice(slash + 1), e, owner, chmod, stats);
+          if (e.type === 'dir' && !e.implicit) dirTimes.push({ comps: [...comps, ...e.rel.split('/')], mtime: e.mtime });
         }
-        if (e.type === 'dir' && !e.implicit) dirTimes.push({ comps: [...comps, ...relComps], mtime: e.mtime });
+      } finally {
+        for (const fd of dirs.values()) fs.closeSync(fd);
       }
     }
     for (const { comps: c, mtime } of dirTimes.reverse()) out.dirTime(c, mtime);
@@ -121,7 +128,7 @@ function writeEntry(out: DestRoot, set: SourceSet, srcRel: string, dirFd: number
     case 'file': {
       const srcFd = set.root.openCanonical(srcRel, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
       try {
-        stats.bytes += out.writeFile(dirFd, name, srcFd, chmod ?? e.mode, owner, e.mtime);
+        stats.bytes += out.writeFile(dirFd, name, srcFd, e.size, chmod ?? e.mode, owner, e.mtime);
       } finally {
         fs.closeSync(srcFd);
       }

@@ -10,6 +10,8 @@ import * as fs from 'node:fs';
 import { O_PATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_XDEV, components, openat2, openDirPath, proc } from './fsat';
 
 const RESOLVE = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+const SMALL = 1 << 20;
+const SCRATCH = Buffer.allocUnsafe(1 << 16);
 
 export interface Owner {
   uid: number;
@@ -97,19 +99,34 @@ export class DestRoot {
     return false;
   }
 
-  /** A new regular file at name with the bytes of srcFd; owner, mode (after chown, which clears setuid), mtime. */
-  writeFile(dirFd: number, name: string, srcFd: number, mode: number, owner: Owner, mtime: Date): number {
-    this.clear(dirFd, name, false);
-    const p = proc(dirFd, name);
-    const fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+  /**
+   * A new regular file at name with the bytes of srcFd (size bytes expected);
+   * owner, mode (after chown, which clears setuid), mtime. Returns the bytes written.
+   */
+  writeFile(dirFd: number, name: string, srcFd: number, size: number, mode: number, owner: Owner, mtime: Date): number {
+    const fd = this.createFile(dirFd, name);
     try {
-      // copy_file_range(2) (or a reflink) between the two open files, through
-      // their /proc/self/fd magic links: both name the very inodes already open.
-      fs.copyFileSync(proc(srcFd), proc(fd));
+      let written: number;
+      if (size <= SMALL) {
+        // Small files: one read and one write, no more system calls.
+        const buf = size <= SCRATCH.length ? SCRATCH : Buffer.allocUnsafe(size + 1);
+        written = 0;
+        for (;;) {
+          const n = fs.readSync(srcFd, buf, 0, buf.length, null);
+          if (n === 0) break;
+          for (let off = 0; off < n; ) off += fs.writeSync(fd, buf, off, n - off);
+          written += n;
+        }
+      } else {
+        // copy_file_range(2) (or a reflink) between the two open files, through
+        // their /proc/self/fd magic links: both name the very inodes already open.
+        fs.copyFileSync(proc(srcFd), proc(fd));
+        written = fs.fstatSync(fd).size;
+      }
       fs.fchownSync(fd, owner.uid, owner.gid);
       fs.fchmodSync(fd, mode);
       fs.futimesSync(fd, mtime, mtime);
-      return fs.fstatSync(fd).size;
+      return written;
     } finally {
       fs.closeSync(fd);
     }

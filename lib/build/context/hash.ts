@@ -39,7 +39,9 @@ export async function hashSources(set: SourceSet): Promise<string> {
         let size = 0;
         await withFdAsync(fd, async () => {
           for (;;) {
-            const { bytesRead } = await readAsync(fd, buf);
+            // Small files synchronously (a thread-pool round trip costs more
+            // than the read), large ones off the event loop.
+            const bytesRead = e.size < SMALL ? fs.readSync(fd, buf, 0, buf.length, null) : (await readAsync(fd, buf)).bytesRead;
             if (bytesRead === 0) break;
             content.update(buf.subarray(0, bytesRead));
             size += bytesRead;
@@ -52,6 +54,8 @@ export async function hashSources(set: SourceSet): Promise<string> {
   }
   return `sha256:${h.digest('hex')}`;
 }
+
+const SMALL = 1 << 20;
 
 const readAsync = (fd: number, buf: Buffer) =>
   new Promise<{ bytesRead: number }>((resolve, reject) => fs.read(fd, buf, 0, buf.length, null, (err, bytesRead) => (err ? reject(err) : resolve({ bytesRead }))));

@@ -62,12 +62,23 @@ function quoteMeta(pattern: string): string {
   return out;
 }
 
+/**
+ * moby/patternmatcher treats a pattern that starts with '**' and has no other
+ * wildcard as a suffix ("**.log" excludes a.log and x/b.log; "**file" myfile):
+ * its suffixMatch. The port compiles it as "(.*\/)?" + the rest instead, which
+ * needs a whole path element; "**" + "/*" + the rest says what Docker does.
+ */
+function suffixForm(pattern: string): string {
+  if (!pattern.startsWith('**') || pattern.length < 3 || pattern[2] === '/') return pattern;
+  return /[*?[\]\\]/.test(pattern.slice(2)) ? pattern : `**/*${pattern.slice(2)}`;
+}
+
 export class IgnoreMatcher {
   private readonly ig: Ignore;
   private readonly cache = new Map<string, boolean>();
 
   constructor(readonly patterns: IgnorePattern[]) {
-    this.ig = ignore({ ignorecase: false }).add(patterns.map((p) => (p.exclusion ? `!${quoteMeta(p.pattern)}` : quoteMeta(p.pattern))));
+    this.ig = ignore({ ignorecase: false }).add(patterns.map((p) => (p.exclusion ? '!' : '') + quoteMeta(suffixForm(p.pattern))));
     // The package caches answers in a plain object, where a path named
     // "constructor" or "__proto__" would find Object.prototype's members; a
     // prototype-less object has none (tested in test/unit/build/context/ignore).

@@ -20,6 +20,7 @@ import { MT } from '../../image/manifest';
 import { withLock } from '../../image/store/lock';
 import type { LayerRecord, Store } from '../../image/store/store';
 import { fsyncDir } from '../../util/atomic';
+import { patchTarStreamEncode } from './pax';
 
 const S_IFMT = 0o170000;
 const S_IFCHR = 0o020000;
@@ -82,7 +83,12 @@ async function writeTar(pack: tar.Pack, dir: string, signal?: AbortSignal): Prom
         }
         links.set(key, relName);
       }
-      if (st.isFile()) await entry(pack, { ...base(relName, st), type: 'file', size: st.size }, fs.createReadStream(full));
+      if (st.isFile()) {
+        // File capabilities (setcap in a RUN), kept as Docker keeps them; other xattrs are not listed (no listxattr in the addon).
+        const cap = native().lgetxattr(full, 'security.capability');
+        const pax = cap ? { pax: { 'SCHILY.xattr.security.capability': cap.toString('latin1') } } : {};
+        await entry(pack, { ...base(relName, st), type: 'file', size: st.size, ...pax }, fs.createReadStream(full));
+      }
       else if (st.isSymbolicLink()) await entry(pack, { ...base(relName, st), type: 'symlink', linkname: fs.readlinkSync(full) });
       else if (type === S_IFCHR || type === S_IFBLK) await entry(pack, { ...base(relName, st), type: type === S_IFCHR ? 'character-device' : 'block-device', devmajor: major(st.rdev), devminor: minor(st.rdev) });
       else if (type === S_IFIFO) await entry(pack, { ...base(relName, st), type: 'fifo' });
@@ -98,6 +104,7 @@ async function writeTar(pack: tar.Pack, dir: string, signal?: AbortSignal): Prom
  * when that layer already exists. Returns the layer as a manifest names it.
  */
 export async function commitUpper(store: Store, upper: string, signal?: AbortSignal): Promise<LayerRecord> {
+  patchTarStreamEncode();
   const pack = tar.pack();
   const diff = createHash('sha256');
   const tap = new Transform({

@@ -29,7 +29,8 @@ function main() {
   fs.writeFileSync(path.join(ctxDir, 'simple.tar.gz'), zlib.gzipSync(simple));
   fs.writeFileSync(path.join(ctxDir, 'data.gz'), zlib.gzipSync('not a tar, only gzip\n'));
   execFileSync('zstd', ['-q', '-f', path.join(ctxDir, 'simple.tar'), '-o', path.join(ctxDir, 'simple.tar.zst')]);
-  execFileSync('bzip2', ['-k', '-f', path.join(ctxDir, 'simple.tar')]);
+  // bzip2 is only recognised (by its magic, 'BZh' and a block size digit), never decoded.
+  fs.writeFileSync(path.join(ctxDir, 'simple.tar.bz2'), Buffer.concat([Buffer.from('BZh91AY&SY'), Buffer.alloc(64)]));
   fs.writeFileSync(
     path.join(ctxDir, 'evil.tar'),
     tar([

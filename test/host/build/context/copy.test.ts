@@ -44,7 +44,9 @@ function main() {
     await copyInto(root, set('app.sh', 'conf.txt'), '/many');
     await copyInto(root, set('conf.txt'), 'rel/', { workdir: '/work' });
     await copyInto(root, set('conf.txt'), '.', { workdir: '/w2' });
-    await copyInto(root, set('dir'), '/d');
+    const dirStats = await copyInto(root, set('dir'), '/d');
+    t.equal(dirStats.hardlinksCopiedAsFiles, 2, 'both names of the hard-linked file are counted');
+    t.same({ files: dirStats.files, dirs: dirStats.dirs, symlinks: dirStats.symlinks }, { files: 3, dirs: 1, symlinks: 1 });
     t.same(listing(root), [
       'bin/ 755 0:0',
       'bin/run 755 0:0 echo hi\n',

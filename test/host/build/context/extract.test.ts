@@ -56,6 +56,13 @@ function main() {
     }
   });
 
+  t.test('long names (pax) and a context from GNU tar', async (t) => {
+    const long = `${'d'.repeat(120)}/${'f'.repeat(150)}`;
+    const r = await extract([{ name: long, data: 'long\n' }]);
+    t.equal(r.error, null);
+    t.equal(fs.readFileSync(path.join(r.dir, long), 'utf8'), 'long\n');
+  });
+
   t.test("'..' names are refused and the directory emptied", async (t) => {
     const r = await extract([{ name: 'ok', data: 'ok\n' }, { name: `../../../../../../..${canary}`, data: 'pwned\n' }]);
     t.equal(r.error?.code, 'EOUTSIDE');

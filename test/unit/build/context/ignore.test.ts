@@ -76,6 +76,17 @@ const single: Array<[string, string, boolean]> = [
   ['dist/*.whl', 'dist/proxy.py-2.4.0rc3.dev36+g08acad9-py3-none-any.whl', true],
   ['a\\\\', 'a\\', true],
   ['a\\*b', 'a*b', true],
+  // patternmatcher's suffixMatch: '**' then no other wildcard is a plain suffix
+  ['**.log', 'a.log', true],
+  ['**.log', 'x/y/b.log', true],
+  ['**.log', 'a.logs', false],
+  ['**file', 'myfile', true],
+  ['**file', 'dir/myfile', true],
+  ['**foo/bar', 'xfoo/bar', true],
+  ['**foo/bar', 'a/xfoo/bar/baz', true],
+  ['**foo/bar', 'foo/barx', false],
+  ['**/dir', 'mydir', false],
+  ['**d*r', 'x/dxr', true],
   // patternmatcher_test.go's simple cases
   ['*', 'fileutils.go', true],
   ['*.go', 'fileutils.go', true],
