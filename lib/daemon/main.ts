@@ -71,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   if (rec.exited.length || rec.restarted.length || rec.removed.length) {
     log('info', `recovered the data root: ${rec.exited.length} containers found stopped, ${rec.restarted.length} restarted, ${rec.removed.length} removals finished`);
   }
-  const server = createApiServer({ engine, images: new StoreImages(imageStore, o.images.length ? new DirectoryImages(o.images) : null), version: packageVersion(), log: (l) => log(o.debug ? 'debug' : 'error', l), logRequests: o.debug });
+  const server = createApiServer({ engine, images: new StoreImages(imageStore, o.images.length ? new DirectoryImages(o.images) : null), version: packageVersion(), buildContextLimit: o.maxBuildContext, log: (l) => log(o.debug ? 'debug' : 'error', l), logRequests: o.debug });
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);

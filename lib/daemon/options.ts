@@ -5,6 +5,7 @@
 //   -p, --pidfile FILE          (default /run/bulkheadd.pid)
 //   --rootfs-image NAME=DIR     a name `docker run NAME` resolves to a root filesystem directory (repeatable)
 //   --shutdown-timeout SECONDS  how long SIGTERM waits for containers to stop (default 15)
+//   --max-build-context SIZE    the largest context POST /build unpacks (default 4g; bytes or k/m/g)
 //   -l, --log-level LEVEL       info (default) or debug (every request)
 import * as path from 'node:path';
 import { parseRootfsImage } from '../api/images';
@@ -17,6 +18,8 @@ export interface DaemonOptions {
   pidfile: string;
   images: Array<{ name: string; dir: string }>;
   shutdownTimeout: number;
+  /** POST /build's cap on the unpacked context, in bytes. */
+  maxBuildContext: number;
   debug: boolean;
   help: boolean;
 }
@@ -32,6 +35,7 @@ Options:
   -p, --pidfile FILE            pid file (default /run/bulkheadd.pid)
       --rootfs-image NAME=DIR   make image NAME a root filesystem directory (repeatable)
       --shutdown-timeout SECS   SIGTERM: seconds for containers to stop (default 15)
+      --max-build-context SIZE  largest build context unpacked, bytes or k/m/g (default 4g)
   -l, --log-level LEVEL         info or debug (debug logs every request)
   -h, --help                    this help
 `;
@@ -46,6 +50,7 @@ export function parseDaemonArgs(argv: string[], env: NodeJS.ProcessEnv = process
     pidfile: '/run/bulkheadd.pid',
     images: [],
     shutdownTimeout: 15,
+    maxBuildContext: 4 * 1024 ** 3,
     debug: false,
     help: false,
   };
@@ -97,6 +102,14 @@ export function parseDaemonArgs(argv: string[], env: NodeJS.ProcessEnv = process
         const s = val();
         if (!/^\d+$/.test(s)) throw new UsageError(`--shutdown-timeout: expected whole seconds, got ${JSON.stringify(s)}`);
         o.shutdownTimeout = Number(s);
+        break;
+      }
+      case '--max-build-context': {
+        const s = val();
+        const m = /^(\d+)([kmg]?)$/i.exec(s);
+        if (!m) throw new UsageError(`--max-build-context: expected bytes, or a number with k, m or g, got ${JSON.stringify(s)}`);
+        o.maxBuildContext = Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase());
+        if (!Number.isSafeInteger(o.maxBuildContext)) throw new UsageError(`--max-build-context: ${s} is too large`);
         break;
       }
       case '-l':

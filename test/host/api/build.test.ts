@@ -194,6 +194,22 @@ function main(rootfs: string) {
     t.same(leftovers(d), []);
   });
 
+  t.test('POST /build: the context cap (--max-build-context), counted after decompression', async (t) => {
+    const d = await startDaemon(t, rootfs, ['--max-build-context', '1m']);
+    const x = { 'Content-Type': 'application/x-tar' };
+    // 8 MiB of zeros: a few KiB gzipped, far over the cap once unpacked.
+    const bomb = zlib.gzipSync(await tarOf([{ name: 'Dockerfile', data: 'FROM scratch\n' }, { name: 'zeros', data: '\0'.repeat(8 * 1024 * 1024) }]));
+    t.ok(bomb.length < 64 * 1024, `the body is small (${bomb.length} bytes)`);
+    const big = await d.api('POST', '/v1.43/build?t=big', bomb, x);
+    t.equal(big.status, 413);
+    t.match(big.body, /build context: larger than the limit of 1048576 bytes/);
+    // The control: the same context under the cap is built.
+    const ok = await d.api('POST', '/v1.43/build?t=small', zlib.gzipSync(await tarOf([{ name: 'Dockerfile', data: 'FROM scratch\nCOPY zeros /\n' }, { name: 'zeros', data: '\0'.repeat(512 * 1024) }])), x);
+    t.equal(ok.status, 200);
+    t.match(messages(ok.body).pop(), { aux: { ID: /^sha256:/ } });
+    t.same(leftovers(d), []);
+  });
+
   t.test('docker build: a client that goes away cancels the build, nothing left', async (t) => {
     const d = await daemonWithBase(t, rootfs);
     const ctx = context(d, 'slow', { Dockerfile: 'FROM bb:test\nRUN echo started; exec sleep 61.25\n' });
