@@ -127,7 +127,16 @@ function wireEvents(state: ApiState): void {
   });
 }
 
-export function createApiServer(opts: ApiServerOptions): http.Server {
+export interface ApiServer extends http.Server {
+  /**
+   * Cancels the builds in progress and resolves once each has unwound (its RUN
+   * killed, its overlay unmounted, its context removed): call at shutdown,
+   * before destroying the connections and exiting.
+   */
+  abortBuilds(): Promise<void>;
+}
+
+export function createApiServer(opts: ApiServerOptions): ApiServer {
   const state: ApiState = {
     engine: opts.engine,
     images: opts.images,
@@ -137,6 +146,7 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
     buildContextLimit: opts.buildContextLimit ?? DEFAULT_CONTEXT_LIMIT,
     events: [],
     execs: new Map(),
+    builds: new Set(),
     bus: new EventEmitter().setMaxListeners(0),
   };
   wireEvents(state);
@@ -191,5 +201,11 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
-  return server;
+  return Object.assign(server, {
+    abortBuilds: async () => {
+      const running = [...state.builds];
+      for (const b of running) b.abort();
+      await Promise.all(running.map((b) => b.done));
+    },
+  });
 }

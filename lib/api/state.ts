@@ -29,6 +29,8 @@ export interface ApiState {
   events: DockerEvent[];
   /** Execs created through the API, by id (Docker's create/start split). */
   execs: Map<string, import('./handlers/exec').ApiExec>;
+  /** Builds in progress (POST /build): aborted and awaited at shutdown. */
+  builds: Set<{ abort: () => void; done: Promise<void> }>;
   /** Emits 'event' with each DockerEvent as it happens. */
   bus: import('node:events').EventEmitter;
 }

@@ -94,6 +94,8 @@ export async function main(argv: string[]): Promise<number> {
       stopping = true;
       log('info', `${sig}: shutting down (containers get ${o.shutdownTimeout}s to stop)`);
       server.close();
+      // Builds first: each kills its RUN, unmounts its overlay and removes its context.
+      await server.abortBuilds();
       try {
         await engine.close({ timeout: o.shutdownTimeout });
       } catch (err) {

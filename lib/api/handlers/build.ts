@@ -155,7 +155,7 @@ function dockerfileIn(dir: string, name: string): string {
 
 function statusOfBuild(err: unknown): unknown {
   if (err instanceof ContextError) return new HttpError(err.code === 'ETOOBIG' ? 413 : 400, err.message);
-  if (err instanceof BuildError && err.code !== 'EABORTED') return new HttpError(err.code === 'ERUN' ? 500 : 400, err.message);
+  if (err instanceof BuildError) return new HttpError(err.code === 'ERUN' ? 500 : err.code === 'EABORTED' ? 503 : 400, err.message);
   return err;
 }
 
@@ -172,17 +172,23 @@ export async function build(ctx: Ctx, s: ApiState): Promise<void> {
   }
   const ac = new AbortController();
   let finished = false;
+  let clientGone = false;
   const gone = () => {
-    if (!finished) ac.abort(new Error('the client closed the connection'));
+    if (finished) return;
+    clientGone = true;
+    ac.abort(new Error('the client closed the connection'));
   };
   const socket = ctx.req.socket;
   socket.once('close', gone);
   ctx.req.once('aborted', gone);
+  let settle = () => undefined as void;
+  const entry = { abort: () => ac.abort(new Error('the daemon is shutting down')), done: new Promise<void>((r) => (settle = r)) };
   const tmp = store.store.tempDir('build-context');
+  s.builds.add(entry);
   let out: Duplex | NodeJS.WritableStream | null = null;
   const quietBuf: string[] = [];
   const line = (o: object) => {
-    if (ac.signal.aborted) return;
+    if (clientGone) return;
     out ??= ctx.stream(200, 'application/json');
     out.write(JSON.stringify(o) + '\r\n');
   };
@@ -209,7 +215,9 @@ export async function build(ctx: Ctx, s: ApiState): Promise<void> {
     if (parsed.quiet) line({ stream: `${result.id}\n` });
     else line({ aux: { ID: result.id } });
   } catch (err) {
-    if (ac.signal.aborted) return;
+    if (clientGone) return;
+    // Cancelled by the daemon's shutdown: the client must not take an ended stream for a success.
+    if (ac.signal.aborted) err = new BuildError('EABORTED', 'build cancelled: the daemon is shutting down');
     const mapped = statusOfBuild(err);
     if (out === null && !(parsed.quiet && quietBuf.length)) throw mapped;
     if (parsed.quiet) line({ stream: quietBuf.join('') });
@@ -223,6 +231,8 @@ export async function build(ctx: Ctx, s: ApiState): Promise<void> {
     tmp.close();
     fs.rmSync(tmp.dir, { recursive: true, force: true });
     if (out !== null) (out as NodeJS.WritableStream).end();
+    s.builds.delete(entry);
+    settle();
   }
 }
 

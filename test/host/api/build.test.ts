@@ -210,7 +210,7 @@ function main(rootfs: string) {
     t.same(leftovers(d), []);
   });
 
-  t.test('docker build: a client that goes away cancels the build, nothing left', async (t) => {
+  t.test('docker build: a client that goes away, or the daemon stopping, cancels the build, nothing left', async (t) => {
     const d = await daemonWithBase(t, rootfs);
     const ctx = context(d, 'slow', { Dockerfile: 'FROM bb:test\nRUN echo started; exec sleep 61.25\n' });
     const c = spawn('docker', ['build', ctx], { env: { ...process.env, DOCKER_HOST: `unix://${d.sock}`, DOCKER_CONFIG: path.join(d.dir, 'docker-config') }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -226,6 +226,21 @@ function main(rootfs: string) {
     t.same(leftovers(d), [], 'its overlay unmounted, the context removed');
     t.equal((await d.docker(['images', '--format', '{{.Repository}}'])).stdout, 'busybox\nbb\n', 'no image made');
     t.equal((await d.docker(['version', '--format', '{{.Server.APIVersion}}'])).stdout, '1.43\n', 'the daemon serves on');
+
+    // SIGTERM of the daemon mid-RUN: the build is cancelled and unwound before it exits.
+    const c2 = spawn('docker', ['build', ctx], { env: { ...process.env, DOCKER_HOST: `unix://${d.sock}`, DOCKER_CONFIG: path.join(d.dir, 'docker-config') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out2 = '';
+    let err2 = '';
+    c2.stdout.on('data', (b: Buffer) => (out2 += b.toString()));
+    c2.stderr.on('data', (b: Buffer) => (err2 += b.toString()));
+    const c2done = new Promise((r) => c2.once('exit', r));
+    for (let i = 0; i < 200 && !/started/.test(out2); i++) await sleep(50);
+    t.equal(sleepers().length, 1, 'a second build is running');
+    t.equal(await d.stop(), 0, 'bulkheadd exits 0 on SIGTERM');
+    t.same(sleepers(), [], 'the RUN was killed before the daemon exited');
+    t.same(leftovers(d), [], 'no mount or context directory left behind by the daemon');
+    t.equal(await c2done, 1, 'the client saw its build fail');
+    t.match(err2, /build cancelled: the daemon is shutting down/);
   });
 
   // compose.test.ts fails under CI when docker-compose is missing; skipped here.
