@@ -12,6 +12,7 @@ import t, { type Test } from 'tap';
 import { withBusyboxRoot, requirementMissing } from '../../helpers/tier';
 import { dockerMissing, startDaemon, type Daemon } from '../../helpers/daemon';
 import { buildImage, busyboxEntries, writeDockerArchive } from '../../../support/images';
+import { build } from '../../../lib/build/build';
 
 // The classic builder: the only one bulkheadd speaks (without the buildx plugin
 // docker 28 falls back to it by itself, with a deprecation notice).
@@ -30,6 +31,7 @@ async function daemonWithBase(t: Test, rootfs: string): Promise<Daemon> {
 
 function context(d: Daemon, name: string, files: Record<string, string>): string {
   const dir = path.join(d.dir, name);
+  fs.mkdirSync(dir, { recursive: true });
   for (const [f, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
     fs.writeFileSync(path.join(dir, f), text);
@@ -142,6 +144,17 @@ function main(rootfs: string) {
     const shadow = await d.api('POST', '/v1.43/build?dockerfile=../../../../etc/passwd', await tarOf([{ name: 'Dockerfile', data: 'FROM bb:test\n' }]), { 'Content-Type': 'application/x-tar' });
     t.equal(shadow.status, 400);
     t.match(shadow.body, /Cannot locate specified Dockerfile: ..\/..\/..\/..\/etc\/passwd/, 'the dockerfile parameter stays in the context');
+    // A Dockerfile that is a symlink to a host file: refused by the daemon. The control:
+    // build() itself, handed the same directory, reads the host file (its FROM names the canary).
+    const secret = path.join(d.dir, 'host-secret');
+    fs.writeFileSync(secret, 'FROM canary-from-the-host\n');
+    const linked = await d.api('POST', '/v1.43/build', await tarOf([{ name: 'Dockerfile', type: 'symlink', linkname: secret }]), { 'Content-Type': 'application/x-tar' });
+    t.equal(linked.status, 400);
+    t.match(linked.body, /Cannot locate specified Dockerfile: Dockerfile/, 'a Dockerfile symlinked out of the context is refused');
+    t.notMatch(linked.body, /canary/);
+    const ctl = context(d, 'control', {});
+    fs.symlinkSync(secret, path.join(ctl, 'Dockerfile'));
+    await t.rejects(build({ context: ctl, dataRoot: path.join(d.dir, 'control-root') }), /canary-from-the-host/, 'control: without the daemon\'s check the host file is read');
 
     const ign = context(d, 'ign', { Dockerfile: 'FROM bb:test\nCOPY . /app/\nCMD ["ls", "-a", "/app"]\n', '.dockerignore': 'secret.txt\n*.log\n', 'secret.txt': 'nope', 'keep.txt': 'yes', 'debug.log': 'x' });
     t.equal((await d.docker(['build', '-t', 'ign', ign])).code, 0);
