@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { ImageError } from '../image/errors';
 import { Images } from '../image/images';
 import { hostPlatform, parsePlatform } from '../image/manifest';
-import { familiarName, formatReference, parseReference, type Reference } from '../image/reference/parse';
+import { familiarName, parseReference, type Reference } from '../image/reference/parse';
 import type { Platform } from '../image/store/store';
 import { BuildCache } from './cache';
 import { commitImage } from './commit';
@@ -21,7 +21,7 @@ import { Lease, layerStep } from './layer/step';
 import { applyMetadata, bad, command, DEFAULT_SHELL, keyValues, words } from './metadata';
 import { parseDockerfile, parseInstruction, type Dockerfile, type Instruction, type Stage } from './parse/dockerfile';
 import { processWord } from './parse/words';
-import { runStep } from './run';
+import { NAME_FILES, runStep } from './run';
 import { envMap, nextConfig, scratch, short, stateOf, type BuildConfig, type StepState } from './state';
 import { CopyContext, copyStep } from './copy';
 
@@ -71,6 +71,15 @@ function validate(o: BuildOptions): void {
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new TypeError('onProgress must be a function');
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
   if (o.platform !== undefined) parsePlatform(o.platform);
+  for (const t of o.tags ?? []) {
+    let ref: Reference;
+    try {
+      ref = parseReference(t);
+    } catch (err) {
+      throw new TypeError(`tags: ${(err as Error).message}`);
+    }
+    if (ref.digest) throw new TypeError(`tags must be NAME[:TAG], got ${JSON.stringify(t)} (a digest)`);
+  }
 }
 
 interface StageResult {
@@ -252,16 +261,18 @@ class Builder {
       for (const f of ins.flags) if (f.name !== 'network') throw bad(ins, `unknown flag: --${f.name}`);
       const argv = ins.heredoc ? [...(state.config.config.Shell ?? DEFAULT_SHELL), ins.heredoc.body] : command(ins, state.config.config.Shell);
       const inScope = [...args].filter(([k]) => !envMap(state.config.config.Env).has(k));
-      const createdBy = `${inScope.length ? `|${inScope.length} ${inScope.map(([k, v]) => `${k}=${v}`).join(' ')} ` : ''}${ins.json ? argv.join(' ') : argv.join(' ')}`;
+      const createdBy = `${inScope.length ? `|${inScope.length} ${inScope.map(([k, v]) => `${k}=${v}`).join(' ')} ` : ''}${argv.join(' ')}`;
       return this.cached(state, createdBy, [...args], undefined, async () => {
         const cid = randomBytes(32).toString('hex');
         this.say(` ---> Running in ${cid.slice(0, 12)}`);
+        const network = this.runNetwork(ins);
         const layer = await layerStep(
           this.images.store,
           state,
           this.lease,
-          (rootfs) => runStep({ rootfs, argv, config: state.config, args: inScope, network: this.runNetwork(ins), onOutput: this.out, ins, ...(this.o.signal ? { signal: this.o.signal } : {}) }),
+          (rootfs) => runStep({ rootfs, argv, config: state.config, args: inScope, network, onOutput: this.out, ins, ...(this.o.signal ? { signal: this.o.signal } : {}) }),
           this.o.signal,
+          network === 'host' ? NAME_FILES : [],
         );
         this.say(`Removing intermediate container ${cid.slice(0, 12)}`);
         const cfg = nextConfig(state);
@@ -364,11 +375,6 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     throw new BuildError('ECONTEXT', `unable to read the Dockerfile ${dfPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, undefined, undefined, { cause: err });
   }
   const df = parseDockerfile(text);
-  for (const t of o.tags ?? []) {
-    const ref = parseReference(t);
-    if (ref.digest) throw new TypeError(`tags must be NAME[:TAG], got ${JSON.stringify(t)} (a digest)`);
-    void formatReference(ref);
-  }
   const b = new Builder(o, df, new CopyContext(context, dfPath));
   try {
     await b.cache.prune();

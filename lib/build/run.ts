@@ -5,7 +5,9 @@
 // host's network as the classic builder's default, or none. Its output is
 // streamed to the progress as it comes; a non-zero exit is an ERUN error
 // carrying the code and the last lines.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { resolveUser } from '../image/config/user';
 import { mkdirInRoot } from '../image/config/workdir';
 import { spawn } from '../spawn/index';
@@ -28,6 +30,28 @@ export interface RunStepOptions {
 }
 
 const TAIL = 10;
+
+/** The host's name files a RUN on the host's network sees, as the classic builder gives its build containers. */
+export const NAME_FILES = ['etc/resolv.conf', 'etc/hosts'];
+
+/**
+ * Bind mounts of the host's name files, read-only, where the image's place for
+ * them is a plain file or nothing under a real /etc directory (a symlink there
+ * is left alone: spawn would refuse to make a mount point through it).
+ */
+function nameFileMounts(rootfs: string): Array<{ type: 'bind'; source: string; target: string; readonly: true }> {
+  const plain = (p: string, dir: boolean) => {
+    try {
+      const st = fs.lstatSync(p);
+      return dir ? st.isDirectory() : st.isFile();
+    } catch {
+      return true;
+    }
+  };
+  // spawn makes a mount point's file, not its directories: an image without /etc gets none.
+  if (!fs.existsSync(path.join(rootfs, 'etc')) || !plain(path.join(rootfs, 'etc'), true)) return [];
+  return NAME_FILES.filter((f) => fs.existsSync(`/${f}`) && plain(path.join(rootfs, f), false)).map((f) => ({ type: 'bind', source: `/${f}`, target: `/${f}`, readonly: true }));
+}
 
 export async function runStep(o: RunStepOptions): Promise<void> {
   const c = o.config.config;
@@ -60,6 +84,7 @@ export async function runStep(o: RunStepOptions): Promise<void> {
     gid: user.gid,
     groups: user.groups,
     namespaces: o.network === 'host' ? { net: false } : {},
+    ...(o.network === 'host' ? { mounts: nameFileMounts(o.rootfs) } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
     buffer: false,
     reject: false,

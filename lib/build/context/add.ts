@@ -7,8 +7,8 @@
 // the archive) stays inside that directory; names starting with .wh. stay
 // plain files (whiteouts belong to image layers, not to ADD). Owners and modes
 // come from the archive (Docker applies neither --chown nor --chmod to an
-// unpacked archive). bzip2 and xz archives are refused: no maintained pure-JS
-// streaming decoder fits (unbzip2-stream is unmaintained since 2020).
+// unpacked archive). bzip2 and xz archives are refused: Node has no decoder
+// for either, and they are rare in build contexts.
 // A URL is refused on this machine: it has no network to fetch from.
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';

@@ -20,6 +20,8 @@ import { components } from './fsat';
 import type { Entry } from './root';
 import type { SourceSet } from './sources';
 
+const YIELD_EVERY = 64;
+
 export interface CopyOptions {
   /** --chown=user[:group]: names from the destination root's /etc/passwd and /etc/group, or numbers. */
   chown?: string;
@@ -63,6 +65,7 @@ export async function copyInto(root: string, set: SourceSet, dest: string, optio
   const stats: CopyStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0, hardlinksCopiedAsFiles: 0 };
   const out = new DestRoot(root);
   const dirTimes: Array<{ comps: string[]; mtime: Date }> = [];
+  let sinceYield = 0;
   try {
     for (const src of set.sources) {
       if (src.type === 'file') {
@@ -77,7 +80,7 @@ export async function copyInto(root: string, set: SourceSet, dest: string, optio
         }
         const dirFd = out.mkdirs(dirComps, 0o755, owner);
         try {
-          writeEntry(out, set, src.rel, dirFd, name, src.entries[0] as Entry, owner, chmod, stats);
+          await writeEntry(out, set, src.rel, dirFd, name, src.entries[0] as Entry, owner, chmod, stats);
         } finally {
           fs.closeSync(dirFd);
         }
@@ -98,7 +101,12 @@ export async function copyInto(root: string, set: SourceSet, dest: string, optio
             dirFd = out.mkdirs([...comps, ...parentRel.split('/')], 0o755, owner);
             dirs.set(parentRel, dirFd);
           }
-          writeEntry(out, set, src.rel === '' ? e.rel : `${src.rel}/${e.rel}`, dirFd, e.rel.slice(slash + 1), e, owner, chmod, stats);
+          await writeEntry(out, set, src.rel === '' ? e.rel : `${src.rel}/${e.rel}`, dirFd, e.rel.slice(slash + 1), e, owner, chmod, stats);
+          // Let the event loop breathe between batches of small synchronous writes.
+          if (++sinceYield >= YIELD_EVERY) {
+            sinceYield = 0;
+            await new Promise((resolve) => setImmediate(resolve));
+          }
           if (e.type === 'dir' && !e.implicit) dirTimes.push({ comps: [...comps, ...e.rel.split('/')], mtime: e.mtime });
         }
       } finally {
@@ -115,7 +123,7 @@ export async function copyInto(root: string, set: SourceSet, dest: string, optio
   return stats;
 }
 
-function writeEntry(out: DestRoot, set: SourceSet, srcRel: string, dirFd: number, name: string, e: Entry, owner: Owner, chmod: number | undefined, stats: CopyStats): void {
+async function writeEntry(out: DestRoot, set: SourceSet, srcRel: string, dirFd: number, name: string, e: Entry, owner: Owner, chmod: number | undefined, stats: CopyStats): Promise<void> {
   switch (e.type) {
     case 'dir':
       out.mkdir(dirFd, name, e.implicit ? 0o755 : (chmod ?? e.mode), owner);
@@ -128,7 +136,7 @@ function writeEntry(out: DestRoot, set: SourceSet, srcRel: string, dirFd: number
     case 'file': {
       const srcFd = set.root.openCanonical(srcRel, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
       try {
-        stats.bytes += out.writeFile(dirFd, name, srcFd, e.size, chmod ?? e.mode, owner, e.mtime);
+        stats.bytes += await out.writeFile(dirFd, name, srcFd, e.size, chmod ?? e.mode, owner, e.mtime);
       } finally {
         fs.closeSync(srcFd);
       }

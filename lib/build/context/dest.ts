@@ -103,7 +103,7 @@ export class DestRoot {
    * A new regular file at name with the bytes of srcFd (size bytes expected);
    * owner, mode (after chown, which clears setuid), mtime. Returns the bytes written.
    */
-  writeFile(dirFd: number, name: string, srcFd: number, size: number, mode: number, owner: Owner, mtime: Date): number {
+  async writeFile(dirFd: number, name: string, srcFd: number, size: number, mode: number, owner: Owner, mtime: Date): Promise<number> {
     const fd = this.createFile(dirFd, name);
     try {
       let written: number;
@@ -119,8 +119,10 @@ export class DestRoot {
         }
       } else {
         // copy_file_range(2) (or a reflink) between the two open files, through
-        // their /proc/self/fd magic links: both name the very inodes already open.
-        fs.copyFileSync(proc(srcFd), proc(fd));
+        // their /proc/self/fd magic links: both name the very inodes already
+        // open. On libuv's thread pool: a large file does not stall the event
+        // loop (the daemon's other requests) while it is copied.
+        await fs.promises.copyFile(proc(srcFd), proc(fd));
         written = fs.fstatSync(fd).size;
       }
       fs.fchownSync(fd, owner.uid, owner.gid);

@@ -23,6 +23,7 @@ export async function hashSources(set: SourceSet): Promise<string> {
   const h = createHash('sha256');
   field(h, 'bulkhead-copy-v1');
   const buf = Buffer.allocUnsafe(1 << 16);
+  let sinceYield = 0;
   for (const src of set.sources) {
     field(h, src.type);
     field(h, src.type === 'file' ? src.name : '');
@@ -49,6 +50,11 @@ export async function hashSources(set: SourceSet): Promise<string> {
         });
         field(h, String(size));
         field(h, content.digest());
+        // Small files are read synchronously: let the event loop breathe between batches.
+        if (++sinceYield >= 64) {
+          sinceYield = 0;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       }
     }
   }

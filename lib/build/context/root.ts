@@ -100,7 +100,7 @@ export class SourceRoot {
   }
 
   /**
-   * Entries under the canonical directory base, depth first in lexical order
+   * Entries under the canonical directory base, depth first in byte order
    * (as Go's filepath.Walk), .dockerignore applied; devices, FIFOs and sockets
    * are left out as the docker CLI leaves them out of a context. Each directory
    * is opened RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS from the root and read through
@@ -111,14 +111,24 @@ export class SourceRoot {
     const walkDir = (rel: string): void => {
       const dirFd = this.openCanonical(rel, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
       try {
-        for (const name of fs.readdirSync(proc(dirFd)).sort()) {
+        for (const raw of fs.readdirSync(proc(dirFd), { encoding: 'buffer' }).sort(Buffer.compare)) {
+          // Names are bytes; paths here are UTF-8 strings. A name that does not
+          // survive the round trip would name another file (or none): refused.
+          const name = raw.toString('utf8');
           const rootRel = rel === '' ? name : `${rel}/${name}`;
+          if (!Buffer.from(name, 'utf8').equals(raw)) {
+            throw new ContextError('EIO', `${rel === '' ? '' : `${rel}/`}${[...raw].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('')}: a file name that is not valid UTF-8 is not supported in a build context`, rootRel);
+          }
+          // .dockerignore first: an excluded entry is not even stat'ed, unless
+          // it may be a directory an exception reaches into.
+          const excluded = this.excludes(rootRel);
+          if (excluded && !this.ignore.mayIncludeUnder(rootRel)) continue;
           const st = fs.lstatSync(proc(dirFd, name));
           const sub = base === '' ? rootRel : rootRel.slice(base.length + 1);
           const entry = entryOf(st, sub, st.isSymbolicLink() ? fs.readlinkSync(proc(dirFd, name)) : undefined);
           if (!entry) continue;
-          if (this.excludes(rootRel)) {
-            if (entry.type !== 'dir' || !this.ignore.mayIncludeUnder(rootRel)) continue;
+          if (excluded) {
+            if (entry.type !== 'dir') continue;
             entry.implicit = true;
             entry.mode = 0o755;
           }

@@ -80,7 +80,10 @@ function climbsOut(p: string): boolean {
 function named(root: SourceRoot, source: string, p: string, instr: string, matchedName?: string): ResolvedSource {
   if (climbsOut(p)) throw outside(instr, source);
   const lexical = path.normalize('/' + p).slice(1);
-  if (lexical !== '' && root.excludes(lexical)) throw notFound(root, instr, source);
+  // An excluded directory with an exception below it is in Docker's context
+  // (as the parent of what the exception brings back); anything else excluded is not.
+  const partly = (rel: string) => rel !== '' && root.excludes(rel) && root.ignore.mayIncludeUnder(rel);
+  if (lexical !== '' && root.excludes(lexical) && !partly(lexical)) throw notFound(root, instr, source);
   let resolved: { rel: string; stat: fs.Stats };
   try {
     resolved = root.canonical(components(p).join('/'));
@@ -92,9 +95,14 @@ function named(root: SourceRoot, source: string, p: string, instr: string, match
     throw new ContextError('EIO', `${instr} failed: stat ${source}: ${(err as Error).message}`, source, { cause: err });
   }
   // A symlink to a file .dockerignore leaves out dangles in the context Docker sees.
-  if (resolved.rel !== '' && root.excludes(resolved.rel)) throw notFound(root, instr, source);
+  if (resolved.rel !== '' && root.excludes(resolved.rel) && !partly(resolved.rel)) throw notFound(root, instr, source);
   const top = entryOf(resolved.stat, '');
   if (!top || top.type === 'symlink') throw new ContextError('ENOTFOUND', `${instr} failed: ${source}: not a regular file or directory`, source);
+  if (top.type === 'file' && (partly(lexical) || partly(resolved.rel))) throw notFound(root, instr, source);
+  if (root.excludes(resolved.rel) && resolved.rel !== '') {
+    top.implicit = true;
+    top.mode = 0o755;
+  }
   const name = matchedName ?? path.basename(lexical === '' ? '.' : lexical);
   if (top.type === 'file') return { source, rel: resolved.rel, name, type: 'file', entries: [top] };
   const entries: Entry[] = [top];
@@ -112,7 +120,7 @@ function dropEmptyImplicit(entries: Entry[]): Entry[] {
     if (e.implicit) continue;
     for (let d = path.dirname(e.rel); d !== '.' && d !== '' && !keep.has(d); d = path.dirname(d)) keep.add(d);
   }
-  return entries.filter((e) => !e.implicit || keep.has(e.rel));
+  return entries.filter((e) => !e.implicit || e.rel === '' || keep.has(e.rel));
 }
 
 function glob(root: SourceRoot, source: string, pattern: string, instr: string): ResolvedSource[] {

@@ -44,16 +44,49 @@ export class Lease {
 /** Directories spawn() makes as mount points when the image lacks them; not part of a step's diff. */
 const MOUNT_POINTS = ['proc', 'dev', 'sys'];
 
-export async function layerStep(store: Store, parent: StepState, lease: Lease, mutate: (rootfs: string) => Promise<void>, signal?: AbortSignal): Promise<LayerRecord> {
+/**
+ * transient: files bind-mounted over during the step (RUN's /etc/resolv.conf and
+ * /etc/hosts): the mount covered them, so whatever stands at their place in
+ * upper is the mount point spawn made (or its copy-up), never the step's work.
+ */
+export async function layerStep(store: Store, parent: StepState, lease: Lease, mutate: (rootfs: string) => Promise<void>, signal?: AbortSignal, transient: string[] = []): Promise<LayerRecord> {
   for (const l of parent.layers) await ensureLayer(store, l, 'build', signal);
   lease.add(parent.layers.map((l) => l.diffId));
   const root = mountOverlay(store.layout, parent.layers.map((l) => l.diffId), { plainDiff: true });
   try {
-    const missing = MOUNT_POINTS.filter((d) => !fs.existsSync(path.join(root.rootfs, d)));
+    const dirs = [...MOUNT_POINTS, ...new Set(transient.map((f) => path.posix.dirname(f)))];
+    const missing = dirs.filter((d) => !fs.existsSync(path.join(root.rootfs, d)));
+    // The transient files' directories as the lower layers have them: making a
+    // mount point in one copies it up, which is not a change of the step's.
+    const before = new Map<string, fs.Stats>();
+    for (const d of new Set(transient.map((f) => path.posix.dirname(f)))) {
+      try {
+        before.set(d, fs.lstatSync(path.join(root.rootfs, d)));
+      } catch {
+        /* missing: handled above */
+      }
+    }
     await mutate(root.rootfs);
     signal?.throwIfAborted();
     root.unmount();
     const upper = root.upper as string;
+    for (const f of transient) {
+      try {
+        if (!fs.lstatSync(path.join(upper, f)).isDirectory()) fs.rmSync(path.join(upper, f));
+      } catch {
+        /* not there */
+      }
+    }
+    for (const [d, st] of before) {
+      const p = path.join(upper, d);
+      try {
+        const now = fs.lstatSync(p);
+        const same = now.isDirectory() && now.mode === st.mode && now.uid === st.uid && now.gid === st.gid;
+        if (same && fs.readdirSync(p).length === 0 && !native().lgetxattr(p, 'trusted.overlay.opaque')) fs.rmdirSync(p);
+      } catch {
+        /* not copied up */
+      }
+    }
     for (const d of missing) {
       try {
         fs.rmdirSync(path.join(upper, d));

@@ -51,7 +51,14 @@ function pairs(list: string[] | undefined, flag: string, fromEnv: boolean): Reco
 }
 
 export async function buildCommand(argv: string[]): Promise<number> {
-  const p = parseFlags(argv, SPECS, 'build');
+  let p: ReturnType<typeof parseFlags>;
+  try {
+    p = parseFlags(argv, SPECS, 'build');
+  } catch (err) {
+    // docker build exits 125 on a flag it does not know, as on any bad flag.
+    if (err instanceof UsageError) throw new UsageError(err.message, 125);
+    throw err;
+  }
   if (p.flags.help) {
     process.stdout.write(formatHelp(USAGE, 'Build an image from a Dockerfile.', SPECS));
     return 0;

@@ -130,16 +130,33 @@ async function main() {
     const flag = env.cli(['build', '--network', 'bridge', '.']);
     t.equal(flag.status, 125);
     t.match(flag.stderr, /--network must be default, host or none/);
+    const unknownFlag = env.cli(['build', '--bogus', '.']);
+    t.equal(unknownFlag.status, 125);
+    t.match(unknownFlag.stderr, /^bulkhead build: unknown flag --bogus/);
+    const tag = env.cli(['build', '-t', 'Bad:x', '.']);
+    t.equal(tag.status, 125);
+    t.match(tag.stderr, /^bulkhead build: --tag "Bad:x": /);
     t.equal(env.images.list().length, before);
   });
 
   t.test('RUN --network none / host', async (t) => {
-    const r = await env.build(env.context({ Dockerfile: 'FROM busybox:test\nRUN ls /sys/class/net > /none\nRUN --network=host ls /sys/class/net > /host\n' }), { network: 'none', tags: ['net:1'] });
+    await env.build(env.context({ Dockerfile: 'FROM busybox:test\nRUN ls /sys/class/net > /none\nRUN --network=host ls /sys/class/net > /host\n' }), { network: 'none', tags: ['net:1'] });
     t.equal(env.cli(['run', '--pull=never', 'net:1', 'cat', '/none']).stdout, 'lo\n');
     // The host's interfaces (others' veths come and go: only those present before and after count).
     const seen = env.cli(['run', '--pull=never', 'net:1', 'cat', '/host']).stdout.trim().split('\n');
     const stable = fs.readdirSync('/sys/class/net').filter((n) => n !== 'lo' && seen.includes(n));
     t.ok(stable.length > 0, `the host's interfaces in the RUN step: ${seen.join(' ')}`);
+  });
+
+  t.test("RUN on the host's network sees its name files, and they stay out of the layer", async (t) => {
+    const r = await env.build(env.context({ Dockerfile: 'FROM busybox:test\nRUN cat /etc/resolv.conf > /resolv && cat /etc/hosts > /hosts\n' }), { tags: ['names:1'] });
+    const run = (cmd: string) => env.cli(['run', '--pull=never', 'names:1', 'sh', '-c', cmd]).stdout;
+    t.equal(run('cat /resolv'), fs.readFileSync('/etc/resolv.conf', 'utf8'));
+    t.equal(run('cat /hosts'), fs.readFileSync('/etc/hosts', 'utf8'));
+    const img = env.images.get(r.id);
+    const names = await layerEntries(env.images.store.readBlob(img.layers[img.layers.length - 1].digest));
+    t.same(names.sort(), ['hosts', 'resolv'], 'only what the RUN wrote');
+    t.equal(run('ls /etc'), 'group\npasswd\n');
     void r;
   });
 

@@ -93,6 +93,15 @@ function main() {
     t.equal(fs.realpathSync(path.join(dest, 'escape')), '/', 'control: the planted symlink leads to the host root when followed by path');
   });
 
+  t.test('an archive added through a symlink planted in the root stays in the root', async (t) => {
+    const root = newRoot();
+    fs.symlinkSync(canaryDir, path.join(root, 'opt'));
+    await add(root, ['simple.tar.gz'], '/opt/');
+    t.same(snapshot(), before, 'the host canary directory is untouched');
+    t.equal(fs.readFileSync(path.join(root, canaryDir, 'app/run'), 'utf8'), 'run\n', 'unpacked under the symlink target taken inside the root');
+    t.equal(fs.realpathSync(path.join(root, 'opt')), canaryDir, 'control: by path, the root\'s /opt is the host directory');
+  });
+
   t.test('bzip2 and URLs are refused with one clear line', async (t) => {
     await t.rejects(add(newRoot(), ['simple.tar.bz2'], '/'), { code: 'EARCHIVE', message: /bzip2-compressed archives are not supported/ });
     t.throws(() => resolveSources(ctx, ['http://example.com/a.tar'], { instruction: 'ADD' }), { code: 'ENETWORK', message: 'ADD from a URL needs network access, which this machine does not have: http://example.com/a.tar (download it into the build context and ADD or COPY the file)' });

@@ -92,6 +92,9 @@ function main() {
     t.same(names(resolveSources(ctx, ['rel-link'])), ['rel-link:file:.'], 'a named symlink inside the context is followed; the file keeps the name written');
     t.equal(resolveSources(ctx, ['rel-link']).sources[0]?.rel, 'src/main.js');
     t.same(names(resolveSources(ctx, ['src/lib/../main.js'])), ['main.js:file:.'], "'..' that stays inside is fine");
+    t.same(names(resolveSources(ctx, ['docs'])), ['docs:dir:.,public,public/index.md'], 'an excluded directory with an exception below holds only what the exception brings back');
+    t.same(names(resolveSources(ctx, ['do*'])), ['docs:dir:.,public,public/index.md'], 'and a glob matches it, as in the context Docker sends');
+    t.throws(() => resolveSources(ctx, ['docs/internal.md']), { code: 'ENOTFOUND' });
   });
 
   t.test("errors in Docker's words", async (t) => {
@@ -135,6 +138,16 @@ function main() {
     fs.renameSync(path.join(dir, 'd'), path.join(dir, 'd.old'));
     fs.symlinkSync('/etc', path.join(dir, 'd'));
     await t.rejects(hashSources(set), { code: 'ECHANGED', message: /ELOOP/ }, 'the canonical path is walked again with RESOLVE_NO_SYMLINKS');
+  });
+
+  t.test('a file name that is not UTF-8 is refused with a clear error, not misread', async (t) => {
+    const dir = tempDir();
+    writeTree(dir, { Dockerfile: 'FROM scratch\n', 'd/ok': 'ok' });
+    fs.writeFileSync(Buffer.concat([Buffer.from(path.join(dir, 'd') + '/caf'), Buffer.from([0xe9])]), 'latin1 name');
+    const c = openContext(dir);
+    t.teardown(() => c.close());
+    t.throws(() => resolveSources(c, ['d']), { code: 'EIO', message: 'd/caf\\xe9: a file name that is not valid UTF-8 is not supported in a build context' });
+    t.same(names(resolveSources(c, ['d/ok'])), ['ok:file:.'], 'other sources still resolve');
   });
 
   t.test('the content hash', async (t) => {

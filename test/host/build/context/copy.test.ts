@@ -75,6 +75,24 @@ function main() {
     t.not(fs.statSync(path.join(root, 'd/one')).ino, fs.statSync(path.join(root, 'd/hard')).ino, 'hard links are copied as separate files');
   });
 
+  t.test('a large file (copy_file_range through the thread pool) keeps its bytes, mode and mtime', async (t) => {
+    const dir = tempDir();
+    const big = Buffer.alloc(3 << 20);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+    writeTree(dir, { Dockerfile: 'FROM scratch\n', big: { data: '', mode: 0o751, mtime: 1500000000 } });
+    fs.writeFileSync(path.join(dir, 'big'), big);
+    fs.utimesSync(path.join(dir, 'big'), 1500000000, 1500000000);
+    const c = openContext(dir);
+    t.teardown(() => c.close());
+    const root = newRoot();
+    const stats = await copyInto(root, resolveSources(c, ['big']), '/data/big');
+    t.equal(stats.bytes, big.length);
+    t.ok(fs.readFileSync(path.join(root, 'data/big')).equals(big), 'same bytes');
+    const st = fs.statSync(path.join(root, 'data/big'));
+    t.equal(st.mode & 0o7777, 0o751);
+    t.equal(st.mtimeMs, 1500000000 * 1000);
+  });
+
   t.test('a file replaces what stands at its name, a symlink included (never followed)', async (t) => {
     const root = newRoot({ 'etc/passwd': { link: '/etc/passwd' } });
     const before = fs.readFileSync('/etc/passwd');
