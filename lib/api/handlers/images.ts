@@ -7,17 +7,45 @@ import * as path from 'node:path';
 import { ImageError } from '../../image/errors';
 import type { Images } from '../../image/images';
 import type { Ctx } from '../context';
+import { qfilters } from '../context';
+import { goMatch } from '../../build/context/match';
 import type { ApiState } from '../state';
 import { HttpError } from '../errors';
-import { noSuchImage, type ImageRecord } from '../images';
+import { familiarName, noSuchImage, type ImageRecord } from '../images';
 import { goArch } from './system';
 
 function summary(i: ImageRecord) {
-  return { Id: i.Id, ParentId: '', RepoTags: i.RepoTags, RepoDigests: i.RepoDigests ?? [], Created: i.Created, Size: i.Size, SharedSize: -1, VirtualSize: i.Size, Labels: {}, Containers: -1 };
+  return { Id: i.Id, ParentId: '', RepoTags: i.RepoTags, RepoDigests: i.RepoDigests ?? [], Created: i.Created, Size: i.Size, SharedSize: -1, VirtualSize: i.Size, Labels: i.Config.Labels ?? {}, Containers: -1 };
+}
+
+/** Go's path.Match, as moby's reference.FamiliarMatch uses it; a malformed pattern matches nothing. */
+function match(pattern: string, name: string): boolean {
+  try {
+    return goMatch(pattern, name);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An image against `docker images` filters (moby daemon/images/images.go):
+ * reference (a pattern against each tag's familiar form "app:1" and its name
+ * "app"), label (key or key=value), dangling (none here: the store drops an
+ * image with its last tag). Any other filter is refused, not ignored.
+ */
+function filtered(images: ImageRecord[], f: Record<string, string[]>): ImageRecord[] {
+  for (const k of Object.keys(f)) if (!['reference', 'label', 'dangling'].includes(k)) throw new HttpError(400, `invalid filter '${k}'`);
+  return images.filter((i) => {
+    if (f.dangling?.some((v) => v === 'true' || v === '1')) return false;
+    if (f.reference && !f.reference.some((p) => i.RepoTags.map(familiarName).some((t) => match(p, t) || match(p, t.replace(/:[^:/]*$/, ''))))) return false;
+    const labels = i.Config.Labels ?? {};
+    if (f.label && !f.label.every((l) => (l.includes('=') ? labels[l.slice(0, l.indexOf('='))] === l.slice(l.indexOf('=') + 1) : l in labels))) return false;
+    return true;
+  });
 }
 
 export function list(ctx: Ctx, s: ApiState): void {
-  ctx.json(200, s.images.list().map(summary));
+  ctx.json(200, filtered(s.images.list(), qfilters(ctx.query)).map(summary));
 }
 
 export function inspect(ctx: Ctx, s: ApiState): void {

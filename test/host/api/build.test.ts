@@ -84,6 +84,7 @@ function main(rootfs: string) {
     t.equal(run.code, 0, run.stderr);
     t.equal(run.stdout, 'hello\nbuilt for world\n', 'the image runs: COPY, RUN and CMD took effect');
     t.equal((await d.docker(['image', 'inspect', '-f', '{{.Id}}', 'app'])).stdout.slice(7, 19), built?.[1], 'the image has the id the build printed');
+    t.equal((await d.docker(['images', '-q', 'app'])).stdout, `${built?.[1]}\n`, 'docker images NAME: the reference filter');
 
     const b2 = await d.docker(['build', '-t', 'app', ctx]);
     t.equal(b2.code, 0, b2.stderr);
@@ -105,6 +106,8 @@ function main(rootfs: string) {
     t.equal(q.code, 0, q.stderr);
     t.match(q.stdout, /^sha256:[0-9a-f]{64}\n$/, '-q prints the id only');
     t.equal((await d.docker(['image', 'inspect', '-f', '{{index .Config.Labels "team"}}', q.stdout.trim()])).stdout, 'core\n', '--label');
+    t.equal((await d.docker(['images', '-q', '--no-trunc', '--filter', 'label=team=core'])).stdout, q.stdout, 'docker images --filter label=');
+    t.equal((await d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}', 'app:*'])).stdout.split('\n').sort().join(' ').trim(), 'app:latest app:you', 'a tag pattern');
 
     const h = await d.docker(['image', 'history', '--no-trunc', '--format', '{{.ID}}|{{.CreatedBy}}|{{.Size}}', 'app']);
     t.equal(h.code, 0, h.stderr);
