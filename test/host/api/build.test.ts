@@ -91,8 +91,10 @@ function main(rootfs: string) {
     t.equal(b2.stdout.match(/ ---> Using cache/g)?.length, 4, 'ARG, COPY, RUN and CMD: every step after FROM cached');
     t.match(b2.stdout, new RegExp(`Successfully built ${built?.[1]}`), 'the same image');
 
-    const b3 = await d.docker(['build', '--compress', '--build-arg', 'WHO=you', '-t', 'app:you', ctx]);
+    const iid = path.join(d.dir, 'iid');
+    const b3 = await d.docker(['build', '--compress', '--iidfile', iid, '--build-arg', 'WHO=you', '-t', 'app:you', ctx]);
     t.equal(b3.code, 0, b3.stderr);
+    t.equal(fs.readFileSync(iid, 'utf8'), (await d.docker(['image', 'inspect', '-f', '{{.Id}}', 'app:you'])).stdout.trim(), '--iidfile: the CLI took the id from {"aux": {"ID": ...}}');
     t.match(b3.stdout, /Successfully tagged app:you/);
     t.equal((await d.docker(['run', '--rm', 'app:you'])).stdout, 'hello\nbuilt for you\n', '--build-arg reached RUN (and a gzip context, --compress, unpacked)');
 
