@@ -15,7 +15,7 @@
 // outcome. A client that goes away aborts the build through its signal.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough, type Duplex } from 'node:stream';
+import { PassThrough, pipeline, Transform, type Duplex, type TransformCallback } from 'node:stream';
 import { build as runBuild, type BuildOptions } from '../../build/build';
 import { BuildCache } from '../../build/cache';
 import { BuildError } from '../../build/errors';
@@ -23,6 +23,7 @@ import { withLock } from '../../image/store/lock';
 import { ContextError } from '../../build/context/errors';
 import { extractContextTar } from '../../build/context/extract';
 import type { Images } from '../../image/images';
+import { AutoDecompress } from '../../image/unpack/decompress';
 import { parseReference } from '../../image/reference/parse';
 import type { Ctx } from '../context';
 import { qbool, qint } from '../context';
@@ -153,6 +154,28 @@ function dockerfileIn(dir: string, name: string): string {
   return path.relative(root, real);
 }
 
+/**
+ * Completes a tar cut short at its end. The docker CLI sends one when -f names
+ * a Dockerfile outside the context: moby's pkg/archive ReplaceFileTarWrapper
+ * (which adds it as .dockerfile.<random>) closes its pipe before its deferred
+ * tar writer Close, so the last entry's padding and the two end-of-archive
+ * blocks are never sent. Go's tar reader takes that end for a clean EOF
+ * (tryReadFull), tar-stream calls it "Unexpected end of data". Here the padding
+ * to 512 bytes and two zero blocks are appended to the decompressed stream;
+ * after a complete archive they are only more end-of-archive blocks.
+ */
+class TarEnd extends Transform {
+  private n = 0;
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    this.n += chunk.length;
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    this.push(Buffer.alloc(((512 - (this.n % 512)) % 512) + 1024));
+    cb();
+  }
+}
+
 function statusOfBuild(err: unknown): unknown {
   if (err instanceof ContextError) return new HttpError(err.code === 'ETOOBIG' ? 413 : 400, err.message);
   if (err instanceof BuildError) return new HttpError(err.code === 'ERUN' ? 500 : err.code === 'EABORTED' ? 503 : 400, err.message);
@@ -203,8 +226,12 @@ export async function build(ctx: Ctx, s: ApiState): Promise<void> {
     ctx.req.on('aborted', () => body.destroy(new Error('the client closed the connection')));
     ctx.req.on('error', (e) => body.destroy(e));
     ctx.req.pipe(body);
+    // Decompressed here (gzip or zstd; plain passes) so that TarEnd sees the tar itself;
+    // the cap still applies inside extractContextTar, to the decompressed bytes.
+    const tarStream = new TarEnd();
+    pipeline(body, new AutoDecompress(), tarStream, () => undefined);
     try {
-      await extractContextTar(body, tmp.dir, { maxBytes: s.buildContextLimit ?? DEFAULT_CONTEXT_LIMIT, signal: ac.signal });
+      await extractContextTar(tarStream, tmp.dir, { maxBytes: s.buildContextLimit ?? DEFAULT_CONTEXT_LIMIT, signal: ac.signal });
     } catch (err) {
       ctx.req.unpipe(body);
       ctx.req.resume();

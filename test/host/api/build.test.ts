@@ -104,6 +104,15 @@ function main(rootfs: string) {
     t.notMatch(b4.stdout, /echo last/);
     t.equal((await d.docker(['run', '--rm', 'staged', 'cat', '/stage'])).stdout, 'mid\n');
 
+    // -f outside the context: the CLI adds the file to the tar (as .dockerfile.<random>), and sends the tar cut short.
+    const outside = path.join(d.dir, 'outside.Dockerfile');
+    fs.writeFileSync(outside, 'FROM bb:test\nCOPY . /ctx/\nCMD ["ls", "-a", "/ctx"]\n');
+    for (const extra of [[], ['--compress']]) {
+      const bo = await d.docker(['build', ...extra, '-f', outside, '-t', 'outside', ctx]);
+      t.equal(bo.code, 0, bo.stderr);
+      t.equal((await d.docker(['run', '--rm', 'outside'])).stdout, '.\n..\nDockerfile\nOther.dockerfile\ngreeting.txt\n', `-f outside the context ${extra.join(' ')}: built, and the added file not copied`);
+    }
+
     const q = await d.docker(['build', '-q', '--label', 'team=core', ctx]);
     t.equal(q.code, 0, q.stderr);
     t.match(q.stdout, /^sha256:[0-9a-f]{64}\n$/, '-q prints the id only');
