@@ -9,11 +9,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { mkdirInRoot } from '../image/config/workdir';
 import { ImageError } from '../image/errors';
 import { Images } from '../image/images';
 import { hostPlatform, parsePlatform } from '../image/manifest';
 import { familiarName, parseReference, type Reference } from '../image/reference/parse';
-import type { Platform } from '../image/store/store';
+import type { LayerRecord, Platform } from '../image/store/store';
 import { BuildCache } from './cache';
 import { commitImage } from './commit';
 import { BuildError } from './errors';
@@ -86,6 +87,26 @@ interface StageResult {
   state: StepState;
 }
 
+/** The diff id of an empty tar (1024 zero bytes). */
+export const EMPTY_LAYER = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
+
+/**
+ * The state after a step that wrote layer. A step that changed nothing adds no
+ * layer, only history with empty_layer, as moby's image.NewChildImage does
+ * (layer.IsEmpty: the diff is the empty tar).
+ */
+function withLayer(state: StepState, layer: LayerRecord, createdBy: string, now: string): StepState {
+  const cfg = nextConfig(state);
+  cfg.created = now;
+  if (layer.diffId === EMPTY_LAYER) {
+    cfg.history.push({ created: now, created_by: createdBy, empty_layer: true });
+    return stateOf(cfg, state.layers);
+  }
+  cfg.rootfs.diff_ids.push(layer.diffId);
+  cfg.history.push({ created: now, created_by: createdBy });
+  return stateOf(cfg, [...state.layers, layer]);
+}
+
 class Builder {
   readonly images: Images;
   readonly cache: BuildCache;
@@ -97,6 +118,7 @@ class Builder {
   readonly metaVars = new Map<string, string>();
   step = 0;
   total = 0;
+  progressError: unknown;
   private atLineStart = true;
 
   constructor(
@@ -111,7 +133,12 @@ class Builder {
     this.out = (text: string) => {
       if (text === '') return;
       this.atLineStart = text.endsWith('\n');
-      o.onProgress?.(text);
+      try {
+        o.onProgress?.(text);
+      } catch (err) {
+        // Thrown inside a stream's data event it would be uncaught: kept, and thrown between steps.
+        this.progressError ??= err;
+      }
     };
   }
 
@@ -176,6 +203,7 @@ class Builder {
     if (unused.length) this.say(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed`);
     const tags: Reference[] = (o.tags ?? []).map((t) => parseReference(t));
     o.signal?.throwIfAborted();
+    if (this.progressError !== undefined) throw this.progressError;
     await commitImage(this.images.store, state, tags, o.signal);
     this.say(`Successfully built ${short(state.id)}`);
     const names = tags.map((t) => familiarName(t));
@@ -212,6 +240,7 @@ class Builder {
     const flags = { cmdSet: false };
     const run = async (ins: Instruction) => {
       this.o.signal?.throwIfAborted();
+      if (this.progressError !== undefined) throw this.progressError;
       state = await this.instruction(ins, state, args, flags);
     };
     const triggers = state.config.config.OnBuild ?? [];
@@ -275,11 +304,7 @@ class Builder {
           network === 'host' ? NAME_FILES : [],
         );
         this.say(`Removing intermediate container ${cid.slice(0, 12)}`);
-        const cfg = nextConfig(state);
-        cfg.created = now;
-        cfg.rootfs.diff_ids.push(layer.diffId);
-        cfg.history.push({ created: now, created_by: createdBy });
-        return stateOf(cfg, [...state.layers, layer]);
+        return withLayer(state, layer, createdBy, now);
       });
     }
     if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
@@ -287,11 +312,7 @@ class Builder {
       try {
         return await this.cached(state, plan.createdBy, [], plan.contentHash, async () => {
           const layer = await layerStep(this.images.store, state, this.lease, (rootfs) => plan.apply(rootfs), this.o.signal);
-          const cfg = nextConfig(state);
-          cfg.created = now;
-          cfg.rootfs.diff_ids.push(layer.diffId);
-          cfg.history.push({ created: now, created_by: plan.createdBy });
-          return stateOf(cfg, [...state.layers, layer]);
+          return withLayer(state, layer, plan.createdBy, now);
         });
       } finally {
         plan.close();
@@ -304,6 +325,14 @@ class Builder {
     const result = await this.cached(state, createdBy, [], undefined, async () => {
       const cid = randomBytes(32).toString('hex');
       this.say(` ---> Running in ${cid.slice(0, 12)}`);
+      if (ins.keyword === 'WORKDIR') {
+        // The classic builder makes the directory now, root-owned, and commits it
+        // (moby dispatchWorkdir, ContainerCreateWorkdir): a layer when it was missing.
+        const dir = probe.config.WorkingDir as string;
+        const layer = await layerStep(this.images.store, state, this.lease, async (rootfs) => mkdirInRoot(rootfs, dir), this.o.signal);
+        this.say(`Removing intermediate container ${cid.slice(0, 12)}`);
+        return withLayer({ ...state, config: probe }, layer, createdBy, now);
+      }
       probe.created = now;
       probe.history.push({ created: now, created_by: createdBy, empty_layer: true });
       this.say(`Removing intermediate container ${cid.slice(0, 12)}`);

@@ -58,10 +58,10 @@ async function main() {
     t.same(c.Shell, ['/bin/sh', '-c']);
     t.same(c.Entrypoint, ['/bin/sh', '-c']);
     t.same(c.Cmd, ['cat greeting; cat /tmp/who; echo $OTHER']);
-    t.equal(cfg.rootfs.diff_ids.length, 3, 'the base layer and one per RUN');
-    t.equal(img.layers.length, 3);
+    t.equal(cfg.rootfs.diff_ids.length, 5, 'the base layer, one per WORKDIR that made a directory, one per RUN');
+    t.equal(img.layers.length, 5);
     t.equal(cfg.history.length, 16, 'one entry per instruction after FROM (the base image has none)');
-    t.equal(cfg.history.filter((h) => !h.empty_layer).length, 2);
+    t.equal(cfg.history.filter((h) => !h.empty_layer).length, 4);
     t.match(cfg.history[1].created_by, /^\/bin\/sh -c #\(nop\) {2}ENV GREETING=hello world OTHER=fallback$/);
     t.equal(cfg.history[5].created_by, '|1 WHO=world /bin/sh -c echo "$GREETING" > greeting && id -u > uid');
     t.ok(Date.parse(cfg.created) > Date.now() - 600_000);
@@ -69,6 +69,8 @@ async function main() {
     const run = env.cli(['run', '--pull=never', 'app:1']);
     t.equal(run.stdout, 'hello world\napp\nfallback\n', run.stderr);
     t.equal(env.cli(['run', '--pull=never', 'app:1', 'cat uid']).stdout, '0\n', 'RUN before USER ran as root');
+    const again = await env.build(env.context({ Dockerfile: 'FROM busybox:test\nWORKDIR /data\n' }));
+    t.equal(env.images.get(again.id).layers.length, 1, 'WORKDIR of an existing directory adds no layer');
     t.same(env.mounts(), [], 'no mount left');
   });
 
@@ -90,10 +92,13 @@ async function main() {
     t.equal(env.cli(['run', '--pull=never', 'heredoc:1', 'cat', '/h']).stdout, 'one\ntwo\n');
   });
 
-  t.test('an empty RUN still records a layer (the empty tar), as docker build does', async (t) => {
+  t.test('a RUN that changes nothing adds no layer, only history (empty_layer), as docker build', async (t) => {
     const r = await env.build(env.context({ Dockerfile: 'FROM busybox:test\nRUN true\n' }));
     const img = env.images.get(r.id);
-    t.equal(img.layers[img.layers.length - 1].diffId, 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef');
+    t.equal(img.layers.length, 1, 'the base layer only');
+    const cfg = env.images.config(img) as unknown as { history: Array<{ created_by: string; empty_layer?: boolean }>; rootfs: { diff_ids: string[] } };
+    t.same(cfg.history.map((h) => [h.created_by, h.empty_layer]), [['/bin/sh -c true', true]]);
+    t.equal(cfg.rootfs.diff_ids.length, 1);
   });
 
   t.test('a failing RUN: its exit code and last lines, exit 1, earlier steps cached', async (t) => {
@@ -164,7 +169,7 @@ async function main() {
     const file = path.join(env.tmp, 'app.tar');
     t.equal(env.cli(['save', '-o', file, 'app:1']).status, 0);
     const info = JSON.parse(execFileSync('skopeo', ['inspect', `docker-archive:${file}`], { encoding: 'utf8' })) as { Layers: string[]; Env: string[]; Labels: Record<string, string> };
-    t.equal(info.Layers.length, 3);
+    t.equal(info.Layers.length, 5);
     t.same(info.Labels, { 'org.example.name': 'the app', plain: 'world' });
     const raw = JSON.parse(execFileSync('skopeo', ['inspect', '--config', `docker-archive:${file}`], { encoding: 'utf8' })) as { rootfs: { diff_ids: string[] } };
     t.same(raw.rootfs.diff_ids, env.images.get('app:1').layers.map((l) => l.diffId));

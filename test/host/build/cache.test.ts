@@ -57,7 +57,7 @@ async function main() {
     const ctx = env.context({ Dockerfile: 'FROM busybox:test\nRUN echo started; sleep 30\n' });
     const ac = new AbortController();
     const before = env.images.list().length;
-    const p = env.build(ctx, { tags: ['abort:1'], signal: ac.signal, onProgress: (text) => text.includes('started') && ac.abort() });
+    const p = env.build(ctx, { tags: ['abort:1'], signal: ac.signal, onProgress: (text) => /^started$/m.test(text) && ac.abort() });
     const err = (await p.then(() => null, (e: unknown) => e)) as BuildError;
     t.ok(err instanceof BuildError);
     t.equal(err.code, 'EABORTED');
@@ -66,6 +66,15 @@ async function main() {
     t.same(fs.readdirSync(path.join(env.root, 'image', 'tmp')), [], 'no partial blob');
     t.equal(env.images.list().length, before);
     t.equal(env.images.resolve('abort:1'), undefined);
+  });
+
+  t.test('an onProgress that throws stops the build with its error, cleanly', async (t) => {
+    const ctx = env.context({ Dockerfile: 'FROM busybox:test\nRUN echo boom-$RANDOM\nRUN echo never\n' });
+    const boom = new Error('consumer failed');
+    const err = await env.build(ctx, { noCache: true, onProgress: (text) => { if (text.includes('boom-')) throw boom; } }).then(() => null, (e: unknown) => e);
+    t.equal(err, boom);
+    t.same(env.mounts(), []);
+    t.same(fs.readdirSync(path.join(env.root, 'containers')), []);
   });
 
   t.test('Ctrl-C on the CLI: exit 1, build cancelled, nothing left', async (t) => {
@@ -77,7 +86,7 @@ async function main() {
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     child.stdout.on('data', (d: Buffer) => {
       stdout += d;
-      if (!sent && stdout.includes('started')) sent = child.kill('SIGINT');
+      if (!sent && stdout.includes('\nstarted\n')) sent = child.kill('SIGINT');
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     t.equal(code, 1, stdout);
@@ -85,5 +94,25 @@ async function main() {
     t.same(env.mounts(), []);
     t.same(fs.readdirSync(path.join(env.root, 'containers')), []);
     t.equal(env.images.resolve('sigint:1'), undefined);
+  });
+
+  t.test('SIGKILL mid-RUN: the next build reclaims the mount and the lease', async (t) => {
+    const ctx = env.context({ Dockerfile: 'FROM busybox:test\nRUN echo started; sleep 30\n' });
+    const child = spawn(process.execPath, [CLI, 'build', '--data-root', env.root, ctx], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    let sent = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+      if (!sent && stdout.includes('\nstarted\n')) sent = child.kill('SIGKILL');
+    });
+    await new Promise((resolve) => child.on('exit', resolve));
+    t.ok(sent);
+    const left = fs.readdirSync(path.join(env.root, 'containers'));
+    t.ok(left.some((n) => n.startsWith('build-')), `the killed build left its lease: ${left.join(' ')}`);
+    t.equal(env.mounts().length, 1, 'and its RUN step\'s overlay, mounted');
+    const next = await env.build(env.context({ Dockerfile: 'FROM busybox:test\nRUN echo after-kill > /k\n' }));
+    t.ok(next.id);
+    t.same(env.mounts(), [], 'swept');
+    t.same(fs.readdirSync(path.join(env.root, 'containers')), [], 'the dead lease and container directories are gone');
   });
 }
