@@ -268,6 +268,25 @@ function main(rootfs: string) {
     t.same(leftovers(d), [], 'no mount or context directory left behind by the daemon');
     t.equal(await c2done, 1, 'the client saw its build fail');
     t.match(err2, /build cancelled: the daemon is shutting down/);
+
+    // kill -9 mid-RUN: the restarted daemon removes the context (the store's check), the next build reclaims the rest.
+    await d.restart();
+    const c3 = spawn('docker', ['build', ctx], { env: { ...process.env, DOCKER_HOST: `unix://${d.sock}`, DOCKER_CONFIG: path.join(d.dir, 'docker-config') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out3 = '';
+    c3.stdout.on('data', (b: Buffer) => (out3 += b.toString()));
+    const c3done = new Promise((r) => c3.once('exit', r));
+    for (let i = 0; i < 200 && !/started/.test(out3); i++) await sleep(50);
+    t.equal(sleepers().length, 1, 'a third build is running');
+    await d.kill9();
+    await c3done;
+    for (let i = 0; i < 100 && sleepers().length; i++) await sleep(50);
+    t.same(sleepers(), [], 'the RUN died with the daemon');
+    await d.restart();
+    t.same(leftovers(d).filter((l) => l.startsWith('tmp/')), [], 'the restarted daemon removed the context directory');
+    const after = await d.docker(['build', '-t', 'after', context(d, 'after', { Dockerfile: 'FROM bb:test\nRUN echo after > /after\n' })]);
+    t.equal(after.code, 0, after.stderr);
+    t.same(leftovers(d), [], 'after the next build, no mount or directory of the killed one is left');
+    await d.stop();
   });
 
   // compose.test.ts fails under CI when docker-compose is missing; skipped here.
