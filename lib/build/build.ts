@@ -14,6 +14,7 @@ import { ImageError } from '../image/errors';
 import { Images } from '../image/images';
 import { hostPlatform, parsePlatform } from '../image/manifest';
 import { familiarName, parseReference, type Reference } from '../image/reference/parse';
+import type { PullProgress } from '../image/registry/pull';
 import type { LayerRecord, Platform } from '../image/store/store';
 import { BuildCache } from './cache';
 import { commitImage } from './commit';
@@ -221,7 +222,7 @@ class Builder {
     let record;
     try {
       record = this.o.pull ? undefined : this.images.resolve(name);
-      if (!record) record = await this.images.pull(name, { platform: this.platform, ...(this.o.signal ? { signal: this.o.signal } : {}) });
+      if (!record) record = await this.images.pull(name, { platform: this.platform, onProgress: (p) => this.pullLine(p), ...(this.o.signal ? { signal: this.o.signal } : {}) });
     } catch (err) {
       if (err instanceof ImageError) throw new BuildError('ESTAGE', `Dockerfile:${s.from.line}:${s.from.argsColumn}: FROM ${name}: ${err.message}`, s.from.line, s.from.argsColumn, { cause: err });
       throw err;
@@ -230,6 +231,13 @@ class Builder {
     config.config ??= {};
     config.history ??= [];
     return { id: record.id, config, layers: record.layers };
+  }
+
+  /** A pull's progress as `docker pull` prints it off a terminal: a line per change of state, bytes left out. */
+  private pullLine(p: PullProgress): void {
+    if (p.status === 'Downloading' || p.status === 'Extracting' || p.status === 'Resolving') return;
+    if (p.status === 'Digest' || p.status === 'Status') this.say(`${p.status}: ${p.detail ?? p.id}`);
+    else this.say(`${p.id}: ${p.status}`);
   }
 
   private async stage(s: Stage, isTarget: boolean): Promise<StepState> {

@@ -6,7 +6,7 @@
 // time (unknown instructions, missing arguments, instructions before FROM) are
 // made here, each naming the line and column. Words are processed later, per
 // instruction, by ./words.ts (Docker substitutes variables only in some).
-import { DockerfileParser, type Instruction as AstInstruction } from 'dockerfile-ast';
+import type { Instruction as AstInstruction } from 'dockerfile-ast';
 import { nearest } from '../../util/nearest';
 import { BuildError } from '../errors';
 
@@ -120,9 +120,19 @@ function convert(ins: AstInstruction, escape: string, lineOffset = 0): Instructi
   return { keyword: keyword as Keyword, written, line, column, args, argsColumn, flags, rest, json, heredoc, text: `${written} ${shownArgs}` };
 }
 
+/**
+ * dockerfile-ast, loaded on first use: it brings vscode-languageserver-types,
+ * which every other `bulkhead` command, and every program loading the package, would
+ * otherwise pay for at startup.
+ */
+function parser(): typeof import('dockerfile-ast').DockerfileParser {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('dockerfile-ast') as typeof import('dockerfile-ast')).DockerfileParser;
+}
+
 /** Parses one instruction's text (an ONBUILD trigger), reported at the ONBUILD's line. */
 export function parseInstruction(text: string, line: number, escape = '\\'): Instruction {
-  const df = DockerfileParser.parse(`# escape=${escape}\n${text}`);
+  const df = parser().parse(`# escape=${escape}\n${text}`);
   const list = df.getInstructions();
   if (list.length !== 1) throw syntax(line, 1, `ONBUILD needs exactly one instruction, got ${JSON.stringify(text)}`);
   return convert(list[0], escape, line - 2);
@@ -130,7 +140,7 @@ export function parseInstruction(text: string, line: number, escape = '\\'): Ins
 
 export function parseDockerfile(text: string): Dockerfile {
   if (typeof text !== 'string') throw new TypeError('the Dockerfile must be a string');
-  const df = DockerfileParser.parse(text);
+  const df = parser().parse(text);
   const escape = df.getEscapeCharacter();
   for (const d of df.getDirectives()) {
     if (d.getName().toLowerCase() === 'escape' && !['\\', '`'].includes(d.getValue())) {

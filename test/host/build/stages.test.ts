@@ -1,7 +1,11 @@
 // Multi-stage builds: FROM a previous stage, --target, stages built only when
 // the target needs them, only the target tagged; ONBUILD triggers fire in a
 // child build; FROM scratch; ARG before FROM.
+import * as path from 'node:path';
 import t from 'tap';
+import { build } from '../../../lib/build/build';
+import { Images } from '../../../lib/image/images';
+import { registryMissing, skopeo, startRegistry } from '../../../support/registry';
 import { buildEnv } from '../../helpers/build';
 import { imageTier } from '../../helpers/image-root';
 
@@ -53,5 +57,21 @@ async function main() {
     t.same(cfg.config.Labels, { a: 'b' });
     t.same(cfg.config.Env, ['X=1']);
     void r;
+  });
+
+  t.test('FROM pulls a missing image from a registry; the built image pushes and skopeo reads it', { skip: registryMissing() ?? false }, async (t) => {
+    const reg = await startRegistry({ dir: path.join(env.tmp, 'registry') });
+    t.teardown(() => reg.stop());
+    await env.images.tag('busybox:test', `${reg.host}/bb:1`);
+    await env.images.push(`${reg.host}/bb:1`);
+    const root = path.join(env.tmp, 'other-root');
+    let output = '';
+    const r = await build({ context: env.context({ Dockerfile: `FROM ${reg.host}/bb:1\nRUN echo pulled > /p\n` }), dataRoot: root, tags: [`${reg.host}/built:1`], onProgress: (text) => (output += text) });
+    t.match(output, /: Pull complete\n/);
+    t.match(output, /Digest: sha256:[0-9a-f]{64}\n/);
+    const other = new Images({ root });
+    await other.push(`${reg.host}/built:1`);
+    const inspect = JSON.parse(await skopeo(['inspect', '--config', `docker://${reg.host}/built:1`])) as { rootfs: { diff_ids: string[] } };
+    t.same(inspect.rootfs.diff_ids, other.get(r.id).layers.map((l) => l.diffId));
   });
 }
