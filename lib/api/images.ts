@@ -15,7 +15,7 @@ export interface ImageRecord {
   Created: number;
   Size: number;
   /** The image's default config (Cmd, Entrypoint, Env, WorkingDir, User), as an image's config holds it. */
-  Config: { Cmd?: string[]; Entrypoint?: string[]; Env?: string[]; WorkingDir?: string; User?: string; Volumes?: Record<string, object> };
+  Config: { Cmd?: string[]; Entrypoint?: string[]; Env?: string[]; WorkingDir?: string; User?: string; Volumes?: Record<string, object>; Labels?: Record<string, string> };
   /** Where the root filesystem is, for the engine's Rootfs; '' for a store image (an overlay made at start). */
   rootfs: string;
 }

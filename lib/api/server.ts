@@ -19,6 +19,8 @@ import * as vol from './handlers/volumes';
 import * as img from './handlers/images';
 import * as exec from './handlers/exec';
 import * as net from './handlers/networks';
+import * as bld from './handlers/build';
+import { DEFAULT_CONTEXT_LIMIT } from './handlers/build';
 
 type Handler = (ctx: Ctx, s: ApiState, head: Buffer) => void | Promise<void>;
 
@@ -27,6 +29,8 @@ export interface ApiServerOptions {
   images: ImageSource;
   version?: string;
   bodyLimit?: number;
+  /** The largest build context unpacked by POST /build (default 4 GiB, counted after decompression). */
+  buildContextLimit?: number;
   /** Called with one line for each failure answered 500 and, when set, each request. */
   log?: (line: string) => void;
   logRequests?: boolean;
@@ -81,7 +85,10 @@ function routes(): Router<Handler> {
     .add('POST', '/images/load', img.load)
     .add('POST', '/images/prune', img.prune)
     .add('GET', '/images/get', img.save)
+    .add('POST', '/build', bld.build)
+    .add('POST', '/build/prune', bld.prune)
     .add('GET', '/images/{name*}/json', img.inspect)
+    .add('GET', '/images/{name*}/history', img.history)
     .add('GET', '/images/{name*}/get', img.save)
     .add('POST', '/images/{name*}/push', img.push)
     .add('POST', '/images/{name*}/tag', img.tag)
@@ -124,15 +131,26 @@ function wireEvents(state: ApiState): void {
   });
 }
 
-export function createApiServer(opts: ApiServerOptions): http.Server {
+export interface ApiServer extends http.Server {
+  /**
+   * Cancels the builds in progress and resolves once each has unwound (its RUN
+   * killed, its overlay unmounted, its context removed): call at shutdown,
+   * before destroying the connections and exiting.
+   */
+  abortBuilds(): Promise<void>;
+}
+
+export function createApiServer(opts: ApiServerOptions): ApiServer {
   const state: ApiState = {
     engine: opts.engine,
     images: opts.images,
     name: 'Bulkhead Engine',
     version: opts.version ?? '0.1.0',
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    buildContextLimit: opts.buildContextLimit ?? DEFAULT_CONTEXT_LIMIT,
     events: [],
     execs: new Map(),
+    builds: new Set(),
     bus: new EventEmitter().setMaxListeners(0),
     warnings: opts.warnings ?? [],
   };
@@ -188,5 +206,11 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
-  return server;
+  return Object.assign(server, {
+    abortBuilds: async () => {
+      const running = [...state.builds];
+      for (const b of running) b.abort();
+      await Promise.all(running.map((b) => b.done));
+    },
+  });
 }

@@ -34,6 +34,7 @@ export class StoreImages implements ImageSource {
     if (cfg.WorkingDir) Config.WorkingDir = cfg.WorkingDir;
     if (cfg.User) Config.User = cfg.User;
     if (cfg.Volumes) Config.Volumes = cfg.Volumes;
+    if (cfg.Labels && Object.keys(cfg.Labels).length) Config.Labels = cfg.Labels;
     return { Id: r.id, RepoTags: tags, RepoDigests: r.repoDigests, Created: r.created ? Math.floor(Date.parse(r.created) / 1000) : 0, Size: r.size, Config, rootfs: '' };
   }
 

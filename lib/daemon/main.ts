@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   if (rec.exited.length || rec.restarted.length || rec.removed.length) {
     log('info', `recovered the data root: ${rec.exited.length} containers found stopped, ${rec.restarted.length} restarted, ${rec.removed.length} removals finished`);
   }
-  const server = createApiServer({ engine, images: new StoreImages(imageStore, o.images.length ? new DirectoryImages(o.images) : null), version: packageVersion(), log: (l) => log(o.debug ? 'debug' : 'error', l), logRequests: o.debug, warnings });
+  const server = createApiServer({ engine, images: new StoreImages(imageStore, o.images.length ? new DirectoryImages(o.images) : null), version: packageVersion(), log: (l) => log(o.debug ? 'debug' : 'error', l), logRequests: o.debug, warnings, buildContextLimit: o.maxBuildContext });
 
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
@@ -114,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
       stopping = true;
       log('info', `${sig}: shutting down (containers get ${o.shutdownTimeout}s to stop)`);
       server.close();
+      // Builds first: each kills its RUN, unmounts its overlay and removes its context.
+      await server.abortBuilds();
       try {
         await engine.close({ timeout: o.shutdownTimeout });
       } catch (err) {

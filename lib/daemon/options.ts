@@ -5,6 +5,7 @@
 //   -p, --pidfile FILE          (default /run/bulkheadd.pid)
 //   --rootfs-image NAME=DIR     a name `docker run NAME` resolves to a root filesystem directory (repeatable)
 //   --shutdown-timeout SECONDS  how long SIGTERM waits for containers to stop (default 15)
+//   --max-build-context SIZE    the largest context POST /build unpacks (default 4g; bytes or k/m/g)
 //   -l, --log-level LEVEL       info (default) or debug (every request)
 //   -b, --bridge none           no default bridge network: containers without --network get none
 import * as path from 'node:path';
@@ -20,6 +21,8 @@ export interface DaemonOptions {
   shutdownTimeout: number;
   /** "none": no default bridge network (dockerd's --bridge none); containers without --network get none. */
   bridge: 'default' | 'none';
+  /** POST /build's cap on the unpacked context, in bytes. */
+  maxBuildContext: number;
   debug: boolean;
   help: boolean;
 }
@@ -35,6 +38,7 @@ Options:
   -p, --pidfile FILE            pid file (default /run/bulkheadd.pid)
       --rootfs-image NAME=DIR   make image NAME a root filesystem directory (repeatable)
       --shutdown-timeout SECS   SIGTERM: seconds for containers to stop (default 15)
+      --max-build-context SIZE  largest build context unpacked, bytes or k/m/g (default 4g)
   -l, --log-level LEVEL         info or debug (debug logs every request)
   -b, --bridge none             no default bridge network (containers default to --network none)
   -h, --help                    this help
@@ -51,6 +55,7 @@ export function parseDaemonArgs(argv: string[], env: NodeJS.ProcessEnv = process
     images: [],
     shutdownTimeout: 15,
     bridge: 'default',
+    maxBuildContext: 4 * 1024 ** 3,
     debug: false,
     help: false,
   };
@@ -102,6 +107,14 @@ export function parseDaemonArgs(argv: string[], env: NodeJS.ProcessEnv = process
         const s = val();
         if (!/^\d+$/.test(s)) throw new UsageError(`--shutdown-timeout: expected whole seconds, got ${JSON.stringify(s)}`);
         o.shutdownTimeout = Number(s);
+        break;
+      }
+      case '--max-build-context': {
+        const s = val();
+        const m = /^(\d+)([kmg]?)$/i.exec(s);
+        if (!m) throw new UsageError(`--max-build-context: expected bytes, or a number with k, m or g, got ${JSON.stringify(s)}`);
+        o.maxBuildContext = Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase());
+        if (!Number.isSafeInteger(o.maxBuildContext)) throw new UsageError(`--max-build-context: ${s} is too large`);
         break;
       }
       case '-l':

@@ -7,17 +7,45 @@ import * as path from 'node:path';
 import { ImageError } from '../../image/errors';
 import type { Images } from '../../image/images';
 import type { Ctx } from '../context';
+import { qfilters } from '../context';
+import { goMatch } from '../../build/context/match';
 import type { ApiState } from '../state';
 import { HttpError } from '../errors';
-import { noSuchImage, type ImageRecord } from '../images';
+import { familiarName, noSuchImage, type ImageRecord } from '../images';
 import { goArch } from './system';
 
 function summary(i: ImageRecord) {
-  return { Id: i.Id, ParentId: '', RepoTags: i.RepoTags, RepoDigests: i.RepoDigests ?? [], Created: i.Created, Size: i.Size, SharedSize: -1, VirtualSize: i.Size, Labels: {}, Containers: -1 };
+  return { Id: i.Id, ParentId: '', RepoTags: i.RepoTags, RepoDigests: i.RepoDigests ?? [], Created: i.Created, Size: i.Size, SharedSize: -1, VirtualSize: i.Size, Labels: i.Config.Labels ?? {}, Containers: -1 };
+}
+
+/** Go's path.Match, as moby's reference.FamiliarMatch uses it; a malformed pattern matches nothing. */
+function match(pattern: string, name: string): boolean {
+  try {
+    return goMatch(pattern, name);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An image against `docker images` filters (moby daemon/images/images.go):
+ * reference (a pattern against each tag's familiar form "app:1" and its name
+ * "app"), label (key or key=value), dangling (none here: the store drops an
+ * image with its last tag). Any other filter is refused, not ignored.
+ */
+function filtered(images: ImageRecord[], f: Record<string, string[]>): ImageRecord[] {
+  for (const k of Object.keys(f)) if (!['reference', 'label', 'dangling'].includes(k)) throw new HttpError(400, `invalid filter '${k}'`);
+  return images.filter((i) => {
+    if (f.dangling?.some((v) => v === 'true' || v === '1')) return false;
+    if (f.reference && !f.reference.some((p) => i.RepoTags.map(familiarName).some((t) => match(p, t) || match(p, t.replace(/:[^:/]*$/, ''))))) return false;
+    const labels = i.Config.Labels ?? {};
+    if (f.label && !f.label.every((l) => (l.includes('=') ? labels[l.slice(0, l.indexOf('='))] === l.slice(l.indexOf('=') + 1) : l in labels))) return false;
+    return true;
+  });
 }
 
 export function list(ctx: Ctx, s: ApiState): void {
-  ctx.json(200, s.images.list().map(summary));
+  ctx.json(200, filtered(s.images.list(), qfilters(ctx.query)).map(summary));
 }
 
 export function inspect(ctx: Ctx, s: ApiState): void {
@@ -32,7 +60,7 @@ export function inspect(ctx: Ctx, s: ApiState): void {
     Created: new Date(i.Created * 1000).toISOString(),
     DockerVersion: '',
     Author: '',
-    Config: { ...i.Config, Labels: null },
+    Config: { ...i.Config, Labels: i.Config.Labels ?? null },
     Architecture: goArch(),
     Os: 'linux',
     Size: i.Size,
@@ -215,4 +243,40 @@ export async function push(ctx: Ctx, s: ApiState): Promise<void> {
 export function prune(ctx: Ctx, s: ApiState): void {
   storeOf(s, 'prune');
   ctx.json(200, { ImagesDeleted: null, SpaceReclaimed: 0 });
+}
+
+/**
+ * GET /images/{name}/history (docker image history): the config's history,
+ * newest first, each layer-making step with its layer's size (the stored
+ * blob's) and the metadata steps (empty_layer) with 0. As dockerd answers for
+ * a pulled image, only the top entry has an id; the others are "<missing>"
+ * (the classic builder's intermediate images are not kept as images here).
+ */
+export function history(ctx: Ctx, s: ApiState): void {
+  const name = ctx.params.name!;
+  const i = s.images.resolve(name);
+  if (!i) throw noSuchImage(name);
+  const store = s.images.store;
+  const record = store && !i.rootfs ? store.resolve(i.Id) : undefined;
+  if (!store || !record) {
+    ctx.json(200, [{ Id: i.Id, Created: i.Created, CreatedBy: '', Tags: i.RepoTags, Size: i.Size, Comment: i.rootfs ? `root filesystem directory ${i.rootfs} (bulkheadd --rootfs-image)` : '' }]);
+    return;
+  }
+  const raw = (store.config(record).history ?? []) as Array<{ created?: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
+  // Layers pair with the non-empty entries from the end: a base image written
+  // without history (or with less) leaves its first layers unnamed.
+  let layer = record.layers.length - raw.filter((h) => !h.empty_layer).length;
+  const rows = raw.map((h) => ({
+    Id: '<missing>',
+    Created: h.created ? Math.floor(Date.parse(h.created) / 1000) : 0,
+    CreatedBy: h.created_by ?? '',
+    Tags: null as string[] | null,
+    Size: h.empty_layer ? 0 : (record.layers[layer++]?.size ?? 0),
+    Comment: h.comment ?? '',
+  }));
+  rows.reverse();
+  if (rows.length === 0) rows.push({ Id: i.Id, Created: i.Created, CreatedBy: '', Tags: null, Size: i.Size, Comment: '' });
+  rows[0]!.Id = i.Id;
+  rows[0]!.Tags = i.RepoTags;
+  ctx.json(200, rows);
 }

@@ -13,3 +13,8 @@ t.throws(() => parseDaemonArgs(['--rootfs-image', 'Busy=/tmp'], {}), /invalid im
 t.throws(() => parseDaemonArgs(['--rootfs-image', 'b=/no/such'], {}), /not a directory/);
 t.throws(() => parseDaemonArgs(['--bogus'], {}), /unknown option "--bogus"/);
 t.throws(() => parseDaemonArgs(['--shutdown-timeout', '1.5'], {}), /whole seconds/);
+t.equal(parseDaemonArgs([], {}).maxBuildContext, 4 * 1024 ** 3, 'POST /build unpacks up to 4 GiB by default');
+t.equal(parseDaemonArgs(['--max-build-context', '512k'], {}).maxBuildContext, 512 * 1024);
+t.equal(parseDaemonArgs(['--max-build-context=3G'], {}).maxBuildContext, 3 * 1024 ** 3);
+t.equal(parseDaemonArgs(['--max-build-context', '1000'], {}).maxBuildContext, 1000);
+t.throws(() => parseDaemonArgs(['--max-build-context', '1.5m'], {}), /--max-build-context: expected bytes/);
