@@ -89,6 +89,21 @@ const CASES: Case[] = [
     },
   },
   { name: 'pid namespace', args: sh('echo $$') },
+  {
+    // createContainer and startContainer hooks record their namespaces, state and
+    // order in a directory bind-mounted at its own host path, so that it is the
+    // same path before pivot_root (where runc runs createContainer) and after
+    // (where bulkhead-oci does); /bin/sh is the host's or the container's.
+    name: 'createContainer and startContainer hooks',
+    args: sh('me=$(for n in mnt net uts ipc pid; do readlink /proc/self/ns/$n; done); cd "$0"; for h in cc sc; do [ "$me" = "$(cat $h)" ] && echo "$h: same namespaces" || echo "$h: other namespaces"; grep -o \'"status":"[a-z]*"\' $h.state; done; cat order'),
+    edit: (c, w) => {
+      fs.mkdirSync(w, { recursive: true });
+      c.process.args.push(w);
+      c.mounts.push({ destination: w, type: 'bind', source: w, options: ['rbind', 'rw'] });
+      const hook = (name: string, kind: string) => ({ path: '/bin/sh', args: ['sh', '-c', `cd ${w} && { for n in mnt net uts ipc pid; do readlink /proc/self/ns/$n; done; } > ${name} && cat > ${name}.state && echo ${kind} >> order`], env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'] });
+      c.hooks = { createContainer: [hook('cc', 'createContainer')], startContainer: [hook('sc', 'startContainer')] };
+    },
+  },
 ];
 
 const rootfs = makeBusyboxRootfs();
