@@ -34,6 +34,17 @@ withBusyboxRoot((rootfs) => {
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c));
     return dir;
   };
+  /** create with its stdio a file (returned as out): the waiting container keeps no pipe of ours open. */
+  const createToFile = (b: string, id: string) => {
+    const file = path.join(work, `${id}.create.out`);
+    const fd = fs.openSync(file, 'w');
+    try {
+      const r = child.spawnSync(BIN, ['--root', root, '--log', log, '--log-format', 'json', 'create', '--bundle', b, id], { stdio: ['ignore', fd, fd], timeout: 30_000 });
+      return { code: r.status, out: fs.readFileSync(file, 'utf8') };
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
   const state = (id: string) => JSON.parse(oci(['state', id]).stdout) as { status: string; pid: number; bundle: string };
   const lastLog = () => JSON.parse(fs.readFileSync(log, 'utf8').trim().split('\n').pop() as string) as { level: string; msg: string };
 
@@ -172,8 +183,9 @@ withBusyboxRoot((rootfs) => {
         startContainer: [{ path: '/hk/hook.sh', args: ['hook.sh', 'startContainer', '/hk/out'], env: ['PATH=/bin'], timeout: 10 }],
       };
     });
-    const created = oci(['create', '--bundle', b, 'hc1']);
-    t.equal(created.code, 0, created.stderr);
+    // create's output to a file: the waiting container would hold a pipe open, and spawnSync wait for its EOF.
+    const created = createToFile(b, 'hc1');
+    t.equal(created.code, 0, created.out);
     const pid = state('hc1').pid;
     t.notOk(fs.existsSync(path.join(hk, 'out', 'startContainer')), 'startContainer waits for start');
     t.equal(oci(['start', 'hc1']).code, 0);
@@ -234,7 +246,7 @@ withBusyboxRoot((rootfs) => {
     t.notOk(fs.existsSync(path.join(root, 'hf3')), 'no state left');
 
     const b = withHooks({ startContainer: [{ path: '/hk/fail.sh', args: ['fail.sh', 'sc'] }] }, ['touch', '/hk/ran']);
-    t.equal(oci(['create', '--bundle', b, 'hf4']).code, 0);
+    t.equal(createToFile(b, 'hf4').code, 0);
     const pid = state('hf4').pid;
     const s = oci(['start', 'hf4']);
     t.equal(s.code, 1);
