@@ -9,9 +9,9 @@ import { native } from '../native/load';
 import { discoverCgroupCached } from '../cgroup/discover';
 import { Cgroup } from '../cgroup/cgroup';
 import type { Limits } from '../cgroup/controllers';
-import { fromOciSpec, OciSpecError, type FromOciResult } from './spec';
-import { runHooks } from './hooks';
-import { OciError, StateStore, type OciState, type StoredState } from './state';
+import { fromOciSpec, OciSpecError, type FromOciResult, type OciHook } from './spec';
+import { runHooks, runHooksJoined } from './hooks';
+import { alive, OciError, StateStore, type OciState, type StoredState } from './state';
 
 /** openat(2)'s "relative to the cwd" dirfd (fcntl.h). */
 const AT_FDCWD = -100;
@@ -106,9 +106,6 @@ export async function create(store: StateStore, id: string, o: CreateOptions): P
   const bundle = path.resolve(o.bundle);
   const spec = loadBundle(bundle);
   for (const w of spec.warnings) o.warn?.(w);
-  if (spec.hooks.createContainer.length || spec.hooks.startContainer.length) {
-    throw new OciError('hooks.createContainer and hooks.startContainer run inside the container\'s namespaces, which needs joining namespaces: not supported yet');
-  }
   if (spec.options.tty && o.consoleSocket === undefined) throw new OciError('cannot allocate tty if runc will detach without setting console socket');
   if (!spec.options.tty && o.consoleSocket !== undefined) throw new OciError('cannot use console socket if runc will not detach or allocate tty');
   const release = store.lock(id);
@@ -175,6 +172,10 @@ export async function create(store: StateStore, id: string, o: CreateOptions): P
       const st = store.state(id);
       runHooks('prestart', spec.hooks.prestart, st);
       runHooks('createRuntime', spec.hooks.createRuntime, st);
+      // runtime.md "Lifecycle" step 6 is over (the runtime environment made);
+      // the program still waits on exec.fifo. The state says "creating", as
+      // runc's does for this hook.
+      if (spec.hooks.createContainer.length) await hooksInContainer('createContainer', spec.hooks.createContainer, { ...st, status: 'creating' }, state);
       if (o.pidFile !== undefined) writePidFile(o.pidFile, state.pid);
       return { state, exited: Promise.resolve(sub).then((r) => ({ exitCode: r.exitCode ?? null, signal: (r.signal ?? null) as NodeJS.Signals | null })) };
     } catch (err) {
@@ -243,6 +244,26 @@ export function openNamespace(type: string, file: string): number {
   return fd;
 }
 
+/**
+ * Runs createContainer or startContainer hooks in the namespaces and group of
+ * the container's init (hooks.ts runHooksJoined). Through a pidfd opened before
+ * the init's start time is checked again: never a process that took a recycled pid.
+ */
+async function hooksInContainer(kind: string, hooks: readonly OciHook[], st: OciState, s: StoredState): Promise<void> {
+  let pidfd: number;
+  try {
+    pidfd = native().pidfdOpen(s.pid);
+  } catch {
+    throw new OciError(`${kind} hooks: the container process has exited`);
+  }
+  try {
+    if (!alive(s.pid, s.startTime)) throw new OciError(`${kind} hooks: the container process has exited`);
+    await runHooksJoined(kind, hooks, st, pidfd, s.cgroup ?? undefined);
+  } finally {
+    fs.closeSync(pidfd);
+  }
+}
+
 function startTimeOf(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
@@ -263,6 +284,19 @@ export async function start(store: StateStore, id: string, warn?: (m: string) =>
     const status = store.status(id, s);
     if (status === 'stopped') throw new OciError('cannot start a container that has stopped');
     if (status !== 'created' || s === null) throw new OciError(`cannot start an already running container`);
+    const config = loadBundle(s.bundle);
+    if (config.hooks.startContainer.length) {
+      // Before the FIFO is released: "before the user-specified process is
+      // executed" (config.md). A failure stops the container, as runc's, whose
+      // init runs them after the FIFO and exits on a failure; here `start` also
+      // says so. The state stays, stopped, for delete (and its poststop hooks).
+      try {
+        await hooksInContainer('startContainer', config.hooks.startContainer, store.state(id), s);
+      } catch (err) {
+        stopInit(s);
+        throw err;
+      }
+    }
     // O_NONBLOCK: the open succeeds with no writer, and the waiting open(O_WRONLY)
     // in the child completes at once (fifo(7)). Then poll for its byte, watching
     // the process: one that died meanwhile never writes.
@@ -285,10 +319,23 @@ export async function start(store: StateStore, id: string, warn?: (m: string) =>
       fs.closeSync(fd);
     }
     fs.rmSync(store.fifo(id), { force: true });
-    const config = loadBundle(s.bundle);
     runHooks('poststart', config.hooks.poststart, store.state(id), warn);
   } finally {
     release();
+  }
+}
+
+/** SIGKILL to the init (and what else is in its group), so that it never runs the program. */
+function stopInit(s: StoredState): void {
+  try {
+    if (s.cgroup) fs.writeFileSync(path.join(s.cgroup, 'cgroup.kill'), '1');
+    else process.kill(s.pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(s.pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
   }
 }
 

@@ -90,6 +90,24 @@ const CASES: Case[] = [
     },
   },
   { name: 'pid namespace', args: sh('echo $$') },
+  {
+    // createContainer and startContainer hooks record their namespaces, state and
+    // order in a directory bind-mounted at its own host path, so that it is the
+    // same path before pivot_root (where runc runs createContainer) and after
+    // (where bulkhead-oci does); /bin/sh is the host's or the container's.
+    name: 'createContainer and startContainer hooks',
+    args: sh('me=$(for n in mnt net uts ipc pid; do readlink /proc/self/ns/$n; done); cd "$0"; for h in cc sc; do [ "$me" = "$(cat $h)" ] && echo "$h: same namespaces" || echo "$h: other namespaces"; grep -o \'"status":"[a-z]*"\' $h.state; done; cat order'),
+    edit: (c) => {
+      // One level below /tmp, which the rootfs has: bulkhead-oci makes a missing
+      // mount target's last component only (runc makes every missing one).
+      const w = fs.mkdtempSync('/tmp/oci-hooks-');
+      t.teardown(() => fs.rmSync(w, { recursive: true, force: true }));
+      c.process.args = [...c.process.args, w];
+      c.mounts.push({ destination: w, type: 'bind', source: w, options: ['rbind', 'rw'] });
+      const hook = (name: string, kind: string) => ({ path: '/bin/sh', args: ['sh', '-c', `cd ${w} && { for n in mnt net uts ipc pid; do readlink /proc/self/ns/$n; done; } > ${name} && cat > ${name}.state && echo ${kind} >> order`], env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'] });
+      c.hooks = { createContainer: [hook('cc', 'createContainer')], startContainer: [hook('sc', 'startContainer')] };
+    },
+  },
 ];
 
 const rootfs = makeBusyboxRootfs();
@@ -143,7 +161,7 @@ t.test('each case under bulkhead-oci, runc and crun', async (t) => {
       results[rt][same ? 'pass' : 'fail']++;
       if (rt === 'bulkhead-oci') {
         t.same({ code: o.code, out: o.out }, { code: ref.code, out: ref.out }, `${c.name}: as runc${same ? '' : ` (stderr: ${o.err.trim()})`}`);
-      }
+      } else if (!same) t.comment(`${rt} differs from runc on ${c.name}: ${JSON.stringify(o)}`);
     }
   });
 });
@@ -179,6 +197,45 @@ t.test('create, start, state, kill, delete: the same states', async (t) => {
   t.same(seen['bulkhead-oci'], ref, `bulkhead-oci: ${seen['bulkhead-oci'].join(', ')}`);
   t.comment(`runc: ${seen.runc?.join(', ')}`);
   t.comment(`crun: ${seen.crun?.join(', ')}`);
+});
+
+// A failing startContainer hook: every runtime leaves the container stopped and
+// never runs the program; runc's `start` returns 0 (its init runs the hook after
+// the FIFO is released and exits on the failure), bulkhead-oci's start fails.
+t.test('a failing startContainer hook: stopped, the program never runs', async (t) => {
+  const seen: Record<string, string[]> = {};
+  for (const [rt, bin] of RUNTIMES) {
+    if (bin === null) continue;
+    const root = path.join(work, `root-sc-${rt}`);
+    const mark = fs.mkdtempSync('/tmp/oci-schook-');
+    const b = bundleFor({ name: 'sc-fail', args: ['touch', `${mark}/ran`], edit: (c) => {
+      c.mounts.push({ destination: mark, type: 'bind', source: mark, options: ['rbind', 'rw'] });
+      c.hooks = { startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'echo hook-failed >&2; exit 3'] }] };
+    } }, rt, 500);
+    const out = fs.openSync(path.join(work, `${rt}-sc.out`), 'w');
+    const cmd = (...args: string[]) => child.spawnSync(bin, ['--root', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    const status = () => {
+      const r = cmd('state', 'scf');
+      return r.status === 0 ? (JSON.parse(r.stdout) as { status: string }).status : 'absent';
+    };
+    const steps: string[] = [];
+    const cr = child.spawnSync(bin, ['--root', root, 'create', '--bundle', b, 'scf'], { stdio: ['ignore', out, out], timeout: 60_000 });
+    steps.push(`create ${cr.status}`, status());
+    const st = cmd('start', 'scf');
+    steps.push(`start ${st.status === 0 ? 0 : 1}`);
+    for (let k = 0; k < 200 && status() !== 'stopped'; k++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    steps.push(status(), fs.existsSync(`${mark}/ran`) ? 'program ran' : 'program never ran');
+    steps.push(`delete ${cmd('delete', 'scf').status}`, status());
+    fs.closeSync(out);
+    fs.rmSync(mark, { recursive: true, force: true });
+    seen[rt] = steps;
+    t.comment(`${rt}: ${steps.join(', ')}${st.stderr.trim() ? ` (start: ${st.stderr.trim().split('\n').pop()})` : ''}`);
+  }
+  const b = seen['bulkhead-oci'];
+  t.same(b, ['create 0', 'created', 'start 1', 'stopped', 'program never ran', 'delete 0', 'absent'], `bulkhead-oci: ${b.join(', ')}`);
+  const ref = seen.runc ?? seen.crun;
+  if (ref) t.same(b.filter((x) => !x.startsWith('start ')), ref.filter((x) => !x.startsWith('start ')), 'the same states as runc (start\'s own status aside)');
 });
 
 /** Counts an observation of bulkhead-oci's against runc's into the summary (and crun's alike). */

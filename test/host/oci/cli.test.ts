@@ -34,6 +34,17 @@ withBusyboxRoot((rootfs) => {
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c));
     return dir;
   };
+  /** create with its stdio a file (returned as out): the waiting container keeps no pipe of ours open. */
+  const createToFile = (b: string, id: string) => {
+    const file = path.join(work, `${id}.create.out`);
+    const fd = fs.openSync(file, 'w');
+    try {
+      const r = child.spawnSync(BIN, ['--root', root, '--log', log, '--log-format', 'json', 'create', '--bundle', b, id], { stdio: ['ignore', fd, fd], timeout: 30_000 });
+      return { code: r.status, out: fs.readFileSync(file, 'utf8') };
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
   const state = (id: string) => JSON.parse(oci(['state', id]).stdout) as { status: string; pid: number; bundle: string };
   const lastLog = () => JSON.parse(fs.readFileSync(log, 'utf8').trim().split('\n').pop() as string) as { level: string; msg: string };
 
@@ -150,6 +161,102 @@ withBusyboxRoot((rootfs) => {
     t.equal(s.code, 1);
     t.match(s.stderr, /createRuntime hook #0 \(\/bin\/sleep\) failed: timed out after 1s/);
     t.notOk(fs.existsSync(path.join(root, 'h3')), 'nothing left');
+  });
+
+  t.test('createContainer and startContainer hooks run in the container\'s namespaces, in order, with the state on stdin', async (t) => {
+    // The hook lives only in a directory bind-mounted into the container at /hk:
+    // /hk/hook.sh exists in the container's mount namespace, not on the host.
+    const hk = path.join(work, 'hk');
+    fs.mkdirSync(path.join(hk, 'out'), { recursive: true });
+    const NS = ['mnt', 'pid', 'net', 'ipc', 'uts', 'cgroup'];
+    // $1 the name, $2 the output directory: the sequence number (files already
+    // there), this process's namespace links, then its stdin.
+    fs.writeFileSync(path.join(hk, 'hook.sh'), `#!/bin/sh\nn=$(ls "$2" | wc -l)\n{ echo $n; for x in ${NS.join(' ')}; do readlink /proc/self/ns/$x; done; cat; } > "$2/$1.tmp"\nmv "$2/$1.tmp" "$2/$1"\n`);
+    fs.chmodSync(path.join(hk, 'hook.sh'), 0o755);
+    t.notOk(fs.existsSync('/hk/hook.sh'), 'no /hk on the host');
+    const b = bundle((c) => {
+      c.mounts.push({ destination: '/hk', type: 'bind', source: hk, options: ['rbind', 'rw'] });
+      c.process.args = ['/hk/hook.sh', 'program', '/hk/out'];
+      c.hooks = {
+        createRuntime: [{ path: path.join(hk, 'hook.sh'), args: ['hook.sh', 'createRuntime', path.join(hk, 'out')] }],
+        createContainer: [{ path: '/hk/hook.sh', args: ['hook.sh', 'createContainer', '/hk/out'], env: ['PATH=/bin'] }],
+        startContainer: [{ path: '/hk/hook.sh', args: ['hook.sh', 'startContainer', '/hk/out'], env: ['PATH=/bin'], timeout: 10 }],
+      };
+    });
+    // create's output to a file: the waiting container would hold a pipe open, and spawnSync wait for its EOF.
+    const created = createToFile(b, 'hc1');
+    t.equal(created.code, 0, created.out);
+    const pid = state('hc1').pid;
+    t.notOk(fs.existsSync(path.join(hk, 'out', 'startContainer')), 'startContainer waits for start');
+    t.equal(oci(['start', 'hc1']).code, 0);
+    for (let i = 0; i < 250 && !fs.existsSync(path.join(hk, 'out', 'program')); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && state('hc1').status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
+    t.equal(oci(['delete', 'hc1']).code, 0);
+    const read = (name: string) => {
+      const lines = fs.readFileSync(path.join(hk, 'out', name), 'utf8').split('\n');
+      return { seq: Number(lines[0]), ns: lines.slice(1, 1 + NS.length), stdin: lines.slice(1 + NS.length).join('\n') };
+    };
+    const [rt, cc, sc, prog] = ['createRuntime', 'createContainer', 'startContainer', 'program'].map(read);
+    t.same([rt.seq, cc.seq, sc.seq, prog.seq], [0, 1, 2, 3], 'createRuntime, createContainer, startContainer, then the program');
+    t.same(cc.ns, prog.ns, 'createContainer in the program\'s namespaces');
+    t.same(sc.ns, prog.ns, 'startContainer in the program\'s namespaces');
+    NS.forEach((n, i) => {
+      t.not(rt.ns[i], prog.ns[i], `createRuntime in the runtime's ${n} namespace, not the container's`);
+      t.equal(rt.ns[i], fs.readlinkSync(`/proc/self/ns/${n}`), `createRuntime: the host's ${n} namespace`);
+    });
+    t.match(JSON.parse(cc.stdin), { id: 'hc1', status: 'creating', pid, bundle: b });
+    t.match(JSON.parse(sc.stdin), { id: 'hc1', status: 'created', pid, bundle: b });
+    t.equal(prog.stdin, '', 'the program read no state');
+    t.notOk(fs.existsSync(path.join(root, 'hc1')));
+  });
+
+  t.test('a failing, missing or slow createContainer hook fails create and leaves nothing; a failing startContainer hook fails start and stops the container', async (t) => {
+    const hk = path.join(work, 'hk2');
+    fs.mkdirSync(hk);
+    // Saves its stdin (the state, with the init's pid) and fails.
+    fs.writeFileSync(path.join(hk, 'fail.sh'), '#!/bin/sh\ncat > "/hk/$1.json"\necho "no $1" >&2\nexit 4\n');
+    fs.chmodSync(path.join(hk, 'fail.sh'), 0o755);
+    const withHooks = (hooks: Record<string, unknown>, args = ['true']) => bundle((c) => {
+      c.mounts.push({ destination: '/hk', type: 'bind', source: hk, options: ['rbind', 'rw'] });
+      c.process.args = args;
+      c.hooks = hooks;
+    });
+    const gone = async (pid: number) => {
+      for (let i = 0; i < 100 && fs.existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 20));
+      return !fs.existsSync(`/proc/${pid}`);
+    };
+
+    const f = oci(['create', '--bundle', withHooks({ createContainer: [{ path: '/hk/fail.sh', args: ['fail.sh', 'cc'] }] }), 'hf1']);
+    t.equal(f.code, 1);
+    t.match(f.stderr, /createContainer hook #0 \(\/hk\/fail\.sh\) failed: exit status 4: no cc/);
+    t.match(lastLog().msg, /createContainer hook #0/);
+    t.notOk(fs.existsSync(path.join(root, 'hf1')), 'no state left');
+    const ccPid = (JSON.parse(fs.readFileSync(path.join(hk, 'cc.json'), 'utf8')) as { pid: number }).pid;
+    t.ok(ccPid > 0);
+    t.ok(await gone(ccPid), 'the waiting container process is gone');
+
+    const m = oci(['create', '--bundle', withHooks({ createContainer: [{ path: '/no/such/hook' }] }), 'hf2']);
+    t.equal(m.code, 1);
+    t.match(m.stderr, /createContainer hook #0 \(\/no\/such\/hook\) failed: .*ENOENT/);
+    t.notOk(fs.existsSync(path.join(root, 'hf2')), 'no state left');
+
+    const slow = oci(['create', '--bundle', withHooks({ createContainer: [{ path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }] }), 'hf3']);
+    t.equal(slow.code, 1);
+    t.match(slow.stderr, /createContainer hook #0 \(\/bin\/sleep\) failed: timed out after 1s/);
+    t.notOk(fs.existsSync(path.join(root, 'hf3')), 'no state left');
+
+    const b = withHooks({ startContainer: [{ path: '/hk/fail.sh', args: ['fail.sh', 'sc'] }] }, ['touch', '/hk/ran']);
+    t.equal(createToFile(b, 'hf4').code, 0);
+    const pid = state('hf4').pid;
+    const s = oci(['start', 'hf4']);
+    t.equal(s.code, 1);
+    t.match(s.stderr, /startContainer hook #0 \(\/hk\/fail\.sh\) failed: exit status 4: no sc/);
+    t.ok(await gone(pid), 'the container process was killed');
+    t.equal(state('hf4').status, 'stopped');
+    await new Promise((r) => setTimeout(r, 100));
+    t.notOk(fs.existsSync(path.join(hk, 'ran')), 'the program never ran');
+    t.equal(oci(['delete', 'hf4']).code, 0);
+    t.notOk(fs.existsSync(path.join(root, 'hf4')));
   });
 
   t.test('a network namespace by path is joined (spawn\'s netns)', async (t) => {
