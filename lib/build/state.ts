@@ -2,7 +2,7 @@
 // image-spec config.md) and its layers. Each step's id is the digest of its
 // config, as `docker build` prints ` ---> <id>` for every intermediate image.
 import { createHash } from 'node:crypto';
-import type { ImageConfig } from '../image/manifest';
+import type { ImageConfig, ImageRunConfig } from '../image/manifest';
 import type { LayerRecord, Platform } from '../image/store/store';
 
 export interface HealthConfig {
@@ -15,16 +15,7 @@ export interface HealthConfig {
 }
 
 /** The Config object of an image config, with the fields a Dockerfile sets. */
-export interface ContainerConfig {
-  User?: string;
-  Env?: string[] | null;
-  Entrypoint?: string[] | null;
-  Cmd?: string[] | null;
-  WorkingDir?: string;
-  Volumes?: Record<string, object> | null;
-  ExposedPorts?: Record<string, object> | null;
-  StopSignal?: string;
-  Labels?: Record<string, string> | null;
+export interface ContainerConfig extends ImageRunConfig {
   Shell?: string[];
   Healthcheck?: HealthConfig;
   OnBuild?: string[] | null;

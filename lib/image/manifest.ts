@@ -47,22 +47,25 @@ export interface Index {
   annotations?: Record<string, string>;
 }
 
+/** The `config` of an image config (image-spec config.md "Properties"): what a container made from it runs with. */
+export interface ImageRunConfig {
+  User?: string;
+  Env?: string[] | null;
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  WorkingDir?: string;
+  Volumes?: Record<string, object> | null;
+  ExposedPorts?: Record<string, object> | null;
+  StopSignal?: string;
+  Labels?: Record<string, string> | null;
+}
+
 export interface ImageConfig {
   architecture: string;
   os: string;
   variant?: string;
   created?: string;
-  config?: {
-    User?: string;
-    Env?: string[] | null;
-    Entrypoint?: string[] | null;
-    Cmd?: string[] | null;
-    WorkingDir?: string;
-    Volumes?: Record<string, object> | null;
-    ExposedPorts?: Record<string, object> | null;
-    StopSignal?: string;
-    Labels?: Record<string, string> | null;
-  };
+  config?: ImageRunConfig;
   rootfs: { type: 'layers'; diff_ids: string[] };
   history?: unknown[];
 }

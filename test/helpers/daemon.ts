@@ -2,7 +2,7 @@
 // file, the busybox rootfs as image "busybox"; the stock docker CLI pointed at
 // it (DOCKER_HOST), raw HTTP over the socket, and a teardown that stops the
 // daemon and checks it left no cgroup behind.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -158,4 +158,24 @@ export async function startDaemon(t: Test, rootfs: string, extra: string[] = [],
     });
   }
   return d;
+}
+
+/** Why docker-compose cannot run here, or null. */
+export function composeMissing(): string | null {
+  try {
+    execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return 'docker-compose is not installed (apt-get install docker-compose)';
+  }
+}
+
+/** docker-compose (1.29) in project directory dir against daemon d: its exit code and its output, stdout then stderr. */
+export function composeIn(d: Daemon, dir: string): (args: string[]) => Promise<{ code: number; out: string }> {
+  return (args) =>
+    new Promise((resolve) => {
+      execFile('docker-compose', ['--no-ansi', ...args], { cwd: dir, env: { ...process.env, DOCKER_HOST: `unix://${d.sock}`, COMPOSE_INTERACTIVE_NO_CLI: '1' }, timeout: 120_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+      );
+    });
 }

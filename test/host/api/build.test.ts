@@ -5,12 +5,12 @@
 // remote contexts, BuildKit); docker-compose 1.29 with a `build:` service.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as zlib from 'node:zlib';
 import * as tar from 'tar-stream';
 import t, { type Test } from 'tap';
 import { withBusyboxRoot, requirementMissing } from '../../helpers/tier';
-import { dockerMissing, startDaemon, type Daemon } from '../../helpers/daemon';
+import { composeIn, composeMissing, dockerMissing, startDaemon, type Daemon } from '../../helpers/daemon';
 import { buildImage, busyboxEntries, writeDockerArchive } from '../../../support/images';
 import { build } from '../../../lib/build/build';
 
@@ -296,12 +296,7 @@ function main(rootfs: string) {
       'docker-compose.yml': 'version: "3.8"\nservices:\n  app:\n    build:\n      context: ./app\n      args:\n        FLAVOUR: mint\n    network_mode: none\n',
       'app/Dockerfile': 'FROM bb:test\nARG FLAVOUR=plain\nRUN echo "flavour $FLAVOUR" > /flavour\nCMD ["sh", "-c", "cat /flavour; exec sleep 1000"]\n',
     });
-    const compose = (args: string[]) =>
-      new Promise<{ code: number; out: string }>((resolve) => {
-        execFile('docker-compose', ['--no-ansi', ...args], { cwd: dir, env: { ...process.env, DOCKER_HOST: `unix://${d.sock}`, COMPOSE_INTERACTIVE_NO_CLI: '1' }, timeout: 120_000 }, (err, stdout, stderr) =>
-          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
-        );
-      });
+    const compose = composeIn(d, dir);
     const b = await compose(['build']);
     t.equal(b.code, 0, b.out);
     t.match(b.out, /Building app/);
@@ -320,14 +315,6 @@ function main(rootfs: string) {
   });
 }
 
-function composeMissing(): string | null {
-  try {
-    execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return 'docker-compose is not installed (apt-get install docker-compose)';
-  }
-}
 
 const missing = dockerMissing();
 if (missing) requirementMissing(missing);

@@ -5,10 +5,9 @@
 // service name and down removes the network.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFile, execFileSync } from 'node:child_process';
 import t from 'tap';
 import { withBusyboxRoot, requirementMissing } from '../../helpers/tier';
-import { dockerMissing, startDaemon } from '../../helpers/daemon';
+import { composeIn, composeMissing, dockerMissing, startDaemon } from '../../helpers/daemon';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -44,14 +43,6 @@ services:
     depends_on: [api]
 `;
 
-function composeMissing(): string | null {
-  try {
-    execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return 'docker-compose is not installed (apt-get install docker-compose)';
-  }
-}
 
 function main(rootfs: string) {
   t.test('compose: up -d, ps, logs, stop, down -v', async (t) => {
@@ -59,12 +50,7 @@ function main(rootfs: string) {
     const dir = path.join(d.dir, 'demo');
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'docker-compose.yml'), PROJECT);
-    const compose = (args: string[]) =>
-      new Promise<{ code: number; out: string }>((resolve) => {
-        execFile('docker-compose', ['--no-ansi', ...args], { cwd: dir, env: { ...process.env, DOCKER_HOST: `unix://${d.sock}`, COMPOSE_INTERACTIVE_NO_CLI: '1' }, timeout: 120_000 }, (err, stdout, stderr) =>
-          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
-        );
-      });
+    const compose = composeIn(d, dir);
     const up = await compose(['up', '-d']);
     t.equal(up.code, 0, up.out);
     t.match(up.out, /Creating volume "demo_shared" with default driver/);
@@ -102,12 +88,7 @@ function main(rootfs: string) {
     const dir = path.join(d.dir, 'netdemo');
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'docker-compose.yml'), NETWORKED);
-    const compose = (args: string[]) =>
-      new Promise<{ code: number; out: string }>((resolve) => {
-        execFile('docker-compose', ['--no-ansi', ...args], { cwd: dir, env: { ...process.env, DOCKER_HOST: `unix://${d.sock}`, COMPOSE_INTERACTIVE_NO_CLI: '1' }, timeout: 120_000 }, (err, stdout, stderr) =>
-          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
-        );
-      });
+    const compose = composeIn(d, dir);
     const up = await compose(['up', '-d']);
     t.equal(up.code, 0, up.out);
     t.match(up.out, /Creating network "netdemo_default" with the default driver/);
