@@ -316,7 +316,7 @@ class Builder {
       });
     }
     if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
-      const plan = await copyStep({ ctx: this.copyCtx, store: this.images.store, lease: this.lease, from: (n) => this.stageRoot(n, ins) }, ins, state, this.vars(state, args), escape);
+      const plan = await copyStep({ ctx: this.copyCtx, store: this.images.store, lease: this.lease, from: (n) => this.stageRoot(n, ins), ...(this.o.signal ? { signal: this.o.signal } : {}) }, ins, state, this.vars(state, args), escape);
       try {
         return await this.cached(state, plan.createdBy, [], plan.contentHash, async () => {
           const layer = await layerStep(this.images.store, state, this.lease, (rootfs) => plan.apply(rootfs), this.o.signal);

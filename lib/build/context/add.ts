@@ -9,7 +9,8 @@
 // come from the archive (Docker applies neither --chown nor --chmod to an
 // unpacked archive). bzip2 and xz archives are refused: Node has no decoder
 // for either, and they are rare in build contexts.
-// A URL is refused on this machine: it has no network to fetch from.
+// A URL is not this file's: the builder downloads it (download.ts) and
+// copies it as a file, never unpacked (Docker's rule for URLs).
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { Decompress } from 'fzstd';

@@ -10,9 +10,10 @@ export type ContextErrorCode =
   | 'EPATTERN' // a malformed .dockerignore or glob pattern
   | 'EDEST' // a destination that cannot take the sources
   | 'EUSER' // --chown naming a user or group the destination root lacks
-  | 'ENETWORK' // ADD of a URL on a machine without network access
+  | 'ENETWORK' // ADD of a URL that could not be fetched (no network: DNS, refused, unreachable, timeout)
+  | 'EHTTP' // ADD of a URL answered with an HTTP error status
   | 'EARCHIVE' // an archive or context tar that cannot be read (or a compression not supported)
-  | 'ETOOBIG' // a context tar past its size limit
+  | 'ETOOBIG' // a context tar (or an ADD download) past its size limit
   | 'ECHANGED' // a source replaced (by a symlink, or removed) between resolution and reading
   | 'EIO'; // a system call failed (errno in cause)
 

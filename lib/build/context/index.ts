@@ -27,6 +27,10 @@
 //     copied as COPY; bzip2/xz archives refused (EARCHIVE).
 //   isRemoteSource(src) -> boolean; remoteSourceError(url, instruction?) -> ContextError
 //     (ENETWORK: "ADD from a URL needs network access, which this machine does not have: URL ...").
+//   downloadSource(url, { timeoutMs?, maxBytes?, signal? }) -> Promise<Download { dir, name, bytes, close() }>:
+//     ADD <URL>: fetched (redirects followed) into a temporary dir as one 0600 file named from
+//     the URL path, mtime from Last-Modified; copy it with openRoot(dir) + copyInto (never unpacked).
+//     codes ENETWORK (no answer: remoteSourceError's text + ": cause"), EHTTP ("ADD failed: URL: HTTP 404"), ETOOBIG.
 //   archiveKind(root, rel) -> Promise<'tar'|'gzip'|'zstd'|'bzip2'|'xz'|null>; isTarHeader(block).
 //   extractContextTar(stream, emptyDir, { maxBytes?, signal? }) -> Promise<{ entries, bytes, skipped }>:
 //     the daemon's POST /build body (plain, gzip or zstd) into an empty directory,
@@ -46,4 +50,5 @@ export { copyInto, destination, parseChmod, type CopyOptions, type CopyStats } f
 export { resolveChown } from './chown';
 export { addInto, archiveKind, isTarHeader, type AddStats, type ArchiveKind } from './add';
 export { isRemoteSource, remoteSourceError } from './remote';
+export { downloadName, downloadSource, type Download, type DownloadOptions } from './download';
 export { extractContextTar, type ExtractOptions, type ExtractStats } from './extract';

@@ -1,6 +1,7 @@
-// Remote sources (ADD https://..., ADD git@...): this machine has no network,
-// so the builder refuses them with one clear line; where a network exists the
-// builder may fetch instead (isRemoteSource tells it which sources those are).
+// Remote sources (ADD https://..., ADD git@...): resolveSources refuses them
+// with one clear line; the builder splits http(s) URLs off first
+// (isRemoteSource) and downloads them (download.ts), whose network failures
+// carry the same line and their cause. git sources stay refused.
 import { ContextError } from './errors';
 
 /** Docker's urlutil.IsURL (http:// and https://), and git sources (BuildKit's ADD of a repository). */
