@@ -70,6 +70,12 @@ async function main() {
     );
   });
 
+  t.test('a local file and a URL together: dest is a directory', async (t) => {
+    const ctx = env.context({ Dockerfile: `FROM busybox:test\nADD local.txt ${base}/files/hello.txt /mix\n`, 'local.txt': 'local\n' });
+    await env.build(ctx, { tags: ['addurl:mix'] });
+    t.equal(env.cli(['run', '--pull=never', 'addurl:mix', 'sh', '-c', 'cat /mix/local.txt /mix/hello.txt']).stdout, 'local\nhello over http\n');
+  });
+
   t.test('the cache follows the downloaded bytes', async (t) => {
     const ctx = env.context({ Dockerfile: `FROM busybox:test\nADD ${base}/data /fetched\nRUN cat /fetched\n` });
     const first = await env.build(ctx);
