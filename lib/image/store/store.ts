@@ -82,6 +82,18 @@ export class Store {
    * in blobs/ are complete by construction (renamed in only after verification).
    */
   check(): void {
+    this.underTmpLock(true, () => this.sweepTmp());
+    const idx = tryLock(this.layout.indexLock);
+    if (idx) {
+      try {
+        for (const name of fs.readdirSync(this.layout.image)) if (name.startsWith('index.json.tmp-')) fs.rmSync(path.join(this.layout.image, name), { force: true });
+      } finally {
+        idx.release();
+      }
+    }
+  }
+
+  private sweepTmp(): void {
     for (const name of fs.readdirSync(this.layout.tmp)) {
       const p = path.join(this.layout.tmp, name);
       let fd: number;
@@ -97,13 +109,23 @@ export class Store {
         fs.closeSync(fd);
       }
     }
-    const idx = tryLock(this.layout.indexLock);
-    if (idx) {
-      try {
-        for (const name of fs.readdirSync(this.layout.image)) if (name.startsWith('index.json.tmp-')) fs.rmSync(path.join(this.layout.image, name), { force: true });
-      } finally {
-        idx.release();
-      }
+  }
+
+  /**
+   * tmp/'s entries are made and flocked under a shared hold of locks/tmp.lock,
+   * and the check on open sweeps under an exclusive one: otherwise a check in
+   * another process could find an entry between its creation and its creator's
+   * flock(2), take the free lock for a dead writer's, and remove it under the
+   * live one (seen as a pull failing with ENOENT when three start at once).
+   */
+  private underTmpLock<T>(exclusive: boolean, fn: () => T): T {
+    const fd = fs.openSync(path.join(this.layout.locks, 'tmp.lock'), fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+    try {
+      native().flock(fd, exclusive, true);
+      return fn();
+    } finally {
+      // close(2) drops the flock.
+      fs.closeSync(fd);
     }
   }
 
@@ -134,9 +156,11 @@ export class Store {
   /** A temp file in tmp/ held with flock so that the check on open knows its writer is alive. */
   private openTemp(kind: string): { file: string; fd: number } {
     const file = path.join(this.layout.tmp, `${kind}-${randomBytes(8).toString('hex')}`);
-    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
-    native().flock(fd, true);
-    return { file, fd };
+    return this.underTmpLock(false, () => {
+      const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+      native().flock(fd, true);
+      return { file, fd };
+    });
   }
 
   /** Streams source into a temp file, hashing it; returns the temp file for the caller to rename. */
@@ -213,9 +237,12 @@ export class Store {
   /** A locked temp directory for unpacking a layer; the flock on it marks its writer alive. */
   tempDir(kind: string): { dir: string; close: () => void } {
     const dir = path.join(this.layout.tmp, `${kind}-${randomBytes(8).toString('hex')}`);
-    fs.mkdirSync(dir, { mode: 0o700 });
-    const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-    native().flock(fd, true);
+    const fd = this.underTmpLock(false, () => {
+      fs.mkdirSync(dir, { mode: 0o700 });
+      const d = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      native().flock(d, true);
+      return d;
+    });
     return { dir, close: () => fs.closeSync(fd) };
   }
 
