@@ -61,6 +61,18 @@ function emptyLower(layout: Layout): string {
   return 'image/empty';
 }
 
+/**
+ * The lowerdirs for diffIds (bottom first), top first as overlayfs takes them,
+ * as short links relative to the data root, padded with an empty directory to
+ * `min`: one lower at least, and two without an upperdir (overlayfs refuses a
+ * single lower with no upper).
+ */
+function lowerDirs(layout: Layout, diffIds: string[], min: 1 | 2): string[] {
+  const lower = diffIds.map((d) => shortLink(layout, d)).reverse();
+  while (lower.length < min) lower.push(emptyLower(layout));
+  return lower;
+}
+
 function isMounted(dir: string): boolean {
   const text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
   // mountinfo(5): field 5 is the mount point, with spaces etc. octal-escaped.
@@ -255,24 +267,19 @@ export function prepareOverlay(layout: Layout, diffIds: string[], opts: MountOpt
     // The layers this container stands on, in its lock file, for rmi's collection to leave alone while it lives.
     fs.writeSync(lockFd, diffIds.join('\n'));
     const target = mountTarget(layout);
-    const lower = diffIds.map((d) => shortLink(layout, d)).reverse();
+    const lower = lowerDirs(layout, diffIds, opts.readonly ? 2 : 1);
     const layers = diffIds.map((d) => layout.layer(d)).reverse();
     let rootfs: OverlayRootfs;
     if (opts.readonly) {
-      // overlayfs without an upperdir needs two lowerdirs at least.
-      while (lower.length < 2) lower.push(emptyLower(layout));
       rootfs = { type: 'overlay', target, base: layout.root, lower };
     } else if (opts.layer) {
-      if (lower.length === 0) lower.push(emptyLower(layout));
       for (const p of [opts.layer.upper, opts.layer.work]) {
         if (!path.isAbsolute(p)) throw new ImageError('ELAYER', `overlay layer path ${JSON.stringify(p)} must be absolute`);
       }
       rootfs = { type: 'overlay', target, base: layout.root, lower, upper: opts.layer.upper, work: opts.layer.work };
     } else if (opts.upper === 'tmpfs') {
-      if (lower.length === 0) lower.push(emptyLower(layout));
       rootfs = { type: 'overlay', target, base: layout.root, lower, tmpfsUpper: opts.upperSize ?? '50%', volatile: true };
     } else {
-      if (lower.length === 0) lower.push(emptyLower(layout));
       fs.mkdirSync(path.join(dir, 'upper'), { mode: 0o755 });
       fs.mkdirSync(path.join(dir, 'work'), { mode: 0o700 });
       // volatile: the upper goes with the container, so the unmount at its exit
@@ -353,10 +360,10 @@ export function mountOnHost(layout: Layout, diffIds: string[], opts: HostOverlay
   try {
     fs.writeSync(lockFd, diffIds.join('\n'));
     fs.mkdirSync(merged, { mode: 0o755 });
-    const lower = diffIds.map((d) => shortLink(layout, d)).reverse();
+    const writable = Boolean(opts.layer || opts.writable);
+    const lower = lowerDirs(layout, diffIds, writable ? 1 : 2);
     const options = ['nodev'];
-    if (opts.layer || opts.writable) {
-      if (lower.length === 0) lower.push(emptyLower(layout));
+    if (writable) {
       let work: string;
       if (opts.layer) {
         for (const p of [opts.layer.upper, opts.layer.work]) {
@@ -375,8 +382,6 @@ export function mountOnHost(layout: Layout, diffIds: string[], opts: HostOverlay
       options.push(`lowerdir=${lower.join(':')}`, `upperdir=${opts.layer ? upper : `containers/${id}/upper`}`, `workdir=${work}`);
       if (opts.plainDiff) options.push('redirect_dir=off', 'index=off', 'metacopy=off');
     } else {
-      // overlayfs without an upperdir needs two lowerdirs at least.
-      while (lower.length < 2) lower.push(emptyLower(layout));
       options.push('ro', `lowerdir=${lower.join(':')}`);
     }
     const data = options.join(',');
