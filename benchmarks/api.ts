@@ -6,30 +6,18 @@
 // The 500 extra containers are created, never started (so the machine's CPUs
 // are not the measure). Prints a table and writes benchmarks/results/api.json.
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, execFile } from 'node:child_process';
 import { makeBusyboxRootfs } from '../support/rootfs';
 import { median, p95 } from './stats';
+import { api } from './peers-engines';
 
 const arg = (flag: string, dflt: number): number => {
   const i = process.argv.indexOf(flag);
   return i < 0 ? dflt : Number(process.argv[i + 1]);
 };
 
-function request(sock: string, method: string, p: string, body?: object): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const data = body ? Buffer.from(JSON.stringify(body)) : undefined;
-    const req = http.request({ socketPath: sock, method, path: p, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {} }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 const docker = (sock: string, args: string[]) =>
   new Promise<void>((resolve, reject) => execFile('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${sock}` } }, (err) => (err ? reject(err) : resolve())));
@@ -57,17 +45,17 @@ async function main(): Promise<void> {
     for (let i = 0; i < 200 && !/API listen/.test(log); i++) await new Promise((r) => setTimeout(r, 50));
     if (!/API listen/.test(log)) throw new Error(`bulkheadd did not start: ${log}`);
     for (let i = 0; i < 5; i++) {
-      const c = await request(sock, 'POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['sleep', '1000'] });
-      await request(sock, 'POST', `/v1.43/containers/${(JSON.parse(c.text) as { Id: string }).Id}/start`);
+      const c = await api(sock, 'POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['sleep', '1000'] });
+      await api(sock, 'POST', `/v1.43/containers/${(JSON.parse(c.text) as { Id: string }).Id}/start`);
     }
     const measure = async () => ({
       ps: await time(n, () => docker(sock, ['ps', '-q'])),
       psAll: await time(n, () => docker(sock, ['ps', '-aq'])),
-      api: await time(n * 5, () => request(sock, 'GET', '/v1.43/containers/json')),
-      apiAll: await time(n * 5, () => request(sock, 'GET', '/v1.43/containers/json?all=1')),
+      api: await time(n * 5, () => api(sock, 'GET', '/v1.43/containers/json')),
+      apiAll: await time(n * 5, () => api(sock, 'GET', '/v1.43/containers/json?all=1')),
     });
     const small = await measure();
-    for (let i = 0; i < 500; i++) await request(sock, 'POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'] });
+    for (let i = 0; i < 500; i++) await api(sock, 'POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'] });
     const big = await measure();
     const rows = (['ps', 'psAll', 'api', 'apiAll'] as const).map((k) => ({
       what: { ps: 'docker ps', psAll: 'docker ps -a', api: 'GET /containers/json', apiAll: 'GET /containers/json?all=1' }[k],

@@ -152,17 +152,7 @@ t.test('each case under bulkhead-oci, runc and crun', async (t) => {
       if (bin === null) continue;
       got[rt] = runOnce(bin, rt, bundleFor(c, rt, i), `d${i}`);
     }
-    const ref = got.runc ?? got.crun;
-    for (const [rt] of RUNTIMES) {
-      const o = got[rt];
-      if (!o || !ref) continue;
-      results[rt] ??= { pass: 0, fail: 0 };
-      const same = o.code === ref.code && o.out === ref.out;
-      results[rt][same ? 'pass' : 'fail']++;
-      if (rt === 'bulkhead-oci') {
-        t.same({ code: o.code, out: o.out }, { code: ref.code, out: ref.out }, `${c.name}: as runc${same ? '' : ` (stderr: ${o.err.trim()})`}`);
-      } else if (!same) t.comment(`${rt} differs from runc on ${c.name}: ${JSON.stringify(o)}`);
-    }
+    compare(t, c.name, got);
   });
 });
 

@@ -10,17 +10,12 @@ import t from 'tap';
 import { addInto, archiveKind, isTarHeader, openContext, resolveSources, type BuildContext } from '../../../../lib/build/context';
 import { tar } from '../../../../support/images';
 import { needRoot } from '../../../helpers/tier';
-import { listing, tempDir, writeTree } from './helpers';
+import { hostCanary, listing, tempDir, writeTree } from './helpers';
 
 if (needRoot()) main();
 
 function main() {
-  const canaryDir = tempDir('bulkhead-host-canary-');
-  const canary = path.join(canaryDir, 'canary');
-  fs.writeFileSync(canary, 'untouched\n');
-  const rel = canary.slice(1);
-  const snapshot = () => ({ list: fs.readdirSync(canaryDir).sort(), content: fs.readFileSync(canary, 'utf8'), nlink: fs.statSync(canary).nlink });
-  const before = snapshot();
+  const { dir: canaryDir, file: canary, rel, snapshot, before } = hostCanary();
 
   const ctxDir = path.join(tempDir(), 'ctx');
   const simple = tar([{ name: 'app/', type: 'dir', mode: 0o750 }, { name: 'app/run', data: 'run\n', mode: 0o755, uid: 12, gid: 34 }, { name: 'app/.wh.gone', data: 'plain\n' }]);

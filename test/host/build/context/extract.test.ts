@@ -11,17 +11,12 @@ import { extractContextTar, openContext, resolveSources } from '../../../../lib/
 import { native } from '../../../../lib/native/load';
 import { tar, type Entry } from '../../../../support/images';
 import { needRoot } from '../../../helpers/tier';
-import { listing, tempDir } from './helpers';
+import { hostCanary, listing, tempDir } from './helpers';
 
 if (needRoot()) main();
 
 function main() {
-  const canaryDir = tempDir('bulkhead-host-canary-');
-  const canary = path.join(canaryDir, 'canary');
-  fs.writeFileSync(canary, 'untouched\n');
-  const rel = canary.slice(1);
-  const snapshot = () => ({ list: fs.readdirSync(canaryDir).sort(), content: fs.readFileSync(canary, 'utf8'), nlink: fs.statSync(canary).nlink, mode: fs.statSync(canary).mode });
-  const before = snapshot();
+  const { dir: canaryDir, file: canary, rel, snapshot, before } = hostCanary();
   const base = tempDir();
   let n = 0;
   const extract = async (body: Buffer | Entry[], options = {}) => {

@@ -46,3 +46,28 @@ export function listing(dir: string): string[] {
   walk('');
   return out;
 }
+
+export interface HostCanary {
+  /** A directory on the host, outside every root the test writes to. */
+  dir: string;
+  /** The file in it. */
+  file: string;
+  /** file without its leading slash: the same path taken relative to a root. */
+  rel: string;
+  /** What an attack would change: the directory's entries, the file's content, link count and mode. */
+  snapshot(): { list: string[]; content: string; nlink: number; mode: number };
+  /** The snapshot taken when the canary was made. */
+  before: { list: string[]; content: string; nlink: number; mode: number };
+}
+
+/** A host file that hostile entries aim at; a test proves it untouched by comparing snapshot() with before. */
+export function hostCanary(): HostCanary {
+  const dir = tempDir('bulkhead-host-canary-');
+  const file = path.join(dir, 'canary');
+  fs.writeFileSync(file, 'untouched\n');
+  const snapshot = () => {
+    const st = fs.statSync(file);
+    return { list: fs.readdirSync(dir).sort(), content: fs.readFileSync(file, 'utf8'), nlink: st.nlink, mode: st.mode };
+  };
+  return { dir, file, rel: file.slice(1), snapshot, before: snapshot() };
+}
