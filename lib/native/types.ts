@@ -18,11 +18,12 @@ export interface CapabilitySets {
 
 /** One filesystem step of the child, run in order before pivot_root. */
 export interface FsOp {
-  op: 'mount' | 'mkdir' | 'setattr' | 'symlink' | 'touch' | 'umount' | 'mknod' | 'bindEntries' | 'chdir';
+  op: 'mount' | 'mkdir' | 'setattr' | 'symlink' | 'touch' | 'umount' | 'mknod' | 'bindEntries' | 'chdir' | 'write';
   source?: string;
   target: string;
   fstype?: string;
   flags?: number;
+  /** mount: the data argument; write: the bytes written (one write(2)). */
   data?: string;
   attrSet?: number;
   attrClr?: number;
@@ -88,6 +89,12 @@ export interface NativePlan {
   dumpable?: boolean;
   /** OCI create: an O_PATH fd of a FIFO the child opens for writing (blocking) just before execve. */
   startFifoFd?: number;
+  /** The child gets a copy of node's memory instead of sharing it (no CLONE_VM): for writes that reach every process sharing an mm. */
+  ownMemory?: boolean;
+  /** The program's umask(2); absent or -1: the spawning process's. */
+  umask?: number;
+  /** mount(2) propagation flags (MS_SHARED, MS_SLAVE, MS_UNBINDABLE, | MS_REC) for the new / after pivot_root; absent or 0: it stays private. */
+  rootPropagation?: number;
 }
 
 export interface NativeRusage {

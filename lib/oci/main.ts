@@ -317,7 +317,7 @@ export function features(): Record<string, unknown> {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
-    mountOptions: ['ro', 'rro', 'rw', 'bind', 'rbind', 'nosuid', 'nodev', 'noexec', 'private', 'rprivate', 'relatime', 'strictatime', 'mode', 'size'],
+    mountOptions: ['ro', 'rro', 'rw', 'rrw', 'bind', 'rbind', 'nosuid', 'nodev', 'noexec', 'suid', 'dev', 'exec', 'rnosuid', 'rnodev', 'rnoexec', 'private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'unbindable', 'runbindable', 'relatime', 'strictatime', 'mode', 'size'],
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts', 'time'],
       capabilities: (require('../caps/names') as typeof import('../caps/names')).CAPABILITY_NAMES.map((c) => `CAP_${c}`),

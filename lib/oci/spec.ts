@@ -8,6 +8,9 @@ import type { Limits } from '../cgroup/controllers';
 import type { DeviceMapping, Mount, Namespaces, SpawnOptions } from '../spawn/options';
 import { CAPABILITY_NAMES } from '../caps/names';
 import { RLIMITS } from '../security/rlimits';
+import { unifiedFiles } from '../cgroup/controllers/unified';
+import { PROPAGATIONS, receivesHostEvents, type Propagation } from '../spawn/propagation';
+import { sysctlRefusal } from '../spawn/sysctl';
 
 export class OciSpecError extends Error {
   readonly code = 'ERR_BULKHEAD_OCI_SPEC';
@@ -221,8 +224,15 @@ function resources(v: unknown, warnings: string[]): { limits?: Limits; devices: 
     });
     if (Object.keys(hl).length) limits.hugetlb = hl as Limits['hugetlb'];
   }
-  if (r.unified !== undefined && Object.keys(obj('linux.resources.unified', r.unified)).length > 0) {
-    throw new OciSpecError('linux.resources.unified', 'raw cgroup v2 files are not supported yet; use memory, cpu, pids, blockIO, hugepageLimits');
+  if (r.unified !== undefined) {
+    const u: Record<string, string> = {};
+    for (const [k, v] of Object.entries(obj('linux.resources.unified', r.unified))) u[k] = str(`linux.resources.unified.${k}`, v);
+    try {
+      unifiedFiles(u);
+    } catch (err) {
+      throw new OciSpecError('linux.resources.unified', (err as Error).message);
+    }
+    if (Object.keys(u).length) limits.unified = u;
   }
   if (r.network !== undefined) warnings.push('linux.resources.network (classid, priorities) is a cgroup v1 setting: ignored');
   if (r.rdma !== undefined) throw new OciSpecError('linux.resources.rdma', 'is not supported');
@@ -271,9 +281,16 @@ function mounts(v: unknown, bundle: string, warnings: string[]): Mount[] {
     let readonly = false;
     let size: string | undefined;
     let mode: number | undefined;
+    // The flags a bind mount takes (mount(8)); later options override earlier ones, as runc reads them.
+    const flags = { nosuid: false, nodev: false, noexec: false };
+    let propagation: Propagation | undefined;
     options.forEach((opt, j) => {
       if (opt === 'bind' || opt === 'rbind') isBind = true;
       else if (opt === 'ro' || opt === 'rro') readonly = true;
+      else if (opt === 'rw' || opt === 'rrw') readonly = false;
+      else if (/^r?no(suid|dev|exec)$/.test(opt)) flags[opt.replace(/^r/, '') as keyof typeof flags] = true;
+      else if (/^(suid|dev|exec)$/.test(opt)) flags[`no${opt}` as keyof typeof flags] = false;
+      else if ((PROPAGATIONS as readonly string[]).includes(opt)) propagation = opt as Propagation;
       else if (FLAG_OPTIONS.has(opt)) return;
       else if (/^size=/.test(opt) && type === 'tmpfs') size = opt.slice(5);
       else if (/^mode=[0-7]{1,4}$/.test(opt)) mode = parseInt(opt.slice(5), 8);
@@ -289,7 +306,7 @@ function mounts(v: unknown, bundle: string, warnings: string[]): Mount[] {
     if (isBind) {
       const src = str(`${f}.source`, o.source);
       const source = path.isAbsolute(src) ? src : path.resolve(bundle, src);
-      out.push({ type: 'bind', source, target: norm, readonly });
+      out.push({ type: 'bind', source, target: norm, readonly, ...(flags.nosuid ? { nosuid: true } : {}), ...(flags.nodev ? { nodev: true } : {}), ...(flags.noexec ? { noexec: true } : {}), ...(propagation !== undefined ? { propagation } : {}) });
       return;
     }
     if (type === 'tmpfs') {
@@ -333,10 +350,7 @@ export function fromOciSpec(config: unknown, bundleDir: string): FromOciResult {
   options.uid = int('process.user.uid', user.uid, 0, 0xfffffffe);
   options.gid = int('process.user.gid', user.gid, 0, 0xfffffffe);
   if (user.additionalGids !== undefined) options.groups = arr('process.user.additionalGids', user.additionalGids).map((g, i) => int(`process.user.additionalGids[${i}]`, g, 0, 0xfffffffe));
-  if (user.umask !== undefined) {
-    int('process.user.umask', user.umask, 0, 0o777);
-    warnings.push('process.user.umask is not applied (the container starts with the umask of bulkhead-oci)');
-  }
+  if (user.umask !== undefined) options.umask = int('process.user.umask', user.umask, 0, 0o777);
   if (user.username !== undefined) throw new OciSpecError('process.user.username', 'is a Windows setting');
   if (p.terminal !== undefined && bool('process.terminal', p.terminal)) {
     options.tty = p.consoleSize !== undefined ? { rows: int('process.consoleSize.height', obj('process.consoleSize', p.consoleSize).height, 1, 65535), cols: int('process.consoleSize.width', obj('process.consoleSize', p.consoleSize).width, 1, 65535) } : true;
@@ -369,10 +383,7 @@ export function fromOciSpec(config: unknown, bundleDir: string): FromOciResult {
     options.rlimits = rl;
   }
   options.noNewPrivileges = p.noNewPrivileges === undefined ? false : bool('process.noNewPrivileges', p.noNewPrivileges);
-  if (p.oomScoreAdj !== undefined) {
-    int('process.oomScoreAdj', p.oomScoreAdj, -1000, 1000);
-    warnings.push('process.oomScoreAdj is not applied');
-  }
+  if (p.oomScoreAdj !== undefined) options.oomScoreAdj = int('process.oomScoreAdj', p.oomScoreAdj, -1000, 1000);
   if (p.apparmorProfile !== undefined) warnings.push('process.apparmorProfile is ignored (no AppArmor support)');
   if (p.selinuxLabel !== undefined) warnings.push('process.selinuxLabel is ignored (no SELinux support)');
   if (p.scheduler !== undefined || p.ioPriority !== undefined || p.execCPUAffinity !== undefined) warnings.push('process.scheduler, ioPriority and execCPUAffinity are ignored');
@@ -418,16 +429,35 @@ export function fromOciSpec(config: unknown, bundleDir: string): FromOciResult {
     options.gidMappings = maps('gidMappings');
     if (!ns.user) throw new OciSpecError('linux.uidMappings', 'needs a user namespace in linux.namespaces');
   }
-  if (linux.sysctl !== undefined && Object.keys(obj('linux.sysctl', linux.sysctl)).length > 0) {
-    throw new OciSpecError('linux.sysctl', 'setting sysctls is not supported yet');
+  if (linux.sysctl !== undefined) {
+    // Only those of the container's own namespaces (runc's validator): each
+    // refused one names itself, before anything exists.
+    const sysctls: Record<string, string> = {};
+    for (const [k, v] of Object.entries(obj('linux.sysctl', linux.sysctl))) {
+      sysctls[k] = str(`linux.sysctl.${k}`, v);
+      const why = sysctlRefusal(k, { ns, ...(options.hostname !== undefined ? { hostname: options.hostname } : {}) });
+      if (why !== null) throw new OciSpecError(`linux.sysctl.${k}`, why.replace(/namespaces\.(\w+)/, (_, n: string) => `a ${n} namespace in linux.namespaces`));
+    }
+    if (Object.keys(sysctls).length) options.sysctls = sysctls;
   }
   if (linux.intelRdt !== undefined) throw new OciSpecError('linux.intelRdt', 'Intel RDT is not supported');
   if (linux.personality !== undefined) throw new OciSpecError('linux.personality', 'is not supported');
   if (linux.mountLabel !== undefined) warnings.push('linux.mountLabel is ignored (no SELinux support)');
   if (linux.rootfsPropagation !== undefined) {
     const prop = str('linux.rootfsPropagation', linux.rootfsPropagation);
-    if (!['private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'unbindable', 'runbindable'].includes(prop)) throw new OciSpecError('linux.rootfsPropagation', `unknown propagation ${JSON.stringify(prop)}`);
-    if (!/private/.test(prop)) warnings.push(`linux.rootfsPropagation ${prop}: the root is always made private (mount events never reach the host)`);
+    if (!(PROPAGATIONS as readonly string[]).includes(prop)) throw new OciSpecError('linux.rootfsPropagation', `unknown propagation ${JSON.stringify(prop)}`);
+    options.rootPropagation = prop as Propagation;
+    for (const m of options.mounts ?? []) {
+      if (m.type !== 'bind' || !receivesHostEvents(m.propagation) || receivesHostEvents(options.rootPropagation)) continue;
+      // As under runc: a bind's slave or shared under a private root receives nothing.
+      warnings.push(`mount ${m.target}: ${m.propagation} under rootfsPropagation ${prop} receives no mount events`);
+      delete m.propagation;
+    }
+  } else if ((options.mounts ?? []).some((m) => m.type === 'bind' && receivesHostEvents(m.propagation))) {
+    // runc's default root propagation is rslave; spawn's is private, where a
+    // bind mount's own rslave or rshared would receive nothing (ctr run --mount
+    // ...,options=rbind:rslave relies on runc's default).
+    options.rootPropagation = 'rslave';
   }
   options.maskedPaths = linux.maskedPaths === undefined ? [] : strs('linux.maskedPaths', linux.maskedPaths);
   options.readonlyPaths = linux.readonlyPaths === undefined ? [] : strs('linux.readonlyPaths', linux.readonlyPaths);

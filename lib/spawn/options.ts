@@ -11,6 +11,8 @@ import { normalizeAccess } from '../cgroup/devices/rules';
 
 import { RLIMITS, resolveRlimits } from '../security/rlimits';
 import { suggest } from '../util/suggest';
+import { PROPAGATIONS, receivesHostEvents, type Propagation } from './propagation';
+import { sysctlRefusal } from './sysctl';
 import { CAPABILITY_NAMES } from '../caps/names';
 
 export { suggest } from '../util/suggest';
@@ -33,7 +35,25 @@ export interface IdMapping {
 }
 
 export type Mount =
-  | { type: 'bind'; source: string; target: string; readonly?: boolean }
+  | {
+      type: 'bind';
+      source: string;
+      target: string;
+      readonly?: boolean;
+      /** Set-user-ID bits and file capabilities of its files count for nothing (mount(2) MS_NOSUID), recursively. */
+      nosuid?: boolean;
+      /** Its device nodes open nothing (MS_NODEV), recursively. */
+      nodev?: boolean;
+      /** Its files cannot be executed (MS_NOEXEC), recursively. */
+      noexec?: boolean;
+      /**
+       * The mount's propagation (mount_namespaces(7)): 'rslave' lets mounts the
+       * host makes under the source appear in the container (Kubernetes'
+       * HostToContainer), 'rshared' also sends the container's back (Bidirectional).
+       * Either needs rootPropagation 'slave' or 'shared'. Default: as the root.
+       */
+      propagation?: Propagation;
+    }
   | { type: 'tmpfs'; target: string; size?: string | number; mode?: number };
 
 export type StdioOption = 'pipe' | 'inherit' | 'ignore' | number;
@@ -188,6 +208,29 @@ export interface SpawnOptions {
    * Needs dieWithParent: false (the creator usually exits before the start).
    */
   startFifo?: number;
+  /** The program's file mode creation mask, 0 to 0o777 (umask(2); an OCI process.user.umask). Default: this process's. */
+  umask?: number;
+  /**
+   * The program's /proc/self/oom_score_adj, -1000 to 1000 (proc(5); docker run
+   * --oom-score-adj). Children inherit it. A value below this process's own needs
+   * CAP_SYS_RESOURCE.
+   */
+  oomScoreAdj?: number;
+  /**
+   * Kernel parameters of the container's own namespaces (docker run --sysctl, an
+   * OCI linux.sysctl): { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '1048576' }.
+   * Only namespaced ones: net.* with namespaces.net, IPC ones and fs.mqueue.*
+   * with namespaces.ipc, kernel.hostname/domainname with namespaces.uts.
+   */
+  sysctls?: Record<string, string | number>;
+  /**
+   * Propagation of the container's mount tree (an OCI rootfsPropagation; mount_namespaces(7)).
+   * Default 'private': no mount event crosses between host and container in either
+   * direction (stricter than runc's rslave). 'slave'/'rslave': host mounts under a
+   * bind mount's source appear in the container; 'shared'/'rshared' (needs rootfs):
+   * also the other way, for bind mounts whose propagation is shared.
+   */
+  rootPropagation?: Propagation;
 }
 
 /** A namespace by its /proc/<pid>/ns name. */
@@ -211,10 +254,11 @@ export interface JoinOptions {
   cgroup?: string;
 }
 
-/** Options that describe a new container, meaningless when entering a running one. */
+/** Options that describe a new container, meaningless when entering a running one (oomScoreAdj: its write needs the host's /proc). */
 export const JOIN_EXCLUDES = [
   'rootfs', 'namespaces', 'hostname', 'uidMappings', 'gidMappings', 'mounts', 'cgroup', 'limits', 'devices',
   'init', 'maskedPaths', 'readonlyPaths', 'readonlyRootfs', 'netns', 'sharedNamespaces', 'legacyClone',
+  'sysctls', 'rootPropagation', 'oomScoreAdj',
 ] as const;
 
 export const DEFAULT_NAMESPACES: Namespaces = {
@@ -242,7 +286,7 @@ export const KEYS: Array<keyof SpawnOptions> = [
   'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop', 'capabilities', 'sharedNamespaces',
   'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
   'maxBuffer', 'encoding', 'input', 'all', 'timeout', 'killSignal', 'forceKillAfterDelay', 'signal', 'devices', 'netns', 'startFifo',
-  'join', 'createCwd',
+  'join', 'createCwd', 'umask', 'oomScoreAdj', 'sysctls', 'rootPropagation',
 ];
 
 function typeError(option: string, want: string, got: unknown): never {
@@ -474,7 +518,13 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
       if (!isObj(m)) typeError(n, 'an object', m);
       if (m.type === 'bind') {
         absolute(`${n}.source`, m.source);
-        bool(`${n}.readonly`, m.readonly);
+        for (const k of ['readonly', 'nosuid', 'nodev', 'noexec'] as const) bool(`${n}.${k}`, m[k]);
+        if (m.propagation !== undefined) {
+          propagation(`${n}.propagation`, m.propagation);
+          if (receivesHostEvents(m.propagation) && !receivesHostEvents(o.rootPropagation)) {
+            rangeError(`${n}.propagation`, 'needs rootPropagation "slave" or "shared" (a private root copies no mount event from the host)', m.propagation);
+          }
+        }
       } else if (m.type === 'tmpfs') {
         if (m.size !== undefined) tmpfsSize(`${n}.size`, m.size);
         if (m.mode !== undefined && !(Number.isInteger(m.mode) && m.mode >= 0 && m.mode <= 0o7777)) rangeError(`${n}.mode`, 'must be a file mode', m.mode);
@@ -544,8 +594,34 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
     if (!ns.mount) rangeError('startFifo', 'needs namespaces.mount (the FIFO is reopened through the container\'s /proc/self/fd)', o.startFifo);
     if (o.dieWithParent !== false) rangeError('startFifo', 'needs dieWithParent: false (the program waits for a start after spawn() returns)', o.startFifo);
   }
+  validateKernelSettings(o, ns);
   validateRun(o);
   return ns;
+}
+
+function propagation(name: string, v: unknown): void {
+  if (!(PROPAGATIONS as readonly unknown[]).includes(v)) typeError(name, `one of ${PROPAGATIONS.map((p) => `"${p}"`).join(', ')}`, v);
+}
+
+/** umask, oomScoreAdj, sysctls and rootPropagation: each checked against the namespaces it would change. */
+function validateKernelSettings(o: SpawnOptions, ns: Namespaces): void {
+  if (o.rootPropagation !== undefined) {
+    propagation('rootPropagation', o.rootPropagation);
+    if (!ns.mount) rangeError('rootPropagation', 'needs namespaces.mount', o.rootPropagation);
+    // A shared tree's new mounts reach the host: only a given rootfs, whose
+    // parent mount is made private first, keeps the setup's own mounts in.
+    if (/shared/.test(o.rootPropagation) && o.rootfs === undefined) rangeError('rootPropagation', 'shared needs rootfs (the embedded default root is assembled on the host\'s tree)', o.rootPropagation);
+  }
+  if (o.sysctls !== undefined) {
+    if (!isObj(o.sysctls)) typeError('sysctls', 'an object { name: value }', o.sysctls);
+    for (const [k, v] of Object.entries(o.sysctls)) {
+      const n = `sysctls.${k}`;
+      if (typeof v === 'number' ? !Number.isFinite(v) : typeof v !== 'string') typeError(n, 'a string or a number', v);
+      if (String(v).includes('\0')) rangeError(n, 'must not contain NUL bytes', v);
+      const why = sysctlRefusal(k, { ns, ...(o.hostname !== undefined ? { hostname: o.hostname } : {}) });
+      if (why !== null) rangeError(n, why, v);
+    }
+  }
 }
 
 /** join and the options that may go with it (the new program's own: env, cwd, ids, caps, seccomp, rlimits, tty, stdio). */
@@ -654,8 +730,17 @@ function validateProgram(o: SpawnOptions): void {
   }
 }
 
-/** The options about running and collecting: rlimits, output, input, timeout, cancellation. */
+/** The options about running and collecting: umask, oomScoreAdj, rlimits, output, input, timeout, cancellation. */
 function validateRun(o: SpawnOptions): void {
+  if (o.umask !== undefined && !(typeof o.umask === 'number' && Number.isInteger(o.umask) && o.umask >= 0 && o.umask <= 0o777)) {
+    if (typeof o.umask !== 'number') typeError('umask', 'a file mode mask like 0o022', o.umask);
+    rangeError('umask', 'must be an integer from 0 to 0o777', o.umask);
+  }
+  // proc(5): OOM_SCORE_ADJ_MIN -1000 to OOM_SCORE_ADJ_MAX 1000.
+  if (o.oomScoreAdj !== undefined && !(typeof o.oomScoreAdj === 'number' && Number.isInteger(o.oomScoreAdj) && o.oomScoreAdj >= -1000 && o.oomScoreAdj <= 1000)) {
+    if (typeof o.oomScoreAdj !== 'number') typeError('oomScoreAdj', 'an integer from -1000 to 1000', o.oomScoreAdj);
+    rangeError('oomScoreAdj', 'must be an integer from -1000 to 1000', o.oomScoreAdj);
+  }
   const stdio = stdioEntries(o.stdio);
   // 'inherit' past the third entry passes this process's fd of that number: it must be open.
   for (let i = 3; i < stdio.length; i++) {

@@ -10,6 +10,8 @@ import { MASKED_PATHS, PROC_GLOBALS, READONLY_PATHS } from '../security/paths';
 import { resolveRlimits } from '../security/rlimits';
 import { DEFAULT_PATH } from '../util/default-path';
 import { toBytes } from '../util/size';
+import { mountPointOf, propagationFlags, receivesHostEvents } from './propagation';
+import { sysctlOps } from './sysctl';
 import { containedTarget, overlayData, type IdMapping, type Namespaces, type SpawnOptions } from './options';
 
 
@@ -104,8 +106,19 @@ function inRoot(root: string, op: FsOp): FsOp {
 /** The filesystem steps: private propagation, the root, /proc, /dev, /sys, the user's mounts, then masks. */
 export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) => boolean, kind: PathKind = () => 'missing', initBinary?: string, proc?: ProcGlobals, devices: readonly DeviceNode[] = [], host: HostFs = realHost): { ops: FsOp[]; root: string } {
   const ops: FsOp[] = [];
-  // Mount events must not propagate back to the host (mount_namespaces(7)).
-  ops.push({ op: 'mount', target: '/', flags: F.MS_REC | F.MS_PRIVATE });
+  // Mount events must not propagate back to the host (mount_namespaces(7)): the
+  // copied tree is made private, or a slave (host events come in, none go out)
+  // for a root that is to receive them. A shared one (runc's way for an OCI
+  // rootfsPropagation of rshared) keeps the copies peers of the host's, so that
+  // bind mounts stay peers; the mount holding the root is made private first,
+  // so the root and all mounted on it stay the container's own, and the child
+  // makes the old root a slave before detaching it (native/spawn/child.cc).
+  const prop = o.rootPropagation;
+  const shared = prop !== undefined && /shared/.test(prop);
+  ops.push({ op: 'mount', target: '/', flags: F.MS_REC | (shared ? F.MS_SHARED : receivesHostEvents(prop) ? F.MS_SLAVE : F.MS_PRIVATE) });
+  if (shared && o.rootfs !== undefined) {
+    ops.push({ op: 'mount', target: mountPointOf(typeof o.rootfs === 'string' ? o.rootfs : o.rootfs.target), flags: F.MS_PRIVATE });
+  }
   let root = '';
   const hostView = o.rootfs === undefined;
   if (o.rootfs !== undefined && typeof o.rootfs !== 'string') {
@@ -221,7 +234,11 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
       if (embedded) embedded.ensure(target, file);
       else add(file ? { op: 'touch', target, mode: 0o644 } : { op: 'mkdir', target, mode: 0o755 });
       add({ op: 'mount', source: m.source, target, flags: F.MS_BIND | F.MS_REC });
-      if (m.readonly) add({ op: 'setattr', target, attrSet: F.MOUNT_ATTR_RDONLY, recursive: true });
+      const attrs = (m.readonly ? F.MOUNT_ATTR_RDONLY : 0) | (m.nosuid ? F.MOUNT_ATTR_NOSUID : 0) | (m.nodev ? F.MOUNT_ATTR_NODEV : 0) | (m.noexec ? F.MOUNT_ATTR_NOEXEC : 0);
+      if (attrs) add({ op: 'setattr', target, attrSet: attrs, recursive: true });
+      // Its own propagation (mount_namespaces(7)): a bind of a shared or slave
+      // source starts as a peer or slave of it.
+      if (m.propagation !== undefined) add({ op: 'mount', target, flags: propagationFlags(m.propagation) });
     } else {
       if (embedded) embedded.ensure(target);
       else add({ op: 'mkdir', target, mode: 0o755 });
@@ -365,6 +382,19 @@ export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
     }
   }
   if (o.startFifo !== undefined) plan.startFifoFd = o.startFifo;
+  if (o.umask !== undefined) plan.umask = o.umask;
+  // Writes through the host's /proc before any mount (native kWrite): the
+  // program's OOM score and its namespaces' sysctls.
+  const writes: FsOp[] = [];
+  if (o.oomScoreAdj !== undefined) {
+    writes.push({ op: 'write', target: '/proc/self/oom_score_adj', data: String(o.oomScoreAdj) });
+    // The kernel gives the value to every process sharing the writer's memory
+    // (__set_oom_adj in fs/proc/base.c): a child sharing node's would set node's.
+    plan.ownMemory = true;
+  }
+  if (o.sysctls !== undefined) writes.push(...sysctlOps(Object.fromEntries(Object.entries(o.sysctls).map(([k, v]) => [k, String(v)]))));
+  if (writes.length) plan.ops = [...writes, ...plan.ops];
+  if (o.rootPropagation !== undefined && !/private/.test(o.rootPropagation)) plan.rootPropagation = propagationFlags(o.rootPropagation);
   if (ns.user) {
     plan.uidMap = mapText(o.uidMappings ?? [{ containerId: 0, hostId: input.hostUid, size: 1 }]);
     plan.gidMap = mapText(o.gidMappings ?? [{ containerId: 0, hostId: input.hostGid, size: 1 }]);

@@ -14,7 +14,10 @@ export const MS_NODEV = 4;
 export const MS_NOEXEC = 8;
 export const MS_BIND = 4096;
 export const MS_REC = 16384;
+export const MS_UNBINDABLE = 1 << 17;
 export const MS_PRIVATE = 1 << 18;
+export const MS_SLAVE = 1 << 19;
+export const MS_SHARED = 1 << 20;
 
 export const MOUNT_ATTR_RDONLY = 0x1;
 export const MOUNT_ATTR_NOSUID = 0x2;

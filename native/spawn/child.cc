@@ -223,6 +223,23 @@ void RunOp(const ChildContext* c, RootFd* rootfd, const ChildOp& op, int32_t i) 
       }
       break;
     }
+    case FsOp::kWrite: {
+      // One write(2) of a whole value to a file that takes it: a sysctl under
+      // /proc/sys (proc_sys_write reads it at offset 0 in one go) or
+      // /proc/self/oom_score_adj. Through the host's /proc, before pivot_root:
+      // the net, ipc and uts entries show the namespaces of the process that
+      // opens them (proc_sys_root in fs/proc/proc_sysctl.c, net_ctl_header_lookup),
+      // which are the container's already. A short write is an error (EIO).
+      fd = Raw(SYS_openat, AT_FDCWD, P(target), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd < 0) {
+        if (op.optional && fd == -ENOENT) return;
+        Die(c, kStepWrite, fd, i);
+      }
+      r = Raw(SYS_write, fd, P(op.data), op.data_len);
+      if (r >= 0 && r != op.data_len) r = -EIO;
+      if (r < 0) Die(c, kStepWrite, r, i);
+      break;
+    }
     case FsOp::kSetattr: {
       // One call changes a whole tree of mounts (mount_setattr(2), Linux 5.12).
       MountAttr attr;
@@ -402,19 +419,45 @@ int ChildMain(void* arg) {
   for (long i = 0; i < p->nops; i++) RunOp(c, &rootfd, p->ops[i], static_cast<int32_t>(i));
   // Not carried past pivot_root: it names the new root from the old mount tree.
   if (rootfd.fd >= 0) Raw(SYS_close, rootfd.fd);
-  Raw(SYS_umask, old_umask);
+  // The program's own umask (an OCI process.user.umask), else the spawner's.
+  Raw(SYS_umask, p->umask >= 0 ? p->umask : old_umask);
 
   if (p->rootfs != nullptr) {
     // pivot_root(".", ".") stacks the old root on top of the new one; detaching
     // it leaves only the new root (pivot_root(2), NOTES).
+    // A root that is to share mount events (an OCI rootfsPropagation of shared
+    // or slave) began as a copy whose mounts are peers of the host's: the old
+    // root is made a slave before it is detached, so that the detach unmounts
+    // nothing on the host (mount_namespaces(7), "MS_SLAVE"; runc's pivotRoot
+    // does the same). mount(2) does not cross onto the mount stacked on the
+    // cwd ("." stays the new root), so it goes through an fd of the old root,
+    // opened before the pivot. A private tree (the default) needs none of it.
+    long old_root = -1;
+    if (p->root_propagation != 0) {
+      old_root = Raw(SYS_openat, AT_FDCWD, P("/"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (old_root < 0) Die(c, kStepOpenat2, old_root);
+    }
     r = Raw(SYS_chdir, P(p->rootfs));
     if (r < 0) Die(c, kStepChdir, r);
     r = Raw(SYS_pivot_root, P("."), P("."));
     if (r < 0) Die(c, kStepPivotRoot, r);
+    if (old_root >= 0) {
+      r = Raw(SYS_fchdir, old_root);
+      if (r < 0) Die(c, kStepChdir, r);
+      Raw(SYS_close, old_root);
+      r = Raw(SYS_mount, 0, P("."), 0, MS_SLAVE | MS_REC, 0);
+      if (r < 0) Die(c, kStepMount, r);
+    }
     r = Raw(SYS_umount2, P("."), MNT_DETACH);
     if (r < 0) Die(c, kStepUmount, r);
     r = Raw(SYS_chdir, P("/"));
     if (r < 0) Die(c, kStepChdir, r);
+    // Then the new root gets the asked propagation (after pivot_root: before
+    // it, "/" named the old root).
+    if (p->root_propagation != 0) {
+      r = Raw(SYS_mount, 0, P("/"), 0, static_cast<long>(p->root_propagation), 0);
+      if (r < 0) Die(c, kStepMount, r);
+    }
   }
 
   if (p->lo_up) LoopbackUp(c);

@@ -12,6 +12,7 @@ struct ChildOp {
   const char* target;
   const char* fstype;
   const char* data;
+  long data_len;     // write: bytes of data
   const char* root;  // resolve inside this directory (openat2 RESOLVE_IN_ROOT), or nullptr
   const char* parent;
   const char* name;
@@ -61,6 +62,8 @@ struct ChildPlan {
   long njoins;
   bool dumpable;  // false: made non-dumpable before anything else (its memory is its own then)
   int start_fifo_fd;  // OCI create: -1, or an O_PATH fd of the FIFO to open for writing before execve
+  int umask;         // -1: keep
+  unsigned long root_propagation;  // 0: the new / stays private
 };
 
 constexpr int kNullStdio = -2;

@@ -78,7 +78,8 @@ bool ParseOp(Napi::Env env, Napi::Value v, FsOp* op) {
   else if (kind == "mknod") op->kind = FsOp::kMknod;
   else if (kind == "bindEntries") op->kind = FsOp::kBindEntries;
   else if (kind == "chdir") op->kind = FsOp::kChdir;
-  else return Fail(env, "ops[].op", "mount, mkdir, setattr, symlink, touch, umount, mknod, bindEntries or chdir");
+  else if (kind == "write") op->kind = FsOp::kWrite;
+  else return Fail(env, "ops[].op", "mount, mkdir, setattr, symlink, touch, umount, mknod, bindEntries, chdir or write");
   if (op->kind == FsOp::kBindEntries) {
     if (!StrList(env, o, "names", &op->names)) return false;
     for (const std::string& n : op->names) {
@@ -162,6 +163,11 @@ bool ParsePlan(Napi::Env env, Napi::Object o, Plan* p) {
   double start_fifo_fd = -1;
   if (!Num(env, o, "startFifoFd", &start_fifo_fd)) return false;
   p->start_fifo_fd = static_cast<int>(start_fifo_fd);
+  double umask = -1, root_propagation = 0;
+  if (!Num(env, o, "umask", &umask) || !Num(env, o, "rootPropagation", &root_propagation) || !Bool(env, o, "ownMemory", &p->own_memory)) return false;
+  if (umask > 0777) return Fail(env, "umask", "-1 or a mode from 0 to 0777");
+  p->umask = static_cast<int>(umask);
+  p->root_propagation = static_cast<unsigned long>(root_propagation);
   p->set_hostname = has_host;
   if (uid >= 0 && gid >= 0) {
     p->set_ids = true;

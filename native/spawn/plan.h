@@ -12,8 +12,8 @@
 namespace bulkhead {
 
 struct FsOp {
-  enum Kind { kMount, kMkdir, kSetattr, kSymlink, kTouch, kUmount, kMknod, kBindEntries, kChdir } kind = kMount;
-  std::string source, target, fstype, data;
+  enum Kind { kMount, kMkdir, kSetattr, kSymlink, kTouch, kUmount, kMknod, kBindEntries, kChdir, kWrite } kind = kMount;
+  std::string source, target, fstype, data;  // write: data is what is written to target
   bool has_source = false, has_fstype = false, has_data = false;
   unsigned long flags = 0;     // mount(2) flags
   uint64_t attr_set = 0;       // mount_setattr(2) MOUNT_ATTR_*
@@ -86,6 +86,9 @@ struct Plan {
   bool dumpable = true;           // false: PR_SET_DUMPABLE 0 first, and the child gets its own memory
   // --- OCI create/start (lib/oci) ---
   int start_fifo_fd = -1;         // an O_PATH fd of a FIFO: block in open(O_WRONLY) before execve until a reader comes
+  bool own_memory = false;        // no CLONE_VM: the child gets a copy of our memory (see spawn.cc)
+  int umask = -1;                 // the program's umask(2); -1: keep the spawning process's
+  unsigned long root_propagation = 0;  // MS_SHARED/MS_SLAVE/... (| MS_REC) for the new / after pivot_root; 0: leave it private
 };
 
 // Fills plan from a JS object; on a malformed field throws a JS TypeError and
@@ -104,7 +107,8 @@ bool ParsePlan(Napi::Env env, Napi::Object obj, Plan* plan);
   X(CloseRange, "close_range") X(Execve, "execve") X(LoUp, "lo_up") X(NoNewPrivs, "no_new_privs")     \
   X(Capbset, "capbset") X(Capset, "capset") X(Prlimit, "prlimit") X(Seccomp, "seccomp") X(Cwd, "cwd") \
   X(Openat2, "openat2") X(Tty, "tty") X(Mknod, "mknod") X(Unshare, "unshare") X(Setns, "setns") \
-  X(Join, "join") X(JoinPid, "join_pid") X(StartWait, "start_wait") X(Chown, "fchownat")
+  X(Join, "join") X(JoinPid, "join_pid") X(StartWait, "start_wait") X(Chown, "fchownat") \
+  X(Write, "write")
 
 enum Step : int32_t {
 #define BULKHEAD_STEP_ENUM(id, name) kStep##id,

@@ -272,6 +272,7 @@ static void Flatten(const Plan& plan, ChildPlan* cp, std::vector<ChildOp>* ops, 
     o.target = op.target.c_str();
     o.fstype = opt(op.fstype, op.has_fstype);
     o.data = opt(op.data, op.has_data);
+    o.data_len = static_cast<long>(op.data.size());
     o.root = op.root.empty() ? nullptr : op.root.c_str();
     o.parent = op.parent.c_str();
     o.name = op.name.c_str();
@@ -300,6 +301,8 @@ static void Flatten(const Plan& plan, ChildPlan* cp, std::vector<ChildOp>* ops, 
   cp->njoins = static_cast<long>(plan.joins.size());
   cp->dumpable = plan.dumpable;
   cp->start_fifo_fd = plan.start_fifo_fd;
+  cp->umask = plan.umask;
+  cp->root_propagation = plan.root_propagation;
   for (int i = 0; i < 3; i++) cp->stdio[i] = plan.stdio[i];
   cp->fds = plan.fds.data();
   cp->nfds = static_cast<long>(plan.fds.size());
@@ -421,8 +424,10 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   // refuses CLONE_VM (clone(2), EINVAL), so that case copies, and so does a
   // non-dumpable child (an exec's: see child.cc).
   // Dumpability belongs to the memory (mm), so a child made non-dumpable must
-  // not share ours: it would make node non-dumpable too.
-  uint64_t vm = (BULKHEAD_RAW_SYSCALLS && !(plan.flags & CLONE_NEWTIME) && plan.dumpable) ? CLONE_VM : 0;
+  // not share ours: it would make node non-dumpable too. So must a child that
+  // sets its oom_score_adj (own_memory): a write reaches every process that
+  // shares the mm, node included (__set_oom_adj in fs/proc/base.c).
+  uint64_t vm = (BULKHEAD_RAW_SYSCALLS && !(plan.flags & CLONE_NEWTIME) && plan.dumpable && !plan.own_memory) ? CLONE_VM : 0;
   CloneArgs args{};
   CloneJob job{};
   job.ctx = &ctx;

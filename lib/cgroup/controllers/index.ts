@@ -7,9 +7,10 @@ import { hugetlb, type HugetlbLimits } from './hugetlb';
 import { io, type IoLimits } from './io';
 import { memory, type MemoryLimits } from './memory';
 import { pids, type PidsLimits } from './pids';
+import { unifiedFiles, type UnifiedLimits } from './unified';
 import type { Controller, ControllerName } from './types';
 
-export type { CpuLimits, CpusetLimits, HugetlbLimits, IoLimits, MemoryLimits, PidsLimits };
+export type { CpuLimits, CpusetLimits, HugetlbLimits, IoLimits, MemoryLimits, PidsLimits, UnifiedLimits };
 export type { Controller, ControllerName, FileWrite, Size } from './types';
 export type { IoDeviceLimits } from './io';
 
@@ -20,13 +21,16 @@ export interface Limits {
   pids?: PidsLimits;
   io?: IoLimits;
   hugetlb?: HugetlbLimits;
+  /** Raw interface files, written last: { 'memory.oom.group': '1' } (an OCI resources.unified). */
+  unified?: UnifiedLimits;
 }
 
 // Write order: cpuset before the rest (placement first), as runc and youki do.
 export const CONTROLLERS: ReadonlyArray<Controller<never>> = [cpuset, cpu, memory, pids, io, hugetlb] as Array<Controller<never>>;
 
 export interface PlannedWrite {
-  controller: ControllerName;
+  /** null: a core cgroup.* file, which needs no controller. */
+  controller: ControllerName | null;
   file: string;
   data: string;
 }
@@ -43,7 +47,7 @@ export function planLimits(limits: Limits | undefined): LimitsPlan {
   if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
     throw new TypeError(`limits: expected an object like { memory: { max: '64m' } }, got ${shown(limits)}`);
   }
-  const names = CONTROLLERS.map((c) => c.name);
+  const names: string[] = [...CONTROLLERS.map((c) => c.name), 'unified'];
   for (const key of Object.keys(limits)) {
     if (!names.includes(key as ControllerName)) throw new TypeError(`limits.${key}: unknown controller (valid: ${names.join(', ')})`);
   }
@@ -55,6 +59,12 @@ export function planLimits(limits: Limits | undefined): LimitsPlan {
     if (writes.length === 0) continue;
     plan.controllers.push(c.name);
     for (const [file, data] of writes) plan.writes.push({ controller: c.name, file, data });
+  }
+  if (limits.unified !== undefined) {
+    for (const [file, data, controller] of unifiedFiles(limits.unified)) {
+      if (controller !== null && !plan.controllers.includes(controller)) plan.controllers.push(controller);
+      plan.writes.push({ controller, file, data });
+    }
   }
   return plan;
 }

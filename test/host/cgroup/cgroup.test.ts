@@ -88,6 +88,22 @@ if (needRoot()) {
     t.notOk(fs.existsSync(path.join(mp, `${PREFIX}bad`)));
   });
 
+  t.test('unified: raw interface files are written last; one the kernel lacks fails by path and leaves no group', async (t) => {
+    const cg = made(Cgroup.create(`${PREFIX}unified`, { unified: { 'cgroup.max.descendants': '2', 'cgroup.max.depth': '1' } }));
+    t.equal(fs.readFileSync(path.join(cg.path, 'cgroup.max.descendants'), 'utf8').trim(), '2');
+    t.equal(fs.readFileSync(path.join(cg.path, 'cgroup.max.depth'), 'utf8').trim(), '1');
+    // The limit holds: a third level is refused by the kernel (cgroup-v2.rst, cgroup.max.depth).
+    fs.mkdirSync(path.join(cg.path, 'a'));
+    t.throws(() => fs.mkdirSync(path.join(cg.path, 'a', 'b')), { code: 'EAGAIN' });
+    fs.rmdirSync(path.join(cg.path, 'a'));
+    cg.set({ unified: { 'cgroup.max.depth': 'max' } });
+    t.equal(fs.readFileSync(path.join(cg.path, 'cgroup.max.depth'), 'utf8').trim(), 'max', 'set() writes them live');
+    const err = t.throws(() => Cgroup.create(`${PREFIX}unified-bad`, { unified: { 'cgroup.max.depth': 'lots' } })) as CgroupError;
+    t.type(err, CgroupError);
+    t.match(err.message, /cgroup\.max\.depth/);
+    t.notOk(fs.existsSync(path.join(mp, `${PREFIX}unified-bad`)), 'the failed group is gone');
+  });
+
   t.test('a process in a group: procs, stats with PSI, populated and empty events', async (t) => {
     const cg = made(Cgroup.create(`${PREFIX}stats`));
     const w = cg.watch();

@@ -364,7 +364,7 @@ withBusyboxRoot((rootfs) => {
       ['pid namespace by a path that is not one', ['create', '--bundle', bundle((c) => (c.linux.namespaces[0] = { type: 'pid', path: '/proc/self/ns/net' })), 'bad4'], /pid namespace path \/proc\/self\/ns\/net is not a pid namespace \(it is a net namespace\)/],
       ['unknown mount option', ['create', '--bundle', bundle((c) => c.mounts.push({ destination: '/m', type: 'bind', source: '/tmp', options: ['rbind', 'sideways'] })), 'bad5'], /mounts\[7\]\.options\[1\]: unknown mount option "sideways"/],
       ['missing process.args', ['create', '--bundle', bundle((c) => delete c.process.args), 'bad6'], /process\.args: must be an array/],
-      ['sysctl', ['create', '--bundle', bundle((c) => (c.linux.sysctl = { 'kernel.domainname': 'x' })), 'bad7'], /linux\.sysctl/],
+      ['sysctl', ['create', '--bundle', bundle((c) => (c.linux.sysctl = { 'kernel.pid_max': '4194303' })), 'bad7'], /linux\.sysctl\.kernel\.pid_max: is not namespaced/],
       ['program not found', ['create', '--bundle', bundle((c) => (c.process.args = ['/no/such'])), 'bad8'], /ENOENT: execve failed for \/no\/such/],
       ['state of an unknown id', ['state', 'nope'], /container does not exist: nope/],
       ['start of an unknown id', ['start', 'nope'], /container does not exist: nope/],

@@ -109,6 +109,23 @@ t.test('planLimits: all controllers validated before any write, cpuset first', a
   t.same(planLimits(undefined), { controllers: [], writes: [] });
   t.same(planLimits({ memory: {} }), { controllers: [], writes: [] }, 'an empty group needs no controller');
   t.throws(() => planLimits({ memory: { max: '1m' }, cpu: { max: 0 } }), { name: 'RangeError', message: /^cpu\.max: / }, 'a bad cpu fails the whole plan');
-  t.throws(() => planLimits({ memroy: {} } as never), new TypeError('limits.memroy: unknown controller (valid: cpuset, cpu, memory, pids, io, hugetlb)'));
+  t.throws(() => planLimits({ memroy: {} } as never), new TypeError('limits.memroy: unknown controller (valid: cpuset, cpu, memory, pids, io, hugetlb, unified)'));
   t.throws(() => planLimits('64m' as never), TypeError);
+});
+
+t.test('planLimits: unified files go last, their controllers enabled, core files need none', async (t) => {
+  const plan = planLimits({ memory: { max: '1m' }, unified: { 'memory.oom.group': '1', 'cpu.idle': 1, 'cgroup.max.descendants': '3' } });
+  t.same(plan.controllers, ['memory', 'cpu']);
+  t.same(plan.writes, [
+    { controller: 'memory', file: 'memory.max', data: String(M) },
+    { controller: 'memory', file: 'memory.oom.group', data: '1' },
+    { controller: 'cpu', file: 'cpu.idle', data: '1' },
+    { controller: null, file: 'cgroup.max.descendants', data: '3' },
+  ]);
+  // Files that move or kill processes, or change the tree, are not resources.
+  for (const f of ['cgroup.procs', 'cgroup.kill', 'cgroup.subtree_control', 'cgroup.freeze', 'cgroup.type', '../x.max', 'memory/../../x', 'rdma.max', 'memory']) {
+    t.throws(() => planLimits({ unified: { [f]: '1' } }), { name: 'TypeError', message: new RegExp(`^unified\\.${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not a controller's interface file`) }, f);
+  }
+  t.throws(() => planLimits({ unified: { 'memory.high': { a: 1 } as never } }), { name: 'TypeError', message: /^unified\.memory\.high: expected a string/ });
+  t.throws(() => planLimits({ unified: 'memory.high=1' as never }), TypeError);
 });

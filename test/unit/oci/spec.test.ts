@@ -53,7 +53,7 @@ t.test('process, root, mounts, resources', async (t) => {
   t.same(r.options.groups, [5, 6]);
   t.equal(r.options.rootfs, '/abs/root');
   t.same(r.options.mounts, [
-    { type: 'bind', source: '/b/data', target: '/data', readonly: true },
+    { type: 'bind', source: '/b/data', target: '/data', readonly: true, nosuid: true },
     { type: 'tmpfs', target: '/scratch', size: '1m', mode: 0o700 },
   ]);
   t.same(r.options.limits, { memory: { max: 67108864, swapMax: 67108864 }, cpu: { max: { quota: 50000, period: 100000 }, weight: 39 }, pids: { max: 32 } });
@@ -61,6 +61,41 @@ t.test('process, root, mounts, resources', async (t) => {
   t.equal(cgroupDir('/k8s/abc', '/sys/fs/cgroup'), '/sys/fs/cgroup/k8s/abc');
   t.equal(cgroupDir('system.slice:cri:abc', '/sys/fs/cgroup'), '/sys/fs/cgroup/system.slice/cri-abc.scope');
   t.equal(cgroupDir('/../../etc', '/sys/fs/cgroup'), '/sys/fs/cgroup/etc', '.. stays inside the hierarchy');
+});
+
+t.test('umask, oomScoreAdj, sysctl, unified, bind flags and propagation become spawn options', async (t) => {
+  const r = fromOciSpec(spec((s) => {
+    s.process.user = { uid: 0, gid: 0, umask: 0o27 };
+    s.process.oomScoreAdj = 500;
+    s.linux.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '65536', 'fs.mqueue.msg_max': '20' };
+    s.linux.resources = { unified: { 'memory.oom.group': '1' }, pids: { limit: 9 } };
+    (s as unknown as { mounts: unknown[] }).mounts = [
+      { destination: '/a', type: 'bind', source: '/a', options: ['rbind', 'nosuid', 'nodev', 'noexec', 'rslave'] },
+      { destination: '/b', type: 'bind', source: '/b', options: ['rbind', 'noexec', 'exec', 'rro'] },
+    ];
+  }), '/b');
+  t.equal(r.options.umask, 0o27);
+  t.equal(r.options.oomScoreAdj, 500);
+  t.same(r.options.sysctls, { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '65536', 'fs.mqueue.msg_max': '20' });
+  t.same(r.options.limits, { pids: { max: 9 }, unified: { 'memory.oom.group': '1' } });
+  t.same(r.options.mounts, [
+    { type: 'bind', source: '/a', target: '/a', readonly: false, nosuid: true, nodev: true, noexec: true, propagation: 'rslave' },
+    { type: 'bind', source: '/b', target: '/b', readonly: true },
+  ], 'a later option overrides an earlier one (exec after noexec)');
+  t.equal(r.options.rootPropagation, 'rslave', 'a slave bind without rootfsPropagation gets runc\'s default root, rslave');
+  t.same(r.warnings, []);
+  t.doesNotThrow(() => validateSpawn(r.command, r.args, r.options));
+
+  const shared = fromOciSpec(spec((s) => (s.linux.rootfsPropagation = 'rshared')), '/b');
+  t.equal(shared.options.rootPropagation, 'rshared');
+  const priv = fromOciSpec(spec((s) => {
+    s.linux.rootfsPropagation = 'private';
+    (s as unknown as { mounts: unknown[] }).mounts = [{ destination: '/a', type: 'bind', source: '/a', options: ['rbind', 'rshared'] }];
+  }), '/b');
+  t.equal(priv.options.rootPropagation, 'private');
+  t.equal((priv.options.mounts?.[0] as { propagation?: string }).propagation, undefined, 'dropped: a private root receives nothing');
+  t.match(priv.warnings.join('\n'), /mount \/a: rshared under rootfsPropagation private receives no mount events/);
+  t.doesNotThrow(() => validateSpawn(priv.command, priv.args, priv.options));
 });
 
 t.test('network, pid, ipc, uts and cgroup with a path are joined; mount, user and time are refused', async (t) => {
@@ -94,9 +129,14 @@ t.test('every refusal names the JSON path of the field', async (t) => {
     ['no mount namespace', (s) => (s.linux.namespaces = [{ type: 'pid' }]), /linux\.namespaces: must include a mount namespace/],
     ['unknown mount option', (s) => ((s as unknown as { mounts: unknown[] }).mounts = [{ destination: '/x', type: 'bind', source: '/tmp', options: ['rbind', 'wat'] }]), /mounts\[0\]\.options\[1\]: unknown mount option "wat"/],
     ['unsupported fs', (s) => ((s as unknown as { mounts: unknown[] }).mounts = [{ destination: '/x', type: 'ext4', source: '/dev/sda' }]), /mounts\[0\]\.type/],
-    ['sysctl', (s) => (s.linux.sysctl = { 'net.ipv4.ip_forward': '1' }), /linux\.sysctl: setting sysctls is not supported yet/],
+    ['sysctl not namespaced', (s) => (s.linux.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.pid_max': '1' }), /linux\.sysctl\.kernel\.pid_max: is not namespaced/],
+    ['net sysctl without a network namespace', (s) => ((s.linux.namespaces = [{ type: 'mount' }]), (s.linux.sysctl = { 'net.ipv4.ip_forward': '1' })), /linux\.sysctl\.net\.ipv4\.ip_forward: needs a net namespace in linux\.namespaces/],
+    ['sysctl value not a string', (s) => (s.linux.sysctl = { 'net.ipv4.ip_forward': 1 }), /linux\.sysctl\.net\.ipv4\.ip_forward: must be a string/],
     ['intelRdt', (s) => (s.linux.intelRdt = {}), /linux\.intelRdt/],
-    ['unified', (s) => (s.linux.resources = { unified: { 'memory.high': '1' } }), /linux\.resources\.unified/],
+    ['unified moving processes', (s) => (s.linux.resources = { unified: { 'cgroup.procs': '1' } }), /linux\.resources\.unified: unified\.cgroup\.procs: not a controller's interface file/],
+    ['unknown rootfsPropagation', (s) => (s.linux.rootfsPropagation = 'sideways'), /linux\.rootfsPropagation: unknown propagation "sideways"/],
+    ['umask out of range', (s) => (s.process.user = { uid: 0, gid: 0, umask: 0o1000 }), /process\.user\.umask/],
+    ['oomScoreAdj out of range', (s) => (s.process.oomScoreAdj = -1001), /process\.oomScoreAdj/],
     ['bad memory', (s) => (s.linux.resources = { memory: { limit: 'lots' } }), /linux\.resources\.memory\.limit/],
     ['bad device rule', (s) => (s.linux.resources = { devices: [{ allow: true, type: 'x' }] }), /linux\.resources\.devices\[0\]\.type/],
     ['relative hook', (s) => ((s as Record<string, unknown>).hooks = { prestart: [{ path: 'x' }] }), /hooks\.prestart\[0\]\.path/],
