@@ -12,7 +12,7 @@ import { noSuchImage, type ImageSource } from './images';
 const CONFIG_MAPPED = ['Hostname', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Entrypoint', 'Image', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
 // Informational or client-side fields whatever their value.
 const CONFIG_IGNORED = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'ArgsEscaped', 'Domainname'];
-const HOST_MAPPED = ['ConsoleSize', 'Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt'];
+const HOST_MAPPED = ['ConsoleSize', 'Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt', 'Sysctls', 'OomScoreAdj'];
 const HOST_IGNORED = ['ContainerIDFile', 'CgroupnsMode', 'MemorySwappiness', 'OomKillDisable', 'Isolation', 'Cgroup'];
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -177,6 +177,8 @@ export function toEngineConfig(body: Record<string, unknown>, images: ImageSourc
     const v = hc[k];
     if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) h[k] = v as string[];
   }
+  if (hc.Sysctls !== undefined && hc.Sysctls !== null && !(isObj(hc.Sysctls) && Object.keys(hc.Sysctls).length === 0)) h.Sysctls = hc.Sysctls as Record<string, string>;
+  if (hc.OomScoreAdj !== undefined && hc.OomScoreAdj !== null && hc.OomScoreAdj !== 0) h.OomScoreAdj = hc.OomScoreAdj as number;
   // The terminal's size for -t, given at create by the docker CLI (API 1.42+).
   const cs = hc.ConsoleSize;
   if (c.Tty && Array.isArray(cs) && cs.length === 2 && cs.every((n) => Number.isInteger(n) && n > 0)) h.ConsoleSize = [cs[0] as number, cs[1] as number];

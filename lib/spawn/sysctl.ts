@@ -10,8 +10,9 @@ const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 
 const UTS_SYSCTLS = new Set(['kernel.hostname', 'kernel.domainname']);
 
 export interface SysctlContext {
+  /** The namespaces in force (one joined by fd counts as the container's own). */
   ns: Namespaces;
-  /** The network namespace is a prepared one (netns) rather than new: still the container's own. */
+  /** spawn's hostname option, which a kernel.hostname sysctl would contradict. */
   hostname?: string;
 }
 

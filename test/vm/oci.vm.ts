@@ -48,6 +48,42 @@ const CASES: Case[] = [
       c.mounts.push({ destination: '/in', type: 'bind', source: path.join(w, 'in'), options: ['rbind', 'ro'] }, { destination: '/out', type: 'bind', source: path.join(w, 'out'), options: ['rbind', 'rw'] });
     },
   },
+  { name: 'umask', args: sh('umask'), edit: (c) => (c.process.user.umask = 0o27) },
+  { name: 'oomScoreAdj', args: sh('cat /proc/self/oom_score_adj; sh -c "cat /proc/self/oom_score_adj"'), edit: (c) => (c.process.oomScoreAdj = 300) },
+  {
+    name: 'sysctl in the container\'s namespaces',
+    args: sh('cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni /proc/sys/fs/mqueue/msg_max'),
+    edit: (c) => (c.linux.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.shmmni': '1234', 'fs.mqueue.msg_max': '20' }),
+  },
+  { name: 'sysctl of the host refused', args: ['true'], edit: (c) => (c.linux.sysctl = { 'kernel.pid_max': '1000' }) },
+  {
+    name: 'resources.unified',
+    args: sh('cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/memory.high'),
+    edit: (c) => (c.linux.resources.unified = { 'pids.max': '11', 'memory.high': '33554432' }),
+  },
+  {
+    name: 'bind mount nosuid, nodev, noexec',
+    args: sh('awk \'$2=="/in"{print $4}\' /proc/mounts | tr , "\\n" | grep -E "^(ro|rw|nosuid|nodev|noexec)$"; /in/prog 2>/dev/null || echo noexec-held'),
+    edit: (c, w) => {
+      fs.mkdirSync(w, { recursive: true });
+      fs.writeFileSync(path.join(w, 'prog'), '#!/bin/sh\necho ran\n', { mode: 0o755 });
+      c.mounts.push({ destination: '/in', type: 'bind', source: w, options: ['rbind', 'nosuid', 'nodev', 'noexec'] });
+    },
+  },
+  ...(['rslave', 'rshared'] as const).map((p): Case => ({
+    name: `rootfsPropagation and a bind mount ${p}`,
+    // The bind's source is a shared mount of the host's, as Kubernetes makes for
+    // a volume with mount propagation: slave or peer shows in mountinfo. (The
+    // root itself differs among the peers for rshared: crun and bulkhead-oci
+    // mark it shared as config-linux.md says, runc 1.1 here leaves it not.)
+    args: sh('awk \'$5=="/in"\' /proc/self/mountinfo | grep -o -E "shared|master" | sort -u | tr "\\n" " "; echo'),
+    edit: (c, w) => {
+      fs.mkdirSync(w, { recursive: true });
+      sharedMount(w);
+      c.linux.rootfsPropagation = p;
+      c.mounts.push({ destination: '/in', type: 'bind', source: w, options: ['rbind', p] });
+    },
+  })),
   { name: 'rlimits', args: sh('ulimit -n; ulimit -Hn'), edit: (c) => (c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 256, hard: 512 }]) },
   {
     name: 'capabilities, three sets',
@@ -112,7 +148,15 @@ const CASES: Case[] = [
 
 const rootfs = makeBusyboxRootfs();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-diff-'));
+const sharedMounts: string[] = [];
+/** dir bound onto itself and made shared (undone at teardown). */
+function sharedMount(dir: string): void {
+  child.execFileSync('mount', ['--bind', dir, dir]);
+  child.execFileSync('mount', ['--make-shared', dir]);
+  sharedMounts.push(dir);
+}
 t.teardown(() => {
+  for (const m of sharedMounts.reverse()) child.spawnSync('umount', ['-R', m]);
   rootfs.cleanup();
   fs.rmSync(work, { recursive: true, force: true });
 });

@@ -188,6 +188,18 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
     rl[name] = { soft: val(soft), hard: val(hard ?? soft) };
   }
   if (Object.keys(rl).length) o.rlimits = rl;
+  const sysctls: Record<string, string> = {};
+  for (const s of list('sysctl')) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) fail('sysctl', 'must be NAME=VALUE', s);
+    sysctls[s.slice(0, eq)] = s.slice(eq + 1);
+  }
+  if (Object.keys(sysctls).length) o.sysctls = sysctls;
+  const oom = str('oom-score-adj');
+  if (oom !== undefined) {
+    if (!/^-?\d+$/.test(oom)) fail('oom-score-adj', 'must be an integer from -1000 to 1000', oom);
+    o.oomScoreAdj = Number(oom);
+  }
   // The embedded default refuses unix sockets (lib/security/embedded.ts) unless a profile is named.
   if (o.rootfs === undefined && o.seccomp === undefined) o.seccomp = embeddedSeccomp();
   if (flags.init) o.init = true;
@@ -298,6 +310,8 @@ function flagOf(option: string, cfg: RunConfig): string {
   const volumes = ((cfg.flags.volume as string[] | undefined) ?? []).length;
   const m = /^mounts\[(\d+)\]/.exec(option);
   if (m) return Number(m[1]) < volumes ? '--volume' : '--tmpfs';
+  const sysctl = /^sysctls\.(.+)$/.exec(option);
+  if (sysctl) return `--sysctl ${sysctl[1]}`;
   const table: Array<[RegExp, string]> = [
     [/^capAdd/, '--cap-add'], [/^capDrop/, '--cap-drop'], [/^cwd/, '--workdir'], [/^hostname/, '--hostname'],
     [/^env/, '--env'], [/^rlimits/, '--ulimit'], [/^seccomp/, '--security-opt seccomp'], [/^(uid|gid|groups)/, '--user'],
@@ -305,6 +319,7 @@ function flagOf(option: string, cfg: RunConfig): string {
     [/^(limits\.)?memory\.max/, '--memory'], [/^(limits\.)?memory\.low/, '--memory-reservation'], [/^(limits\.)?memory\.swapMax/, '--memory-swap'],
     [/^(limits\.)?cpu\.max/, '--cpus'], [/^(limits\.)?cpu\.weight/, '--cpu-shares'], [/^(limits\.)?cpuset/, '--cpuset-cpus'],
     [/^(limits\.)?pids/, '--pids-limit'], [/^(limits\.)?io/, '--device-read-bps/--device-write-bps'],
+    [/^oomScoreAdj/, '--oom-score-adj'],
   ];
   return table.find(([re]) => re.test(option))?.[1] ?? `--${option}`;
 }

@@ -29,6 +29,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'cap-drop', type: 'list', value: 'CAP', help: 'drop a capability (or ALL)' },
   { name: 'security-opt', type: 'list', value: 'OPT', help: 'seccomp=unconfined|FILE, no-new-privileges[=true|false], devices=unrestricted (no device allow list)' },
   { name: 'ulimit', type: 'list', value: 'NAME=SOFT[:HARD]', help: 'resource limit, e.g. nofile=1024:2048' },
+  { name: 'sysctl', type: 'list', value: 'NAME=VALUE', help: 'a kernel parameter of the container\'s own namespaces, e.g. net.ipv4.ip_forward=1' },
+  { name: 'oom-score-adj', type: 'string', value: 'N', help: 'the OOM killer\'s adjustment, -1000 to 1000 (oom_score_adj)' },
   { name: 'init', type: 'boolean', help: 'run an init as pid 1 that forwards signals and reaps zombies' },
   { name: 'interactive', short: 'i', type: 'boolean', help: 'keep stdin open and forward it' },
   { name: 'tty', short: 't', type: 'boolean', help: 'allocate a pseudo-terminal' },

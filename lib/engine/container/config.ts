@@ -4,6 +4,7 @@
 // is reserved for the image store and goes through the RootfsSource seam.
 import * as os from 'node:os';
 import { invalid } from '../../util/engine-error';
+import { sysctlRefusal } from '../../spawn/sysctl';
 import { dnsOf, extraHostsOf, portRequests, type EndpointConfig, type PortBindingConfig } from '../network/config';
 
 export interface RestartPolicy {
@@ -36,6 +37,10 @@ export interface HostConfig {
   PidsLimit?: number;
   ReadonlyRootfs?: boolean;
   Init?: boolean;
+  /** Kernel parameters of the container's own namespaces (docker run --sysctl). */
+  Sysctls?: Record<string, string>;
+  /** The program's oom_score_adj, -1000 to 1000 (docker run --oom-score-adj). */
+  OomScoreAdj?: number;
   CapAdd?: string[];
   CapDrop?: string[];
   /** tmpfs mounts: { "/path": "size=64m,mode=1777" } (size, mode, rw, nosuid, nodev, exec; noexec is not supported yet). */
@@ -74,7 +79,7 @@ export interface ContainerConfig {
 }
 
 const CONFIG_KEYS = ['Rootfs', 'Image', 'Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Hostname', 'Labels', 'Tty', 'OpenStdin', 'StdinOnce', 'StopSignal', 'StopTimeout', 'Volumes', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
-const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Tmpfs', 'SecurityOpt', 'ConsoleSize'];
+const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Tmpfs', 'SecurityOpt', 'ConsoleSize', 'Sysctls', 'OomScoreAdj'];
 
 const show = (v: unknown): string => {
   try {
@@ -214,6 +219,20 @@ export function validateConfig(config: unknown): ContainerConfig {
     }
     strings('HostConfig.SecurityOpt', h.SecurityOpt);
     parseSecurityOpt(h.SecurityOpt ?? []);
+    if (h.Sysctls !== undefined) {
+      if (!isObj(h.Sysctls)) want('HostConfig.Sysctls', 'an object { "net.ipv4.ip_forward": "1" }', h.Sysctls);
+      // The container has its own ipc and uts namespaces, and its own network
+      // one unless NetworkMode is host; the engine always sets the hostname.
+      const ns = { pid: true, mount: true, uts: true, ipc: true, net: h.NetworkMode !== 'host', cgroup: true, user: false, time: false };
+      for (const [k, v] of Object.entries(h.Sysctls)) {
+        if (typeof v !== 'string') want(`HostConfig.Sysctls.${k}`, 'a string', v);
+        const why = sysctlRefusal(k, { ns, hostname: 'set' });
+        if (why !== null) throw invalid(`sysctl '${k}' ${why.replace('namespaces.net', 'a network of its own (not --network host)').replace('the hostname option', 'the container\'s hostname (--hostname)')}`);
+      }
+    }
+    if (h.OomScoreAdj !== undefined && !(Number.isInteger(h.OomScoreAdj) && h.OomScoreAdj >= -1000 && h.OomScoreAdj <= 1000)) {
+      throw invalid(`Invalid value ${show(h.OomScoreAdj)}, range for oom score adj is [-1000, 1000]`);
+    }
   }
   return c;
 }

@@ -62,6 +62,8 @@ export function spawnOptionsOf(r: ContainerRecord, rootfs: string | OverlayRootf
     limits: limitsOf(h),
     readonlyRootfs: h.ReadonlyRootfs ?? false,
     init: h.Init ?? false,
+    ...(h.Sysctls && Object.keys(h.Sysctls).length ? { sysctls: h.Sysctls } : {}),
+    ...(h.OomScoreAdj ? { oomScoreAdj: h.OomScoreAdj } : {}),
     ...(h.CapAdd ? { capAdd: h.CapAdd } : {}),
     ...(h.CapDrop ? { capDrop: h.CapDrop } : {}),
     buffer: false,

@@ -93,6 +93,21 @@ function main(rootfs: string) {
     t.match(r.stdout, /^1000\nyes\nro\ntmpfs-ok\nCapEff:\s+0+\n/, 'user, env file, read-only root, tmpfs, no capabilities');
     t.match(r.stdout, /^\/dev\/init -- sh -c/m, '--init runs an init as pid 1 (mounted at /dev/init, as Docker does)');
     t.equal((await d.docker(['run', '--rm', '--entrypoint', 'echo', 'busybox', 'from', 'entrypoint'])).stdout, 'from entrypoint\n');
+    // --sysctl and --oom-score-adj: set inside, kept in HostConfig, refused when they would change the host.
+    const hostFwd = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+    const sc = await d.docker(['run', '--name', 'sysctl', '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'kernel.shmmni=999', '--oom-score-adj', '300', 'busybox', 'cat', '/proc/sys/net/ipv4/ip_forward', '/proc/sys/kernel/shmmni', '/proc/self/oom_score_adj'], { timeoutMs: 60_000 });
+    t.equal(sc.stdout, '1\n999\n300\n', sc.stderr);
+    t.equal(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), hostFwd, 'the host\'s ip_forward is untouched');
+    t.equal((await d.docker(['inspect', '-f', '{{json .HostConfig.Sysctls}} {{.HostConfig.OomScoreAdj}}', 'sysctl'])).stdout.trim(), '{"kernel.shmmni":"999","net.ipv4.ip_forward":"1"} 300');
+    const hostSysctl = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { Sysctls: { 'kernel.pid_max': '100' } } });
+    t.equal(hostSysctl.status, 400);
+    t.match(hostSysctl.json(), { message: /sysctl 'kernel\.pid_max' is not namespaced/ });
+    const hostNet = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { NetworkMode: 'host', Sysctls: { 'net.ipv4.ip_forward': '1' } } });
+    t.equal(hostNet.status, 400);
+    t.match(hostNet.json(), { message: /sysctl 'net\.ipv4\.ip_forward' needs a network of its own/ });
+    const oom = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { OomScoreAdj: 5000 } });
+    t.equal(oom.status, 400);
+    t.match(oom.json(), { message: /range for oom score adj is \[-1000, 1000\]/ });
     await d.docker(['run', '-d', '--name', 'sig', '--stop-signal', 'SIGUSR1', '--stop-timeout', '5', 'busybox', 'sh', '-c', 'trap "echo usr1; exit 7" USR1; while true; do sleep 0.1; done']);
     await sleep(300);
     await d.docker(['stop', 'sig']);

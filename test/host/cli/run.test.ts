@@ -82,6 +82,22 @@ function main(rootDir: string) {
     t.match(run([...R, '--cap-add', 'BOGUS', '--', 'true']).stderr, /unknown capability "BOGUS"/);
   });
 
+  t.test('--sysctl and --oom-score-adj reach the container; one that would change the host exits 125 by name', async (t) => {
+    const hostFwd = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+    const r = run([...R, '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'kernel.shmmni=999', '--oom-score-adj', '250', '--', 'sh', '-c', 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni /proc/self/oom_score_adj']);
+    t.equal(r.stdout, '1\n999\n250\n', r.stderr);
+    t.equal(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), hostFwd, 'the host\'s ip_forward is untouched');
+    const bad = run([...R, '--sysctl', 'kernel.pid_max=100', '--', 'true']);
+    t.equal(bad.status, 125);
+    t.match(bad.stderr, /--sysctl.*kernel\.pid_max.*not namespaced/);
+    t.equal(bad.stderr.trim().split('\n').length, 1, 'one line');
+    const host = run([...R, '--network', 'host', '--sysctl', 'net.ipv4.ip_forward=1', '--', 'true']);
+    t.equal(host.status, 125);
+    t.match(host.stderr, /--sysctl.*needs namespaces\.net/);
+    t.equal(run([...R, '--oom-score-adj', '1001', '--', 'true']).status, 125);
+    t.equal(run([...R, '--oom-score-adj', 'high', '--', 'true']).status, 125);
+  });
+
   t.test('--init, -i, --timeout and --report', async (t) => {
     t.equal(run([...R, '--init', '--', 'sh', '-c', 'echo $$']).stdout, '2\n');
     t.equal(run([...R, '-i', '--', 'cat'], 'piped in\n').stdout, 'piped in\n');
