@@ -9,9 +9,9 @@ import type { ContainerConfig, HostConfig } from '../engine/index';
 import { HttpError } from './errors';
 import { noSuchImage, type ImageSource } from './images';
 
-const CONFIG_MAPPED = ['Hostname', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Entrypoint', 'Image', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
+const CONFIG_MAPPED = ['Hostname', 'Domainname', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Entrypoint', 'Image', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
 // Informational or client-side fields whatever their value.
-const CONFIG_IGNORED = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'ArgsEscaped', 'Domainname'];
+const CONFIG_IGNORED = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'ArgsEscaped'];
 const HOST_MAPPED = ['ConsoleSize', 'Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt', 'Sysctls', 'OomScoreAdj'];
 const HOST_IGNORED = ['ContainerIDFile', 'CgroupnsMode', 'MemorySwappiness', 'OomKillDisable', 'Isolation', 'Cgroup'];
 
@@ -86,7 +86,7 @@ export function toEngineConfig(body: Record<string, unknown>, images: ImageSourc
     const v = body[k];
     if (v !== undefined && v !== null) c[k] = v as ContainerConfig[K];
   };
-  for (const k of ['Hostname', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout'] as const) copy(k);
+  for (const k of ['Hostname', 'Domainname', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout'] as const) copy(k);
   if (isObj(body.ExposedPorts) && Object.keys(body.ExposedPorts).length) c.ExposedPorts = { ...(body.ExposedPorts as Record<string, object>) };
   const nc = body.NetworkingConfig;
   if (nc !== undefined && nc !== null) {
@@ -96,6 +96,7 @@ export function toEngineConfig(body: Record<string, unknown>, images: ImageSourc
     if (isObj(eps) && Object.keys(eps).length) c.NetworkingConfig = { EndpointsConfig: eps as NonNullable<ContainerConfig['NetworkingConfig']>['EndpointsConfig'] };
   }
   if (c.Hostname === '') delete c.Hostname;
+  if (c.Domainname === '') delete c.Domainname;
   if (c.StopSignal === '') delete c.StopSignal;
   // The image's defaults: an Entrypoint given replaces the image's Cmd too (docker run --entrypoint).
   const ep = body.Entrypoint;

@@ -393,7 +393,7 @@ export function fromOciSpec(config: unknown, bundleDir: string): FromOciResult {
   options.rootfs = path.resolve(bundleDir, rootPath);
   if (root.readonly !== undefined) options.readonlyRootfs = bool('root.readonly', root.readonly);
   if (c.hostname !== undefined) options.hostname = str('hostname', c.hostname);
-  if (c.domainname !== undefined && c.domainname !== '') warnings.push('domainname is not set');
+  if (c.domainname !== undefined && c.domainname !== '') options.domainname = str('domainname', c.domainname);
   options.mounts = c.mounts === undefined ? [] : mounts(c.mounts, bundleDir, warnings);
 
   const ns: Namespaces = { pid: false, mount: false, uts: false, ipc: false, net: false, cgroup: false, user: false, time: false };

@@ -208,6 +208,8 @@ export interface SpawnOptions {
    * Needs dieWithParent: false (the creator usually exits before the start).
    */
   startFifo?: number;
+  /** The NIS domain name of the container's UTS namespace (setdomainname(2); docker run --domainname, an OCI domainname). Needs namespaces.uts. */
+  domainname?: string;
   /** The program's file mode creation mask, 0 to 0o777 (umask(2); an OCI process.user.umask). Default: this process's. */
   umask?: number;
   /**
@@ -258,7 +260,7 @@ export interface JoinOptions {
 export const JOIN_EXCLUDES = [
   'rootfs', 'namespaces', 'hostname', 'uidMappings', 'gidMappings', 'mounts', 'cgroup', 'limits', 'devices',
   'init', 'maskedPaths', 'readonlyPaths', 'readonlyRootfs', 'netns', 'sharedNamespaces', 'legacyClone',
-  'sysctls', 'rootPropagation', 'oomScoreAdj',
+  'sysctls', 'rootPropagation', 'oomScoreAdj', 'domainname',
 ] as const;
 
 export const DEFAULT_NAMESPACES: Namespaces = {
@@ -286,7 +288,7 @@ export const KEYS: Array<keyof SpawnOptions> = [
   'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop', 'capabilities', 'sharedNamespaces',
   'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
   'maxBuffer', 'encoding', 'input', 'all', 'timeout', 'killSignal', 'forceKillAfterDelay', 'signal', 'devices', 'netns', 'startFifo',
-  'join', 'createCwd', 'umask', 'oomScoreAdj', 'sysctls', 'rootPropagation',
+  'join', 'createCwd', 'umask', 'oomScoreAdj', 'sysctls', 'rootPropagation', 'domainname',
 ];
 
 function typeError(option: string, want: string, got: unknown): never {
@@ -502,6 +504,13 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
       rangeError('hostname', 'must be 1 to 64 letters, digits, dots or dashes', o.hostname);
     }
     if (!ns.uts) rangeError('hostname', 'needs namespaces.uts (it would rename the host)', o.hostname);
+  }
+  if (o.domainname !== undefined) {
+    if (typeof o.domainname !== 'string') typeError('domainname', 'a string', o.domainname);
+    // setdomainname(2): at most __NEW_UTS_LEN (64) bytes.
+    if (!/^[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/.test(o.domainname)) rangeError('domainname', 'must be 1 to 64 letters, digits, dots, dashes or underscores', o.domainname);
+    if (!ns.uts) rangeError('domainname', 'needs namespaces.uts (it would rename the host\'s domain)', o.domainname);
+    if (o.sysctls !== undefined && Object.hasOwn(o.sysctls, 'kernel.domainname')) rangeError('domainname', 'conflicts with sysctls["kernel.domainname"]', o.domainname);
   }
   validateProgram(o);
   mappings('uidMappings', o.uidMappings);

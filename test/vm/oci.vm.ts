@@ -37,6 +37,7 @@ const CASES: Case[] = [
   { name: 'read-only root', args: sh('touch /x 2>/dev/null && echo rw || echo ro'), edit: (c) => (c.root.readonly = true) },
   { name: 'writable root', args: sh('touch /x 2>/dev/null && echo rw || echo ro; rm -f /x'), edit: (c) => (c.root.readonly = false) },
   { name: 'hostname', args: sh('hostname'), edit: (c) => (c.hostname = 'diff-box') },
+  { name: 'domainname', args: sh('cat /proc/sys/kernel/domainname'), edit: (c) => (c.domainname = 'diff.example') },
   { name: 'tmpfs mount', args: sh('awk \'$2=="/scratch"{print $3}\' /proc/mounts; echo x > /scratch/f && cat /scratch/f'), edit: (c) => c.mounts.push({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m'] }) },
   {
     name: 'bind mounts ro and rw',

@@ -195,6 +195,8 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
     sysctls[s.slice(0, eq)] = s.slice(eq + 1);
   }
   if (Object.keys(sysctls).length) o.sysctls = sysctls;
+  const domain = str('domainname');
+  if (domain !== undefined) o.domainname = domain;
   const oom = str('oom-score-adj');
   if (oom !== undefined) {
     if (!/^-?\d+$/.test(oom)) fail('oom-score-adj', 'must be an integer from -1000 to 1000', oom);
@@ -319,7 +321,7 @@ function flagOf(option: string, cfg: RunConfig): string {
     [/^(limits\.)?memory\.max/, '--memory'], [/^(limits\.)?memory\.low/, '--memory-reservation'], [/^(limits\.)?memory\.swapMax/, '--memory-swap'],
     [/^(limits\.)?cpu\.max/, '--cpus'], [/^(limits\.)?cpu\.weight/, '--cpu-shares'], [/^(limits\.)?cpuset/, '--cpuset-cpus'],
     [/^(limits\.)?pids/, '--pids-limit'], [/^(limits\.)?io/, '--device-read-bps/--device-write-bps'],
-    [/^oomScoreAdj/, '--oom-score-adj'],
+    [/^oomScoreAdj/, '--oom-score-adj'], [/^domainname/, '--domainname'],
   ];
   return table.find(([re]) => re.test(option))?.[1] ?? `--${option}`;
 }

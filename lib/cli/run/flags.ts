@@ -20,6 +20,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'workdir', short: 'w', type: 'string', value: 'DIR', help: 'working directory inside the container' },
   { name: 'user', short: 'u', type: 'string', value: 'USER[:GROUP]', help: 'user and group to run as: numbers, or names from the container\'s /etc/passwd and /etc/group (default on the embedded default: 65534, nobody)' },
   { name: 'hostname', short: 'h', type: 'string', value: 'NAME', help: 'container host name' },
+  { name: 'domainname', type: 'string', value: 'NAME', help: 'container NIS domain name' },
   { name: 'volume', short: 'v', type: 'list', value: 'SRC:DST[:ro]', help: 'bind mount a host path' },
   { name: 'tmpfs', type: 'list', value: 'DST[:size=N]', help: 'mount a tmpfs' },
   { name: 'read-only', type: 'boolean', help: 'mount the root filesystem read-only' },

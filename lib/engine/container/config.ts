@@ -62,6 +62,8 @@ export interface ContainerConfig {
   WorkingDir?: string;
   User?: string;
   Hostname?: string;
+  /** The UTS namespace's domain name (docker run --domainname). */
+  Domainname?: string;
   Labels?: Record<string, string>;
   Tty?: boolean;
   OpenStdin?: boolean;
@@ -78,7 +80,7 @@ export interface ContainerConfig {
   NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointConfig> | null };
 }
 
-const CONFIG_KEYS = ['Rootfs', 'Image', 'Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Hostname', 'Labels', 'Tty', 'OpenStdin', 'StdinOnce', 'StopSignal', 'StopTimeout', 'Volumes', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
+const CONFIG_KEYS = ['Rootfs', 'Image', 'Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Hostname', 'Domainname', 'Labels', 'Tty', 'OpenStdin', 'StdinOnce', 'StopSignal', 'StopTimeout', 'Volumes', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
 const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Tmpfs', 'SecurityOpt', 'ConsoleSize', 'Sysctls', 'OomScoreAdj'];
 
 const show = (v: unknown): string => {
@@ -152,6 +154,8 @@ export function validateConfig(config: unknown): ContainerConfig {
   str('User', c.User);
   if (c.User !== undefined && c.User !== '' && !/^(root|\d+)(:\d+)?$/.test(c.User)) want('User', 'root or a numeric uid[:gid]', c.User);
   str('Hostname', c.Hostname);
+  str('Domainname', c.Domainname);
+  if (c.Domainname && !/^[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/.test(c.Domainname)) throw invalid(`invalid domainname ${show(c.Domainname)}: 1 to 64 letters, digits, dots, dashes or underscores`);
   if (c.Labels !== undefined) {
     if (!isObj(c.Labels)) want('Labels', 'an object of strings', c.Labels);
     for (const [k, v] of Object.entries(c.Labels)) if (typeof v !== 'string') want(`Labels.${k}`, 'a string', v);
@@ -226,6 +230,7 @@ export function validateConfig(config: unknown): ContainerConfig {
       const ns = { pid: true, mount: true, uts: true, ipc: true, net: h.NetworkMode !== 'host', cgroup: true, user: false, time: false };
       for (const [k, v] of Object.entries(h.Sysctls)) {
         if (typeof v !== 'string') want(`HostConfig.Sysctls.${k}`, 'a string', v);
+        if (k === 'kernel.domainname' && c.Domainname) throw invalid(`sysctl 'kernel.domainname' conflicts with the container's domainname (--domainname)`);
         const why = sysctlRefusal(k, { ns, hostname: 'set' });
         if (why !== null) throw invalid(`sysctl '${k}' ${why.replace('namespaces.net', 'a network of its own (not --network host)').replace('the hostname option', 'the container\'s hostname (--hostname)')}`);
       }

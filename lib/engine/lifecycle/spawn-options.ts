@@ -49,6 +49,7 @@ export function spawnOptionsOf(r: ContainerRecord, rootfs: string | OverlayRootf
     rootfs,
     env,
     hostname: c.Hostname,
+    ...(c.Domainname ? { domainname: c.Domainname } : {}),
     cwd: c.WorkingDir || '/',
     uid,
     gid,

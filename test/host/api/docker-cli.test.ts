@@ -95,8 +95,8 @@ function main(rootfs: string) {
     t.equal((await d.docker(['run', '--rm', '--entrypoint', 'echo', 'busybox', 'from', 'entrypoint'])).stdout, 'from entrypoint\n');
     // --sysctl and --oom-score-adj: set inside, kept in HostConfig, refused when they would change the host.
     const hostFwd = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
-    const sc = await d.docker(['run', '--name', 'sysctl', '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'kernel.shmmni=999', '--oom-score-adj', '300', 'busybox', 'cat', '/proc/sys/net/ipv4/ip_forward', '/proc/sys/kernel/shmmni', '/proc/self/oom_score_adj'], { timeoutMs: 60_000 });
-    t.equal(sc.stdout, '1\n999\n300\n', sc.stderr);
+    const sc = await d.docker(['run', '--name', 'sysctl', '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'kernel.shmmni=999', '--oom-score-adj', '300', '--domainname', 'example.org', 'busybox', 'cat', '/proc/sys/net/ipv4/ip_forward', '/proc/sys/kernel/shmmni', '/proc/self/oom_score_adj', '/proc/sys/kernel/domainname'], { timeoutMs: 60_000 });
+    t.equal(sc.stdout, '1\n999\n300\nexample.org\n', sc.stderr);
     t.equal(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), hostFwd, 'the host\'s ip_forward is untouched');
     t.equal((await d.docker(['inspect', '-f', '{{json .HostConfig.Sysctls}} {{.HostConfig.OomScoreAdj}}', 'sysctl'])).stdout.trim(), '{"kernel.shmmni":"999","net.ipv4.ip_forward":"1"} 300');
     const hostSysctl = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { Sysctls: { 'kernel.pid_max': '100' } } });

@@ -84,8 +84,8 @@ function main(rootDir: string) {
 
   t.test('--sysctl and --oom-score-adj reach the container; one that would change the host exits 125 by name', async (t) => {
     const hostFwd = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
-    const r = run([...R, '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'kernel.shmmni=999', '--oom-score-adj', '250', '--', 'sh', '-c', 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni /proc/self/oom_score_adj']);
-    t.equal(r.stdout, '1\n999\n250\n', r.stderr);
+    const r = run([...R, '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'kernel.shmmni=999', '--oom-score-adj', '250', '--domainname', 'example.org', '--', 'sh', '-c', 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni /proc/self/oom_score_adj /proc/sys/kernel/domainname']);
+    t.equal(r.stdout, '1\n999\n250\nexample.org\n', r.stderr);
     t.equal(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), hostFwd, 'the host\'s ip_forward is untouched');
     const bad = run([...R, '--sysctl', 'kernel.pid_max=100', '--', 'true']);
     t.equal(bad.status, 125);

@@ -56,6 +56,15 @@ function main(rootDir: string) {
     t.equal(fs.readFileSync('/proc/sys/fs/mqueue/msg_max', 'utf8'), hostMq, 'host mqueue msg_max unchanged');
   });
 
+  t.test('domainname: the UTS namespace\'s own, the host\'s untouched', async (t) => {
+    const host = fs.readFileSync('/proc/sys/kernel/domainname', 'utf8');
+    const r = await out('cat /proc/sys/kernel/domainname; hostname', { domainname: 'corp.example', hostname: 'box' });
+    t.equal(r.stdout, 'corp.example\nbox\n');
+    t.equal(fs.readFileSync('/proc/sys/kernel/domainname', 'utf8'), host);
+    t.throws(() => spawn('/bin/true', [], { ...base, domainname: 'x', namespaces: { uts: false } }), /domainname needs namespaces\.uts/);
+    t.throws(() => spawn('/bin/true', [], { ...base, domainname: 'a b' }), /domainname must be 1 to 64/);
+  });
+
   t.test('sysctls: what would change the host is refused before anything runs', async (t) => {
     // The attack is a container setting a global parameter for everyone; the
     // control is the test above: the same write path is live and lands inside.
