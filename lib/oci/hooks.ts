@@ -45,7 +45,7 @@ function envOf(list: readonly string[] | undefined): Record<string, string> {
  * the path is looked up inside the container) and its cgroup. It runs as the
  * runtime does, root with every capability, no seccomp filter and no
  * no_new_privs, as runc's init runs its createContainer hooks. The state JSON
- * is its stdin; args (argv[0] is the path), env and timeout as the others. The
+ * is its stdin; args (args[0] its argv[0]), env and timeout as the others. The
  * first failure throws.
  */
 export async function runHooksJoined(kind: string, hooks: readonly OciHook[], state: OciState, pidfd: number, cgroup?: string): Promise<void> {
@@ -54,6 +54,7 @@ export async function runHooksJoined(kind: string, hooks: readonly OciHook[], st
     let why: string | undefined;
     try {
       const r = await spawn(h.path, (h.args ?? [h.path]).slice(1), {
+        argv0: h.args?.[0] ?? h.path,
         join: { pidfd, ...(cgroup ? { cgroup } : {}) },
         env: envOf(h.env),
         input: JSON.stringify(state),

@@ -208,6 +208,8 @@ export interface SpawnOptions {
    * Needs dieWithParent: false (the creator usually exits before the start).
    */
   startFifo?: number;
+  /** argv[0] as the program sees it (default: command, as child_process's argv0); the file run is still found from command. */
+  argv0?: string;
   /** The NIS domain name of the container's UTS namespace (setdomainname(2); docker run --domainname, an OCI domainname). Needs namespaces.uts. */
   domainname?: string;
   /** The program's file mode creation mask, 0 to 0o777 (umask(2); an OCI process.user.umask). Default: this process's. */
@@ -288,7 +290,7 @@ export const KEYS: Array<keyof SpawnOptions> = [
   'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop', 'capabilities', 'sharedNamespaces',
   'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
   'maxBuffer', 'encoding', 'input', 'all', 'timeout', 'killSignal', 'forceKillAfterDelay', 'signal', 'devices', 'netns', 'startFifo',
-  'join', 'createCwd', 'umask', 'oomScoreAdj', 'sysctls', 'rootPropagation', 'domainname',
+  'join', 'createCwd', 'umask', 'oomScoreAdj', 'sysctls', 'rootPropagation', 'domainname', 'argv0',
 ];
 
 function typeError(option: string, want: string, got: unknown): never {
@@ -741,6 +743,12 @@ function validateProgram(o: SpawnOptions): void {
 
 /** The options about running and collecting: umask, oomScoreAdj, rlimits, output, input, timeout, cancellation. */
 function validateRun(o: SpawnOptions): void {
+  if (o.argv0 !== undefined) {
+    if (typeof o.argv0 !== 'string') typeError('argv0', 'a string', o.argv0);
+    if (o.argv0.includes('\0')) rangeError('argv0', 'must not contain NUL bytes', o.argv0);
+    // bulkhead-init runs the program with the argv it is given after "--", its own first.
+    if (o.init) rangeError('argv0', 'cannot be combined with init (the init runs the command by its name)', o.argv0);
+  }
   if (o.umask !== undefined && !(typeof o.umask === 'number' && Number.isInteger(o.umask) && o.umask >= 0 && o.umask <= 0o777)) {
     if (typeof o.umask !== 'number') typeError('umask', 'a file mode mask like 0o022', o.umask);
     rangeError('umask', 'must be an integer from 0 to 0o777', o.umask);

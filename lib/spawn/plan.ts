@@ -227,12 +227,22 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
     add({ op: 'mount', source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=1777' });
     add({ op: 'mount', source: 'tmpfs', target: '/run', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: 'mode=755' });
   }
+  // Docker makes a mount point's missing parents too (0755, as MkdirAll): one
+  // mkdir per component, each resolved in the root, so a symlink in the image
+  // leads within it; one already there (EEXIST) is left as it is.
+  const parents = (target: string) => {
+    const comps = target.split('/').filter(Boolean);
+    for (let k = 1; k < comps.length; k++) add({ op: 'mkdir', target: `/${comps.slice(0, k).join('/')}`, mode: 0o755 });
+  };
   (o.mounts ?? []).forEach((m, i) => {
     const target = containedTarget(`mounts[${i}].target`, m.target);
     if (m.type === 'bind') {
       const file = isFile(m.source);
       if (embedded) embedded.ensure(target, file);
-      else add(file ? { op: 'touch', target, mode: 0o644 } : { op: 'mkdir', target, mode: 0o755 });
+      else {
+        parents(target);
+        add(file ? { op: 'touch', target, mode: 0o644 } : { op: 'mkdir', target, mode: 0o755 });
+      }
       add({ op: 'mount', source: m.source, target, flags: F.MS_BIND | F.MS_REC });
       const attrs = (m.readonly ? F.MOUNT_ATTR_RDONLY : 0) | (m.nosuid ? F.MOUNT_ATTR_NOSUID : 0) | (m.nodev ? F.MOUNT_ATTR_NODEV : 0) | (m.noexec ? F.MOUNT_ATTR_NOEXEC : 0);
       if (attrs) add({ op: 'setattr', target, attrSet: attrs, recursive: true });
@@ -241,7 +251,10 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
       if (m.propagation !== undefined) add({ op: 'mount', target, flags: propagationFlags(m.propagation) });
     } else {
       if (embedded) embedded.ensure(target);
-      else add({ op: 'mkdir', target, mode: 0o755 });
+      else {
+        parents(target);
+        add({ op: 'mkdir', target, mode: 0o755 });
+      }
       const mode = (m.mode ?? 0o1777).toString(8);
       add({ op: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: `mode=${mode}${tmpfsSize(m.size)}` });
     }
@@ -326,7 +339,7 @@ export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
   const init = o.init ? '/dev/init' : undefined;
   const plan: Omit<NativePlan, 'stdio'> = {
     files: init ? [init] : execCandidates(command, env.PATH ?? DEFAULT_PATH),
-    argv: init ? [init, '--', command, ...input.args] : [command, ...input.args],
+    argv: init ? [init, '--', command, ...input.args] : [o.argv0 ?? command, ...input.args],
     env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     flags: cloneFlags(ns),
     ops: [],

@@ -30,6 +30,14 @@ function main(rootDir: string) {
     t.equal(keep.stdout.trim(), mine.toString(8).padStart(4, '0'), 'no umask given: the spawning process\'s');
   });
 
+  t.test('argv0: the program sees it as argv[0]; the file is found from the command', async (t) => {
+    // busybox picks the applet from argv[0]: "-sh" is a login shell's name for sh.
+    // The shell is still running when tr reads its cmdline (tr is not the last command).
+    const r = await spawn('/bin/sh', ['-c', 'echo "$0"; tr "\\0" " " < /proc/$$/cmdline; echo'], { ...base, argv0: '-sh' });
+    t.equal(r.stdout, '-sh\n-sh -c echo "$0"; tr "\\0" " " < /proc/$$/cmdline; echo \n');
+    t.throws(() => spawn('/bin/true', [], { ...base, argv0: 'x', init: true }), /argv0 cannot be combined with init/);
+  });
+
   t.test('oomScoreAdj: the program and its children have it, this process keeps its own', async (t) => {
     const own = fs.readFileSync('/proc/self/oom_score_adj', 'utf8').trim();
     const r = await out('cat /proc/self/oom_score_adj; sh -c "cat /proc/self/oom_score_adj"', { oomScoreAdj: 777 });

@@ -143,6 +143,32 @@ function main(rootDir: string) {
     t.notOk(fs.existsSync(path.join(src, 'g')));
   });
 
+  t.test('mounts: missing parents of a mount point are made, as Docker makes them; a symlink in the image stays inside it', async (t) => {
+    const src = fs.mkdtempSync(path.join(rootfs.dir, '..', 'bulkhead-deep-'));
+    t.teardown(() => fs.rmSync(src, { recursive: true, force: true }));
+    fs.writeFileSync(path.join(src, 'f'), 'deep\n');
+    // An image's absolute symlink: resolved inside the root, never at the host's /tmp.
+    fs.symlinkSync('/tmp', path.join(rootfs.dir, 'link'));
+    const hostTmp = path.join('/tmp', `bulkhead-escape-${process.pid}`);
+    t.teardown(() => {
+      fs.rmSync(path.join(rootfs.dir, 'link'), { force: true });
+      for (const d of ['a', 'x', 's']) fs.rmSync(path.join(rootfs.dir, d), { recursive: true, force: true });
+      fs.rmSync(path.join(rootfs.dir, 'tmp', `bulkhead-escape-${process.pid}`), { recursive: true, force: true });
+    });
+    const out = await run('cat /a/b/c/f /x/y/file; ls -d /s/t; stat -c %a /a /a/b', {
+      ...base,
+      mounts: [
+        { type: 'bind', source: src, target: '/a/b/c' },
+        { type: 'bind', source: path.join(src, 'f'), target: '/x/y/file' },
+        { type: 'tmpfs', target: '/s/t' },
+        { type: 'tmpfs', target: `/link/bulkhead-escape-${process.pid}/in` },
+      ],
+    });
+    t.equal(out, 'deep\ndeep\n/s/t\n755\n755\n');
+    t.notOk(fs.existsSync(hostTmp), 'nothing made at the host\'s /tmp');
+    t.ok(fs.existsSync(path.join(rootfs.dir, 'tmp', `bulkhead-escape-${process.pid}`)), 'made in the root\'s /tmp');
+  });
+
   const v2 = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((d) => fs.existsSync(path.join(d, 'cgroup.procs')) && !fs.existsSync(path.join(d, 'tasks')));
   t.test('cgroup: its own group under `cgroup`, by CLONE_INTO_CGROUP or the clone + cgroup.procs fallback', { skip: v2 ? false : 'no cgroup v2 hierarchy is mounted' }, async (t) => {
     const mount = v2 as string;
