@@ -310,8 +310,8 @@ function mounts(v: unknown, bundle: string, warnings: string[]): Mount[] {
       return;
     }
     if (type === 'tmpfs') {
-      out.push({ type: 'tmpfs', target: norm, ...(size !== undefined ? { size } : {}), ...(mode !== undefined ? { mode } : {}) });
-      if (readonly) warnings.push(`${f}: a read-only tmpfs is mounted writable`);
+      out.push({ type: 'tmpfs', target: norm, ...(size !== undefined ? { size } : {}), ...(mode !== undefined ? { mode } : {}), ...(readonly ? { readonly: true } : {}), ...(flags.noexec ? { noexec: true } : {}) });
+      // spawn's tmpfs is always nosuid and nodev: stricter than a config without them.
       return;
     }
     throw new OciSpecError(`${f}.type`, `${JSON.stringify(type)} at ${dest} is not supported (spawn mounts proc, sysfs, devpts, mqueue and cgroup at their standard places; elsewhere: bind and tmpfs)`);

@@ -54,7 +54,16 @@ export type Mount =
        */
       propagation?: Propagation;
     }
-  | { type: 'tmpfs'; target: string; size?: string | number; mode?: number };
+  | {
+      type: 'tmpfs';
+      target: string;
+      size?: string | number;
+      mode?: number;
+      /** Mounted read-only (an empty tmpfs: docker run --tmpfs /x:ro). */
+      readonly?: boolean;
+      /** Its files cannot be executed (MS_NOEXEC; Docker's default for --tmpfs). Always nosuid and nodev. */
+      noexec?: boolean;
+    };
 
 export type StdioOption = 'pipe' | 'inherit' | 'ignore' | number;
 
@@ -539,6 +548,7 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
       } else if (m.type === 'tmpfs') {
         if (m.size !== undefined) tmpfsSize(`${n}.size`, m.size);
         if (m.mode !== undefined && !(Number.isInteger(m.mode) && m.mode >= 0 && m.mode <= 0o7777)) rangeError(`${n}.mode`, 'must be a file mode', m.mode);
+        for (const k of ['readonly', 'noexec'] as const) bool(`${n}.${k}`, m[k]);
       } else typeError(`${n}.type`, '"bind" or "tmpfs"', (m as { type?: unknown }).type);
       containedTarget(`${n}.target`, m.target);
     });

@@ -256,7 +256,7 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
         add({ op: 'mkdir', target, mode: 0o755 });
       }
       const mode = (m.mode ?? 0o1777).toString(8);
-      add({ op: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV, data: `mode=${mode}${tmpfsSize(m.size)}` });
+      add({ op: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV | (m.noexec ? F.MS_NOEXEC : 0) | (m.readonly ? F.MS_RDONLY : 0), data: `mode=${mode}${tmpfsSize(m.size)}` });
     }
   });
   for (const p of readonly) {

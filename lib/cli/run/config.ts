@@ -148,14 +148,18 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
   }
   for (const v of list('tmpfs')) {
     const [target, opts] = v.split(/:(.*)/s);
-    if (!target.startsWith('/')) fail('tmpfs', 'must be /DST[:size=N]', v);
-    let size: number | undefined;
+    if (!target.startsWith('/')) fail('tmpfs', 'must be /DST[:OPTIONS]', v);
+    // docker run's defaults: noexec (and nosuid, nodev, which spawn's tmpfs always has).
+    const m: Extract<NonNullable<SpawnOptions['mounts']>[number], { type: 'tmpfs' }> = { type: 'tmpfs', target, noexec: true };
     for (const opt of (opts ?? '').split(',').filter(Boolean)) {
       const [k, val] = opt.split('=');
-      if (k === 'size' && val) size = parseBytes('tmpfs', val);
-      else fail('tmpfs', 'supports only size=N', v);
+      if (k === 'size' && val) m.size = parseBytes('tmpfs', val);
+      else if (k === 'mode' && val && /^[0-7]{1,4}$/.test(val)) m.mode = parseInt(val, 8);
+      else if (opt === 'ro' || opt === 'rw') m.readonly = opt === 'ro';
+      else if (opt === 'exec' || opt === 'noexec') m.noexec = opt === 'noexec';
+      else if (opt !== 'nosuid' && opt !== 'nodev') fail('tmpfs', 'supports size=N, mode=OCTAL, ro, rw, exec, noexec, nosuid, nodev', v);
     }
-    mounts.push({ type: 'tmpfs', target, ...(size ? { size } : {}) });
+    mounts.push(m);
   }
   if (mounts.length) o.mounts = mounts;
   if (flags['read-only']) o.readonlyRootfs = true;

@@ -22,7 +22,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'hostname', short: 'h', type: 'string', value: 'NAME', help: 'container host name' },
   { name: 'domainname', type: 'string', value: 'NAME', help: 'container NIS domain name' },
   { name: 'volume', short: 'v', type: 'list', value: 'SRC:DST[:ro]', help: 'bind mount a host path' },
-  { name: 'tmpfs', type: 'list', value: 'DST[:size=N]', help: 'mount a tmpfs' },
+  { name: 'tmpfs', type: 'list', value: 'DST[:OPTS]', help: 'mount a tmpfs (noexec unless exec; size=N, mode=OCTAL, ro)' },
   { name: 'read-only', type: 'boolean', help: 'mount the root filesystem read-only' },
   { name: 'network', type: 'string', value: 'NAME|bridge|none|host', help: 'a network (bridge: the default one); none: only lo (the default unless -p); host: the host\'s' },
   ...NETWORK_RUN_FLAGS,

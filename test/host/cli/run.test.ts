@@ -95,6 +95,12 @@ function main(rootDir: string) {
     t.equal(host.status, 125);
     t.match(host.stderr, /--sysctl.*needs namespaces\.net/);
     t.equal(run([...R, '--oom-score-adj', '1001', '--', 'true']).status, 125);
+  });
+
+  t.test('--tmpfs: noexec unless exec, as docker run\'s; ro mounts it read-only', async (t) => {
+    const r = run([...R, '--tmpfs', '/a', '--tmpfs', '/b:exec,size=4m', '--tmpfs', '/c:ro', '--', 'sh', '-c', 'for d in /a /b /c; do cp /bin/busybox $d/true 2>/dev/null || echo "$d ro"; $d/true 2>/dev/null && echo "$d runs" || echo "$d noexec"; done']);
+    t.equal(r.stdout, '/a noexec\n/b runs\n/c ro\n/c noexec\n', r.stderr);
+    t.equal(run([...R, '--tmpfs', '/a:suid', '--', 'true']).status, 125);
     t.equal(run([...R, '--oom-score-adj', 'high', '--', 'true']).status, 125);
   });
 

@@ -231,7 +231,18 @@ function main(rootfs: string) {
     let dt = '';
     for await (const l of e.containers.logs(d.Id)) dt += l.log;
     t.match(dt, /^Seccomp:\s+2$/m);
-    t.throws(() => e.containers.create({ Rootfs: rootfs, Cmd: ['true'], HostConfig: { Tmpfs: { '/x': 'noexec' } } }), { code: 'INVALID_PARAMETER', message: /invalid tmpfs option "noexec"/ });
+    t.throws(() => e.containers.create({ Rootfs: rootfs, Cmd: ['true'], HostConfig: { Tmpfs: { '/x': 'suid' } } }), { code: 'INVALID_PARAMETER', message: /invalid tmpfs option "suid"/ });
+    // dockerd's defaults: noexec unless the options say exec; ro mounts it read-only.
+    const x = e.containers.create({
+      Rootfs: rootfs,
+      Cmd: ['sh', '-c', 'for d in /a /b /c; do cp /bin/busybox $d/true 2>/dev/null || echo "$d ro"; $d/true 2>/dev/null && echo "$d runs" || echo "$d noexec"; done'],
+      HostConfig: { Tmpfs: { '/a': '', '/b': 'exec', '/c': 'ro' } },
+    });
+    await e.containers.start(x.Id);
+    await e.containers.wait(x.Id);
+    let xt = '';
+    for await (const l of e.containers.logs(x.Id)) xt += l.log;
+    t.equal(xt, '/a noexec\n/b runs\n/c ro\n/c noexec\n', 'exec runs only with exec; a ro tmpfs takes no file');
     t.throws(() => e.containers.create({ Rootfs: rootfs, Cmd: ['true'], HostConfig: { SecurityOpt: ['apparmor=x'] } }), { code: 'INVALID_PARAMETER', message: /invalid SecurityOpt "apparmor=x"/ });
   });
 
