@@ -58,7 +58,7 @@ t.test('environment, user, volumes, tmpfs, security options, ulimits', async (t)
   t.equal(c.options.env?.BULKHEAD_TEST_PASS, 'through');
   t.equal(c.options.uid, 5);
   t.equal(c.options.gid, 6);
-  t.same(c.options.mounts, [{ type: 'bind', source: dir, target: '/d', readonly: true }, { type: 'tmpfs', target: '/t', size: 2 * 1024 ** 2 }]);
+  t.same(c.options.mounts, [{ type: 'bind', source: dir, target: '/d', readonly: true }, { type: 'tmpfs', target: '/t', noexec: true, size: 2 * 1024 ** 2 }]);
   t.equal(c.options.seccomp, false);
   t.equal(c.options.noNewPrivileges, false);
   t.same(c.options.rlimits, { nofile: { soft: 10, hard: 20 } });
