@@ -12,7 +12,7 @@ import { noSuchImage, type ImageSource } from './images';
 const CONFIG_MAPPED = ['Hostname', 'Domainname', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Entrypoint', 'Image', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
 // Informational or client-side fields whatever their value.
 const CONFIG_IGNORED = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'ArgsEscaped'];
-const HOST_MAPPED = ['ConsoleSize', 'Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt', 'Sysctls', 'OomScoreAdj'];
+const HOST_MAPPED = ['ConsoleSize', 'Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt', 'Sysctls', 'OomScoreAdj', 'Ulimits', 'CpuShares', 'CpusetCpus', 'MemoryReservation', 'MemorySwap', 'GroupAdd', 'ShmSize', 'Devices'];
 const HOST_IGNORED = ['ContainerIDFile', 'CgroupnsMode', 'MemorySwappiness', 'OomKillDisable', 'Isolation', 'Cgroup'];
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -177,6 +177,10 @@ export function toEngineConfig(body: Record<string, unknown>, images: ImageSourc
   for (const k of ['CapAdd', 'CapDrop', 'SecurityOpt'] as const) {
     const v = hc[k];
     if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) h[k] = v as string[];
+  }
+  // Resource fields as given when not zero; the engine checks them (./engine/container/resources.ts).
+  for (const k of ['Ulimits', 'CpuShares', 'CpusetCpus', 'MemoryReservation', 'MemorySwap', 'GroupAdd', 'ShmSize', 'Devices'] as const) {
+    if (!isZero(hc[k])) (h as Record<string, unknown>)[k] = hc[k];
   }
   if (hc.Sysctls !== undefined && hc.Sysctls !== null && !(isObj(hc.Sysctls) && Object.keys(hc.Sysctls).length === 0)) h.Sysctls = hc.Sysctls as Record<string, string>;
   if (hc.OomScoreAdj !== undefined && hc.OomScoreAdj !== null && hc.OomScoreAdj !== 0) h.OomScoreAdj = hc.OomScoreAdj as number;

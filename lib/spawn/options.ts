@@ -217,6 +217,8 @@ export interface SpawnOptions {
    * Needs dieWithParent: false (the creator usually exits before the start).
    */
   startFifo?: number;
+  /** The size of /dev/shm, a tmpfs of the container's own (default 64m, as Docker; docker run --shm-size). */
+  shmSize?: string | number;
   /** argv[0] as the program sees it (default: command, as child_process's argv0); the file run is still found from command. */
   argv0?: string;
   /** The NIS domain name of the container's UTS namespace (setdomainname(2); docker run --domainname, an OCI domainname). Needs namespaces.uts. */
@@ -271,7 +273,7 @@ export interface JoinOptions {
 export const JOIN_EXCLUDES = [
   'rootfs', 'namespaces', 'hostname', 'uidMappings', 'gidMappings', 'mounts', 'cgroup', 'limits', 'devices',
   'init', 'maskedPaths', 'readonlyPaths', 'readonlyRootfs', 'netns', 'sharedNamespaces', 'legacyClone',
-  'sysctls', 'rootPropagation', 'oomScoreAdj', 'domainname',
+  'sysctls', 'rootPropagation', 'oomScoreAdj', 'domainname', 'shmSize',
 ] as const;
 
 export const DEFAULT_NAMESPACES: Namespaces = {
@@ -299,7 +301,7 @@ export const KEYS: Array<keyof SpawnOptions> = [
   'mounts', 'stdio', 'cgroup', 'buffer', 'reject', 'dieWithParent', 'legacyClone', 'capAdd', 'capDrop', 'capabilities', 'sharedNamespaces',
   'noNewPrivileges', 'seccomp', 'readonlyRootfs', 'rlimits', 'init', 'maskedPaths', 'readonlyPaths', 'tty', 'limits',
   'maxBuffer', 'encoding', 'input', 'all', 'timeout', 'killSignal', 'forceKillAfterDelay', 'signal', 'devices', 'netns', 'startFifo',
-  'join', 'createCwd', 'umask', 'oomScoreAdj', 'sysctls', 'rootPropagation', 'domainname', 'argv0',
+  'join', 'createCwd', 'umask', 'oomScoreAdj', 'sysctls', 'rootPropagation', 'domainname', 'argv0', 'shmSize',
 ];
 
 function typeError(option: string, want: string, got: unknown): never {
@@ -626,6 +628,10 @@ function propagation(name: string, v: unknown): void {
 
 /** umask, oomScoreAdj, sysctls and rootPropagation: each checked against the namespaces it would change. */
 function validateKernelSettings(o: SpawnOptions, ns: Namespaces): void {
+  if (o.shmSize !== undefined) {
+    tmpfsSize('shmSize', o.shmSize);
+    if (!ns.mount) rangeError('shmSize', 'needs namespaces.mount (/dev/shm is the container\'s own tmpfs)', o.shmSize);
+  }
   if (o.rootPropagation !== undefined) {
     propagation('rootPropagation', o.rootPropagation);
     if (!ns.mount) rangeError('rootPropagation', 'needs namespaces.mount', o.rootPropagation);

@@ -195,7 +195,7 @@ export function fsOps(o: SpawnOptions, ns: Namespaces, isFile: (source: string) 
   add({ op: 'mount', source: 'devpts', target: '/dev/pts', fstype: 'devpts', flags: F.MS_NOSUID | F.MS_NOEXEC, data: 'newinstance,ptmxmode=0666,mode=0620' });
   add({ op: 'symlink', source: 'pts/ptmx', target: '/dev/ptmx' });
   add({ op: 'mkdir', target: '/dev/shm', mode: 0o1777 });
-  add({ op: 'mount', source: 'shm', target: '/dev/shm', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC, data: 'mode=1777,size=65536k' });
+  add({ op: 'mount', source: 'shm', target: '/dev/shm', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC, data: `mode=1777${o.shmSize !== undefined ? tmpfsSize(o.shmSize) : ',size=65536k'}` });
   if (ns.ipc) {
     add({ op: 'mkdir', target: '/dev/mqueue', mode: 0o755 });
     add({ op: 'mount', source: 'mqueue', target: '/dev/mqueue', fstype: 'mqueue', flags: F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC });

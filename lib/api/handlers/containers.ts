@@ -73,9 +73,15 @@ export async function create(ctx: Ctx, s: ApiState): Promise<void> {
   // would drop it with a warning; Bulkhead fails closed (/info says which it can).
   const ctl = controllersAt(s.engine.cgroupParent);
   const h = config.HostConfig ?? {};
-  for (const [field, flag, c] of [['Memory', '--memory', 'memory'], ['NanoCpus', '--cpus', 'cpu'], ['PidsLimit', '--pids-limit', 'pids']] as const) {
+  const fields = [
+    ['Memory', '--memory', 'memory'], ['NanoCpus', '--cpus', 'cpu'], ['PidsLimit', '--pids-limit', 'pids'], ['CpuShares', '--cpu-shares', 'cpu'],
+    ['CpusetCpus', '--cpuset-cpus', 'cpuset'], ['MemoryReservation', '--memory-reservation', 'memory'], ['MemorySwap', '--memory-swap', 'memory'],
+  ] as const;
+  for (const [field, flag, c] of fields) {
     const v = h[field];
-    if (v !== undefined && v > 0 && !ctl.includes(c)) {
+    // PidsLimit -1 (and 0) mean no limit; MemorySwap -1 is unlimited swap, still memory.swap.max.
+    const set = typeof v === 'string' ? v !== '' : v !== undefined && (field === 'MemorySwap' ? v !== 0 : v > 0);
+    if (set && !ctl.includes(c)) {
       throw new HttpError(400, `${flag} (HostConfig.${field}) cannot be enforced on this host: the cgroup v2 hierarchy has no ${c} controller for ${s.engine.cgroupParent} (docker info shows which limits are supported)`);
     }
   }

@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import { invalid } from '../../util/engine-error';
 import { sysctlRefusal } from '../../spawn/sysctl';
+import { RESOURCE_KEYS, validateResources, type DeviceMapping, type Ulimit } from './resources';
 import { dnsOf, extraHostsOf, portRequests, type EndpointConfig, type PortBindingConfig } from '../network/config';
 
 export interface RestartPolicy {
@@ -35,6 +36,14 @@ export interface HostConfig {
   Memory?: number;
   NanoCpus?: number;
   PidsLimit?: number;
+  Ulimits?: Ulimit[];
+  CpuShares?: number;
+  CpusetCpus?: string;
+  MemoryReservation?: number;
+  MemorySwap?: number;
+  GroupAdd?: string[];
+  ShmSize?: number;
+  Devices?: DeviceMapping[];
   ReadonlyRootfs?: boolean;
   Init?: boolean;
   /** Kernel parameters of the container's own namespaces (docker run --sysctl). */
@@ -81,7 +90,7 @@ export interface ContainerConfig {
 }
 
 const CONFIG_KEYS = ['Rootfs', 'Image', 'Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Hostname', 'Domainname', 'Labels', 'Tty', 'OpenStdin', 'StdinOnce', 'StopSignal', 'StopTimeout', 'Volumes', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
-const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Tmpfs', 'SecurityOpt', 'ConsoleSize', 'Sysctls', 'OomScoreAdj'];
+const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Tmpfs', 'SecurityOpt', 'ConsoleSize', 'Sysctls', 'OomScoreAdj', ...RESOURCE_KEYS];
 
 const show = (v: unknown): string => {
   try {
@@ -235,6 +244,7 @@ export function validateConfig(config: unknown): ContainerConfig {
         if (why !== null) throw invalid(`sysctl '${k}' ${why.replace('namespaces.net', 'a network of its own (not --network host)').replace('the hostname option', 'the container\'s hostname (--hostname)')}`);
       }
     }
+    validateResources(h);
     if (h.OomScoreAdj !== undefined && !(Number.isInteger(h.OomScoreAdj) && h.OomScoreAdj >= -1000 && h.OomScoreAdj <= 1000)) {
       throw invalid(`Invalid value ${show(h.OomScoreAdj)}, range for oom score adj is [-1000, 1000]`);
     }

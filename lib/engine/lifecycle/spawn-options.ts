@@ -6,19 +6,16 @@ import { DEFAULT_PATH } from '../../util/default-path';
 import type { Limits } from '../../cgroup/controllers';
 import type { ContainerRecord } from '../container/record';
 import { parseSecurityOpt, parseTmpfsOptions } from '../container/config';
+import { limitsOf as resourceLimits, resourceSpawnOptions } from '../container/resources';
 
 export function commandOf(c: ContainerRecord['Config']): [string, string[]] {
   const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
   return [argv[0], argv.slice(1)];
 }
 
+/** The container's cgroup limits (./container/resources.ts). */
 export function limitsOf(h: ContainerRecord['HostConfig']): Limits {
-  const l: Limits = {};
-  if (h.Memory) l.memory = { max: h.Memory };
-  // NanoCpus: 1e9 is one CPU; cpu.max is quota/period in µs (cgroup-v2.rst, "cpu.max").
-  if (h.NanoCpus) l.cpu = { max: { quota: Math.round((h.NanoCpus / 1e9) * 100_000), period: 100_000 } };
-  if (h.PidsLimit !== undefined && h.PidsLimit > 0) l.pids = { max: h.PidsLimit };
-  return l;
+  return resourceLimits(h);
 }
 
 /** The container's environment: PATH and HOSTNAME, then its Env, then `extra` (an exec's Env) over them. */
@@ -63,6 +60,7 @@ export function spawnOptionsOf(r: ContainerRecord, rootfs: string | OverlayRootf
     limits: limitsOf(h),
     readonlyRootfs: h.ReadonlyRootfs ?? false,
     init: h.Init ?? false,
+    ...resourceSpawnOptions(h),
     ...(h.Sysctls && Object.keys(h.Sysctls).length ? { sysctls: h.Sysctls } : {}),
     ...(h.OomScoreAdj ? { oomScoreAdj: h.OomScoreAdj } : {}),
     ...(h.CapAdd ? { capAdd: h.CapAdd } : {}),

@@ -105,6 +105,21 @@ function main(rootfs: string) {
     const hostNet = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { NetworkMode: 'host', Sysctls: { 'net.ipv4.ip_forward': '1' } } });
     t.equal(hostNet.status, 400);
     t.match(hostNet.json(), { message: /sysctl 'net\.ipv4\.ip_forward' needs a network of its own/ });
+    // --ulimit, --group-add, --shm-size, --device: as docker run gives them.
+    const res = await d.docker(['run', '--rm', '--ulimit', 'nofile=100:200', '--group-add', '10', '--group-add', '20', '--shm-size', '16m', '--device', '/dev/zero:/dev/myzero:r', 'busybox', 'sh', '-c',
+      'ulimit -n; ulimit -Hn; id -G; df -k /dev/shm | tail -1 | awk "{print \\$2}"; head -c 3 /dev/myzero | wc -c; stat -c "%t:%T" /dev/myzero'], { timeoutMs: 60_000 });
+    // (The device cgroup rules go by numbers: /dev/zero's 1:5 is in Docker's default allow list whatever the mode given.)
+    t.equal(res.stdout, '100\n200\n0 10 20\n16384\n3\n1:5\n', res.stderr);
+    const badUlimit = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 200, Hard: 100 }] } });
+    t.equal(badUlimit.status, 400);
+    t.match(badUlimit.json(), { message: /ulimit soft limit must be less than or equal to hard limit: 200 > 100/ });
+    const named = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { GroupAdd: ['wheel'] } });
+    t.equal(named.status, 400);
+    t.match(named.json(), { message: /invalid group "wheel"/ });
+    // A cgroup limit this host's v2 hierarchy cannot enforce is refused (fail closed), else applied.
+    const shares = await d.docker(['run', '--rm', '--cpu-shares', '512', 'busybox', 'cat', '/sys/fs/cgroup/cpu.weight'], { timeoutMs: 60_000 });
+    if (/\bcpu\b/.test(discoverCgroupCached().controllers.join(' '))) t.equal(shares.stdout, '20\n', shares.stderr);
+    else t.match(shares.stderr, /--cpu-shares \(HostConfig\.CpuShares\) cannot be enforced on this host/);
     const oom = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { OomScoreAdj: 5000 } });
     t.equal(oom.status, 400);
     t.match(oom.json(), { message: /range for oom score adj is \[-1000, 1000\]/ });
