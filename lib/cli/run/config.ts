@@ -199,6 +199,12 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
     sysctls[s.slice(0, eq)] = s.slice(eq + 1);
   }
   if (Object.keys(sysctls).length) o.sysctls = sysctls;
+  for (const g of list('group-add')) {
+    if (!/^\d+$/.test(g) || Number(g) > 0xfffffffe) fail('group-add', 'takes a numeric group id', g);
+    o.groups = [...(o.groups ?? []), Number(g)];
+  }
+  const shm = str('shm-size');
+  if (shm !== undefined) o.shmSize = parseBytes('shm-size', shm);
   const domain = str('domainname');
   if (domain !== undefined) o.domainname = domain;
   const oom = str('oom-score-adj');
@@ -320,7 +326,7 @@ function flagOf(option: string, cfg: RunConfig): string {
   if (sysctl) return `--sysctl ${sysctl[1]}`;
   const table: Array<[RegExp, string]> = [
     [/^capAdd/, '--cap-add'], [/^capDrop/, '--cap-drop'], [/^cwd/, '--workdir'], [/^hostname/, '--hostname'],
-    [/^env/, '--env'], [/^rlimits/, '--ulimit'], [/^seccomp/, '--security-opt seccomp'], [/^(uid|gid|groups)/, '--user'],
+    [/^env/, '--env'], [/^rlimits/, '--ulimit'], [/^seccomp/, '--security-opt seccomp'], [/^(uid|gid)/, '--user'], [/^groups/, '--user/--group-add'], [/^shmSize/, '--shm-size'],
     [/^rootfs/, '--rootfs'], [/^tty/, '--tty'], [/^command/, 'the command'], [/^args/, 'an argument'],
     [/^(limits\.)?memory\.max/, '--memory'], [/^(limits\.)?memory\.low/, '--memory-reservation'], [/^(limits\.)?memory\.swapMax/, '--memory-swap'],
     [/^(limits\.)?cpu\.max/, '--cpus'], [/^(limits\.)?cpu\.weight/, '--cpu-shares'], [/^(limits\.)?cpuset/, '--cpuset-cpus'],

@@ -21,6 +21,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'user', short: 'u', type: 'string', value: 'USER[:GROUP]', help: 'user and group to run as: numbers, or names from the container\'s /etc/passwd and /etc/group (default on the embedded default: 65534, nobody)' },
   { name: 'hostname', short: 'h', type: 'string', value: 'NAME', help: 'container host name' },
   { name: 'domainname', type: 'string', value: 'NAME', help: 'container NIS domain name' },
+  { name: 'group-add', type: 'list', value: 'GID', help: 'an additional group, by number' },
+  { name: 'shm-size', type: 'string', value: 'BYTES', help: 'size of /dev/shm (default 64m)' },
   { name: 'volume', short: 'v', type: 'list', value: 'SRC:DST[:ro]', help: 'bind mount a host path' },
   { name: 'tmpfs', type: 'list', value: 'DST[:OPTS]', help: 'mount a tmpfs (noexec unless exec; size=N, mode=OCTAL, ro)' },
   { name: 'read-only', type: 'boolean', help: 'mount the root filesystem read-only' },

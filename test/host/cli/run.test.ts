@@ -102,6 +102,9 @@ function main(rootDir: string) {
     t.equal(r.stdout, '/a noexec\n/b runs\n/c ro\n/c noexec\n', r.stderr);
     t.equal(run([...R, '--tmpfs', '/a:suid', '--', 'true']).status, 125);
     t.equal(run([...R, '--oom-score-adj', 'high', '--', 'true']).status, 125);
+    const g = run([...R, '--group-add', '10', '--group-add', '20', '--shm-size', '8m', '--', 'sh', '-c', 'id -G; df -k /dev/shm | tail -1 | awk "{print \\$2}"']);
+    t.equal(g.stdout, '0 10 20\n8192\n', g.stderr);
+    t.match(run([...R, '--group-add', 'wheel', '--', 'true']).stderr, /--group-add.*numeric/);
   });
 
   t.test('--init, -i, --timeout and --report', async (t) => {
