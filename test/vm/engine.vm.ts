@@ -49,7 +49,7 @@ t.test('engine: limits, OOMKilled, stats, pause on cgroup v2', async (t) => {
   t.match(err, /fork|Resource temporarily unavailable|can't/i, 'pids.max stops the fork bomb');
 });
 
-t.test('engine: CpuShares, CpusetCpus, MemoryReservation, MemorySwap land in the group\'s files', async (t) => {
+t.test('engine: CpuShares, MemoryReservation, MemorySwap land in the group\'s files (UML\'s kernel has no v2 cpuset: CpusetCpus is refused there)', async (t) => {
   const rootfs = makeBusyboxRootfs();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-engine-vm-'));
   const e = await Engine.open({ root });
@@ -62,15 +62,15 @@ t.test('engine: CpuShares, CpusetCpus, MemoryReservation, MemorySwap land in the
   // The container reads its own group (a cgroup namespace rooted there).
   const c = e.containers.create({
     Rootfs: rootfs.dir,
-    Cmd: ['sh', '-c', 'cd /sys/fs/cgroup && cat cpu.weight cpuset.cpus memory.max memory.low memory.swap.max'],
-    HostConfig: { CpuShares: 512, CpusetCpus: '0', Memory: 64 * MiB, MemoryReservation: 32 * MiB, MemorySwap: 96 * MiB },
+    Cmd: ['sh', '-c', 'cd /sys/fs/cgroup && cat cpu.weight memory.max memory.low memory.swap.max'],
+    HostConfig: { CpuShares: 512, Memory: 64 * MiB, MemoryReservation: 32 * MiB, MemorySwap: 96 * MiB },
   });
   await e.containers.start(c.Id);
   t.equal((await e.containers.wait(c.Id)).StatusCode, 0);
   let out = '';
   for await (const l of e.containers.logs(c.Id)) out += l.log;
   // runc's shares-to-weight: 1 + (512 - 2) * 9999 / 262142 = 20; swap.max is MemorySwap - Memory.
-  t.equal(out, `20\n0\n${64 * MiB}\n${32 * MiB}\n${32 * MiB}\n`);
+  t.equal(out, `20\n${64 * MiB}\n${32 * MiB}\n${32 * MiB}\n`);
   const unl = e.containers.create({ Rootfs: rootfs.dir, Cmd: ['cat', '/sys/fs/cgroup/memory.swap.max'], HostConfig: { Memory: 64 * MiB, MemorySwap: -1 } });
   await e.containers.start(unl.Id);
   await e.containers.wait(unl.Id);
