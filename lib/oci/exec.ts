@@ -49,7 +49,7 @@ function programOptions(config: Record<string, unknown>, proc: Record<string, un
   for (const w of r.warnings) if (w.startsWith('process.')) warn?.(w);
   const o = r.options;
   const options: SpawnOptions = { dieWithParent: false, reject: false, buffer: false };
-  for (const k of ['env', 'cwd', 'uid', 'gid', 'groups', 'capabilities', 'rlimits', 'noNewPrivileges', 'seccomp', 'tty'] as const) {
+  for (const k of ['env', 'cwd', 'uid', 'gid', 'groups', 'umask', 'capabilities', 'rlimits', 'noNewPrivileges', 'seccomp', 'tty'] as const) {
     if (o[k] !== undefined) (options as Record<string, unknown>)[k] = o[k];
   }
   return { command: r.command, args: r.args, options };
