@@ -12,7 +12,7 @@ import { noSuchImage, type ImageSource } from './images';
 const CONFIG_MAPPED = ['Hostname', 'Domainname', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Entrypoint', 'Image', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
 // Informational or client-side fields whatever their value.
 const CONFIG_IGNORED = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'ArgsEscaped'];
-const HOST_MAPPED = ['ConsoleSize', 'Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt', 'Sysctls', 'OomScoreAdj', 'Ulimits', 'CpuShares', 'CpusetCpus', 'MemoryReservation', 'MemorySwap', 'GroupAdd', 'ShmSize', 'Devices'];
+const HOST_MAPPED = ['ConsoleSize', 'Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt', 'Sysctls', 'OomScoreAdj', 'Ulimits', 'CpuShares', 'CpusetCpus', 'MemoryReservation', 'MemorySwap', 'GroupAdd', 'ShmSize', 'Devices'];
 const HOST_IGNORED = ['ContainerIDFile', 'CgroupnsMode', 'MemorySwappiness', 'OomKillDisable', 'Isolation', 'Cgroup'];
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -157,7 +157,7 @@ export function toEngineConfig(body: Record<string, unknown>, images: ImageSourc
   if (isObj(hc.PortBindings) && Object.keys(hc.PortBindings).length) h.PortBindings = hc.PortBindings as HostConfig['PortBindings'];
   else if (hc.PortBindings !== undefined && hc.PortBindings !== null && !isObj(hc.PortBindings)) want('HostConfig.PortBindings', 'an object', hc.PortBindings);
   if (hc.PublishAllPorts === true) h.PublishAllPorts = true;
-  for (const k of ['ExtraHosts', 'Dns'] as const) {
+  for (const k of ['ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions'] as const) {
     const v = hc[k];
     if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) h[k] = v as string[];
   }

@@ -20,7 +20,7 @@ import { applyBatch } from './nat/nft';
 import { renderBatch } from './nat/ruleset';
 import type { PortRequest } from './ports/parse';
 import { describeHolder, portHolder } from './ports/inuse';
-import { containerResolvers, fileMounts, hostResolvers, removeContainerFiles, writeContainerFiles, type ContainerFiles } from './dns/files';
+import { checkResolvConf, containerResolvers, fileMounts, hostResolvers, mergeResolvOptions, removeContainerFiles, writeContainerFiles, type ContainerFiles } from './dns/files';
 import { startDnsServer, type DnsServer } from './dns/server';
 
 export const DEFAULT_NETWORK = 'bridge';
@@ -258,6 +258,10 @@ export interface ConnectOptions {
   extraHosts?: Array<{ host: string; ip: string }>;
   /** Nameservers for the container (--dns); on user-defined networks the embedded DNS forwards to them. */
   dns?: string[];
+  /** resolv.conf's search domains (--dns-search; "." alone: none). */
+  dnsSearch?: string[];
+  /** resolv.conf's options (--dns-option), each over the default of the same name. */
+  dnsOptions?: string[];
   /** Serve the embedded DNS from this process (default true on user-defined networks). */
   serveDns?: boolean;
   /**
@@ -374,6 +378,7 @@ export function validateConnect(network: string, o: ConnectOptions): void {
   if (o.ip !== undefined && parseIp(o.ip) === undefined) throw new RangeError(`--ip ${JSON.stringify(o.ip)} is not an IPv4 address`);
   for (const h of o.extraHosts ?? []) if (parseIp(h.ip) === undefined) throw new RangeError(`--add-host ${h.host}:${h.ip}: ${JSON.stringify(h.ip)} is not an IPv4 address`);
   for (const s of o.dns ?? []) if (parseIp(s) === undefined) throw new RangeError(`--dns ${JSON.stringify(s)} is not an IPv4 address`);
+  checkResolvConf(o.dnsSearch ?? [], o.dnsOptions ?? []);
   if (network !== DEFAULT_NETWORK && !readRecord(network)) throw new RangeError(`--network ${network}: no such network`);
   if (network === DEFAULT_NETWORK && o.aliases?.length) throw new RangeError(`--network-alias ${o.aliases[0]}: aliases need a user-defined network (the default bridge has no name resolution)`);
   if (network === DEFAULT_NETWORK && o.ip !== undefined) throw new RangeError(`--ip ${o.ip}: a fixed address needs a user-defined network`);
@@ -460,7 +465,9 @@ async function connectOwned(network: string, o: ConnectOptions, handOver: () => 
       extraHosts: o.extraHosts,
       // User-defined networks: the embedded DNS on the gateway; the default bridge: the host's resolvers as Docker rewrites them.
       nameservers: userDefined ? [made.r.gateway] : containerResolvers(upstream),
-      options: userDefined ? ['ndots:0'] : [],
+      // "." alone means no search domain (moby's --dns-search=.).
+      search: (o.dnsSearch ?? []).filter((s) => s !== '.'),
+      options: mergeResolvOptions(userDefined ? ['ndots:0'] : [], o.dnsOptions ?? []),
     }, o.filesDir);
     if (userDefined && (o.serveDns ?? true)) dns = await startDnsServer({ network, address: made.r.gateway, upstream });
     return {

@@ -15,6 +15,8 @@ export const NETWORK_RUN_FLAGS: FlagSpec[] = [
   { name: 'expose', type: 'list', value: 'PORT[/tcp|udp]', help: 'a port the container offers (for -P)' },
   { name: 'ip', type: 'string', value: 'IP', help: 'the container\'s address on a user-defined network' },
   { name: 'dns', type: 'list', value: 'IP', help: 'a nameserver for the container' },
+  { name: 'dns-search', type: 'list', value: 'DOMAIN', help: 'a search domain for the container\'s resolv.conf' },
+  { name: 'dns-option', type: 'list', value: 'OPT', help: 'a resolv.conf option, e.g. ndots:2' },
   { name: 'add-host', type: 'list', value: 'HOST:IP', help: 'a line in the container\'s /etc/hosts' },
   { name: 'network-alias', type: 'list', value: 'NAME', help: 'another DNS name on a user-defined network' },
 ];
@@ -48,7 +50,8 @@ export function networkRequest(flags: ParsedFlags, hostname: string) {
     return { host: h.slice(0, at), ip: h.slice(at + 1) };
   });
   if (mode === 'none' || mode === 'host') {
-    for (const k of ['publish', 'ip', 'network-alias']) if (list(k).length || (k === 'ip' && flags.ip)) fail(k, `needs a network, not --network ${mode}`);
+    // The container's resolv.conf is written only for a network: a --dns* flag would be dropped.
+    for (const k of ['publish', 'ip', 'network-alias', 'dns', 'dns-search', 'dns-option']) if (list(k).length || (k === 'ip' && flags.ip)) fail(k, `needs a network, not --network ${mode}`);
     return { mode, connect: undefined };
   }
   const opts = {
@@ -59,6 +62,8 @@ export function networkRequest(flags: ParsedFlags, hostname: string) {
     ports,
     extraHosts,
     dns: list('dns'),
+    dnsSearch: list('dns-search'),
+    dnsOptions: list('dns-option'),
   };
   try {
     validateConnect(mode, opts);

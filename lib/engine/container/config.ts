@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import { invalid } from '../../util/engine-error';
 import { sysctlRefusal } from '../../spawn/sysctl';
+import { checkResolvConf } from '../../network/dns/files';
 import { RESOURCE_KEYS, validateResources, type DeviceMapping, type Ulimit } from './resources';
 import { dnsOf, extraHostsOf, portRequests, type EndpointConfig, type PortBindingConfig } from '../network/config';
 
@@ -30,6 +31,10 @@ export interface HostConfig {
   PublishAllPorts?: boolean;
   /** "host:ip" lines added to /etc/hosts. */
   ExtraHosts?: string[];
+  /** resolv.conf's search domains (docker run --dns-search). */
+  DnsSearch?: string[];
+  /** resolv.conf's options (docker run --dns-option). */
+  DnsOptions?: string[];
   /** The container's nameservers (on user-defined networks the embedded DNS forwards to them). */
   Dns?: string[];
   LogConfig?: LogConfig;
@@ -90,7 +95,7 @@ export interface ContainerConfig {
 }
 
 const CONFIG_KEYS = ['Rootfs', 'Image', 'Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Hostname', 'Domainname', 'Labels', 'Tty', 'OpenStdin', 'StdinOnce', 'StopSignal', 'StopTimeout', 'Volumes', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
-const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Tmpfs', 'SecurityOpt', 'ConsoleSize', 'Sysctls', 'OomScoreAdj', ...RESOURCE_KEYS];
+const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Tmpfs', 'SecurityOpt', 'ConsoleSize', 'Sysctls', 'OomScoreAdj', ...RESOURCE_KEYS];
 
 const show = (v: unknown): string => {
   try {
@@ -202,6 +207,17 @@ export function validateConfig(config: unknown): ContainerConfig {
     portRequests(h.PortBindings ?? undefined, c.ExposedPorts, h.PublishAllPorts ?? false);
     extraHostsOf(h.ExtraHosts);
     dnsOf(h.Dns);
+    strings('HostConfig.DnsSearch', h.DnsSearch);
+    strings('HostConfig.DnsOptions', h.DnsOptions);
+    if ((h.NetworkMode === 'none' || h.NetworkMode === 'host') && [h.Dns, h.DnsSearch, h.DnsOptions].some((l) => l?.length)) {
+      // resolv.conf is written for a network's endpoint only: these would be dropped.
+      throw invalid(`HostConfig.Dns, DnsSearch and DnsOptions need a network (NetworkMode ${h.NetworkMode} keeps the image's /etc/resolv.conf here)`);
+    }
+    try {
+      checkResolvConf(h.DnsSearch ?? [], h.DnsOptions ?? []);
+    } catch (err) {
+      throw invalid((err as Error).message);
+    }
     if (h.LogConfig !== undefined) {
       if (!isObj(h.LogConfig) || h.LogConfig.Type !== 'json-file') want('HostConfig.LogConfig', '{ Type: "json-file", Config }', h.LogConfig);
       const lc = (h.LogConfig.Config ?? {}) as Record<string, unknown>;

@@ -115,7 +115,7 @@ export function idleSettings(c: EndpointConfig, networkId: string): EndpointSett
 }
 
 /** lib/network's connect options for one of a container's networks. */
-export function connectOptions(o: { id: string; name: string; hostname: string; settings: EndpointSettings; ports?: PortRequest[]; extraHosts?: Array<{ host: string; ip: string }>; dns?: string[]; netns?: number }): ConnectOptions {
+export function connectOptions(o: { id: string; name: string; hostname: string; settings: EndpointSettings; ports?: PortRequest[]; extraHosts?: Array<{ host: string; ip: string }>; dns?: string[]; dnsSearch?: string[]; dnsOptions?: string[]; netns?: number }): ConnectOptions {
   return {
     id: o.id,
     name: o.name,
@@ -125,6 +125,8 @@ export function connectOptions(o: { id: string; name: string; hostname: string; 
     ports: o.ports ?? [],
     extraHosts: o.extraHosts ?? [],
     dns: o.dns ?? [],
+    ...(o.dnsSearch?.length ? { dnsSearch: o.dnsSearch } : {}),
+    ...(o.dnsOptions?.length ? { dnsOptions: o.dnsOptions } : {}),
     ...(o.netns !== undefined ? { netns: o.netns } : {}),
   };
 }

@@ -22,6 +22,8 @@ export interface FilesInput {
   /** --add-host name:ip */
   extraHosts?: Array<{ host: string; ip: string }>;
   nameservers: string[];
+  /** search domains (resolv.conf(5) "search"; --dns-search). */
+  search?: string[];
   options?: string[];
 }
 
@@ -59,8 +61,22 @@ export function hostsText(i: FilesInput): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** resolv.conf(5)'s options: the defaults, each replaced by a given one of the same name (ndots:2 over ndots:0). */
+export function mergeResolvOptions(defaults: readonly string[], given: readonly string[]): string[] {
+  const key = (o: string) => o.split(':')[0];
+  return [...defaults.filter((d) => !given.some((g) => key(g) === key(d))), ...given];
+}
+
+/** Checks --dns-search and --dns-option values (resolv.conf(5) takes one word each). */
+export function checkResolvConf(search: readonly string[], options: readonly string[]): void {
+  for (const s of search) if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(s) && s !== '.') throw new RangeError(`--dns-search ${JSON.stringify(s)} is not a domain name`);
+  // resolv.conf(5): "search" takes at most six domains (glibc before 2.26 read only six).
+  if (search.length > 6) throw new RangeError(`--dns-search: at most 6 domains, got ${search.length}`);
+  for (const o of options) if (!/^[a-z][a-z0-9-]*(:[0-9]+)?$/.test(o)) throw new RangeError(`--dns-option ${JSON.stringify(o)} is not a resolv.conf option like ndots:2 or edns0`);
+}
+
 export function resolvText(i: FilesInput): string {
-  return `${i.nameservers.map((s) => `nameserver ${s}`).join('\n')}\n${i.options?.length ? `options ${i.options.join(' ')}\n` : ''}`;
+  return `${i.nameservers.map((s) => `nameserver ${s}`).join('\n')}\n${i.search?.length ? `search ${i.search.join(' ')}\n` : ''}${i.options?.length ? `options ${i.options.join(' ')}\n` : ''}`;
 }
 
 /** Writes a file unless it already holds exactly this text (a restarted container's files are usually unchanged). */

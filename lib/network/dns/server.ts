@@ -7,7 +7,7 @@
 // Wire format by dns-packet (RFC 1035 encoding, well kept and small).
 import * as dgram from 'node:dgram';
 import * as dnsPacket from 'dns-packet';
-import { readRecord } from '../state/records';
+import { allRecords, readRecord, type NetworkRecord } from '../state/records';
 import { lookupA, lookupPtr } from './resolve';
 import { hostResolvers } from './files';
 
@@ -45,17 +45,34 @@ function forward(query: Buffer, upstream: string[]): Promise<Buffer | undefined>
   });
 }
 
-export function answer(networkName: string, query: dnsPacket.Packet): dnsPacket.Packet | undefined {
+/**
+ * The networks whose names a query answers: this one first, then every other
+ * network the asking container (found by its source address on this one) is
+ * attached to, as Docker's embedded DNS resolves across a container's networks;
+ * an address on another network is reached through the container's own
+ * interface there.
+ */
+function networksOf(n: NetworkRecord, source: string | undefined): NetworkRecord[] {
+  const me = source === undefined ? undefined : n.endpoints[source];
+  if (!me) return [n];
+  const others = allRecords().filter((o) => o.name !== n.name && Object.values(o.endpoints).some((e) => e.id === me.id));
+  return [n, ...others];
+}
+
+export function answer(networkName: string, query: dnsPacket.Packet, source?: string): dnsPacket.Packet | undefined {
   const n = readRecord(networkName);
   const q = query.questions?.[0];
   if (!n || !q) return undefined;
   const base = { id: query.id, type: 'response' as const, flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | dnsPacket.AUTHORITATIVE_ANSWER, questions: query.questions };
+  // The asker's own network answers alone when it knows the name; others only then.
+  const first = q.type === 'PTR' ? lookupPtr(n, q.name) : lookupA(n, q.name).length ? true : undefined;
+  const nets = first ? [n] : networksOf(n, source);
   if (q.type === 'PTR') {
-    const name = lookupPtr(n, q.name);
+    const name = nets.map((x) => lookupPtr(x, q.name)).find((s) => s !== undefined);
     if (name) return { ...base, answers: [{ type: 'PTR', name: q.name, ttl: 600, data: name }] };
     return undefined;
   }
-  const ips = lookupA(n, q.name);
+  const ips = nets.map((x) => lookupA(x, q.name)).find((a) => a.length) ?? [];
   if (!ips.length) return undefined;
   // A container has no IPv6 address here: AAAA for a known name is an empty answer, not an error.
   if (q.type === 'A') return { ...base, answers: ips.map((ip) => ({ type: 'A' as const, name: q.name, ttl: 600, data: ip })) };
@@ -75,7 +92,7 @@ export function startDnsServer(o: DnsOptions): Promise<DnsServer> {
     const reply = (p: dnsPacket.Packet | Buffer) => sock.send(Buffer.isBuffer(p) ? p : dnsPacket.encode(p), rinfo.port, rinfo.address);
     let local: dnsPacket.Packet | undefined;
     try {
-      local = answer(o.network, query);
+      local = answer(o.network, query, rinfo.address);
     } catch {
       local = undefined;
     }

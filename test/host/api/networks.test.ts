@@ -119,6 +119,11 @@ function main(rootfs: string) {
     const onApp = JSON.parse((await docker('network', 'inspect', 'app')).out)[0].Containers;
     t.same(Object.values(onApp).map((c) => (c as { Name: string; IPv4Address: string }).Name), ['web'], 'network inspect lists the running container');
     t.equal((Object.values(onApp)[0] as { IPv4Address: string }).IPv4Address, `${wnet.IPAddress}/24`);
+    // --dns-search and --dns-option land in resolv.conf, an ndots given over the embedded DNS's ndots:0.
+    const rc = await docker('run', '--rm', '--network', 'app', '--dns-search', 'corp.example', '--dns-option', 'ndots:2', '--dns-option', 'edns0', 'busybox', 'cat', '/etc/resolv.conf');
+    t.equal(rc.out, 'nameserver 10.214.61.1\nsearch corp.example\noptions ndots:2 edns0', rc.stderr);
+    const none = await docker('run', '--rm', '--network', 'none', '--dns-search', 'corp.example', 'busybox', 'true');
+    t.not(none.code, 0, '--dns-search with --network none is refused, not dropped');
     const hosts = await docker('exec', 'web', 'cat', '/etc/hosts');
     t.match(hosts.out, new RegExp(`${wnet.IPAddress.replace(/\./g, '\\.')}\\s+${web.out.slice(0, 12)} www`), '/etc/hosts has its own name');
 
@@ -134,8 +139,16 @@ function main(rootfs: string) {
     t.match(wo.IPAddress, /^10\.214\.62\.\d+$/, 'an address on the second network');
     t.equal((await docker('run', '--rm', '--network', 'other', 'busybox', ...FETCH('web2'))).out, 'hello from web', 'connected: reached by its alias there (the control)');
     t.match((await docker('exec', 'web', 'ip', '-4', '-o', 'addr')).out, /eth1\s+inet 10\.214\.62\./, 'as eth1 inside');
+    // Names of its second network resolve inside it too, through the DNS of its
+    // first (Docker's embedded DNS answers across a container's networks).
+    const peer = await docker('run', '-d', '--name', 'peer', '--network', 'other', 'busybox', ...SERVE('peer'));
+    t.equal(peer.code, 0, peer.stderr);
+    await sleep(300);
+    t.equal((await docker('exec', 'web', ...FETCH('peer'))).out, 'hello from peer', 'a name on its second network resolves inside it and is reached');
     const disc = await docker('network', 'disconnect', 'other', 'web');
     t.equal(disc.code, 0, disc.stderr);
+    t.not((await docker('exec', 'web', 'sh', '-c', 'nslookup peer >/dev/null 2>&1; echo $?')).out, '0', 'disconnected: the second network\'s names no longer resolve');
+    t.equal((await docker('rm', '-f', 'peer')).code, 0);
     t.equal((await docker('run', '--rm', '--network', 'other', 'busybox', ...FETCH(wo.IPAddress))).out, '', 'disconnected: unreachable again');
     t.notMatch((await docker('exec', 'web', 'ip', '-4', '-o', 'addr')).out, /eth1/, 'eth1 gone');
     // A stopped container: connect is recorded and takes effect at its start.

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { lookupA, lookupPtr } from '../../../../lib/network/dns/resolve';
-import { containerResolvers, hostsText, resolvText } from '../../../../lib/network/dns/files';
+import { checkResolvConf, containerResolvers, hostsText, mergeResolvOptions, resolvText } from '../../../../lib/network/dns/files';
 import type { NetworkRecord } from '../../../../lib/network/state/records';
 
 const id = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -28,4 +28,15 @@ t.test('files', async (t) => {
   t.match(h, /^10\.0\.0\.9\tdb$/m);
   t.match(h, /^10\.9\.0\.2\tbox www$/m);
   t.equal(resolvText({ id, hostname: 'box', nameservers: ['10.9.0.1'], options: ['ndots:0'] }), 'nameserver 10.9.0.1\noptions ndots:0\n');
+  t.equal(resolvText({ id, hostname: 'box', nameservers: ['10.9.0.1'], search: ['a.example', 'b.example'], options: ['ndots:2', 'edns0'] }), 'nameserver 10.9.0.1\nsearch a.example b.example\noptions ndots:2 edns0\n');
+});
+
+t.test('--dns-search and --dns-option: merged over the defaults, checked', async (t) => {
+  t.same(mergeResolvOptions(['ndots:0'], ['ndots:2', 'edns0']), ['ndots:2', 'edns0'], 'a given ndots replaces the embedded DNS\'s ndots:0');
+  t.same(mergeResolvOptions(['ndots:0'], ['rotate']), ['ndots:0', 'rotate']);
+  t.doesNotThrow(() => checkResolvConf(['example.org', '.'], ['ndots:5', 'timeout:2', 'edns0', 'use-vc']));
+  t.throws(() => checkResolvConf(['bad domain'], []), /--dns-search "bad domain" is not a domain name/);
+  t.throws(() => checkResolvConf(['a', 'b', 'c', 'd', 'e', 'f', 'g'], []), /at most 6 domains/);
+  t.throws(() => checkResolvConf([], ['ndots 2']), /--dns-option "ndots 2"/);
+  t.throws(() => checkResolvConf([], ['options\nnameserver 1.2.3.4']), /--dns-option/, 'no line of its own can be smuggled in');
 });
