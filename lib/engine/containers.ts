@@ -211,6 +211,19 @@ export class Containers {
     const mode = !given || given === 'default' ? this.ctx.defaultNetwork : given;
     const eps = c.NetworkingConfig?.EndpointsConfig ?? {};
     if (typeof eps !== 'object') throw invalid('invalid NetworkingConfig.EndpointsConfig: must be an object');
+    if (mode.startsWith('container:')) {
+      // The target must exist now (dockerd's create checks it); kept by full id.
+      if (Object.keys(eps).length) throw invalid('conflicting options: network endpoints and the container type network mode');
+      let target: ContainerRecord;
+      try {
+        target = this.store.find(mode.slice('container:'.length));
+      } catch (err) {
+        // 400, not 404: the docker CLI takes a 404 from create for a missing image.
+        if ((err as EngineError).code === 'NOT_FOUND') throw invalid((err as Error).message);
+        throw err;
+      }
+      return { mode: `container:${target.Id}`, settings: {} };
+    }
     if (isMode(mode)) {
       const published = Object.values(h.PortBindings ?? {}).some((l) => (l ?? []).length > 0) || h.PublishAllPorts;
       if (mode === 'none' && published) throw invalid('conflicting options: port publishing and the container type network mode');
@@ -254,6 +267,7 @@ export class Containers {
     return this.mutex.run(rec.Id, async () => {
       this.assertPresent(rec);
       const mode = rec.HostConfig.NetworkMode;
+      if (mode.startsWith('container:')) throw new EngineError('FORBIDDEN', 'container sharing network namespace with another container or host cannot be connected to any other network');
       if (isMode(mode)) throw new EngineError('FORBIDDEN', `container cannot be disconnected from ${mode} network or connected to ${mode} network`);
       if (isMode(network)) throw invalid(`container cannot be connected to network ${network}: it is a network mode`);
       const net = findNetwork(network);
@@ -423,6 +437,21 @@ export class Containers {
     return out;
   }
 
+  /**
+   * NetworkMode container:<id>: an fd of the running target's network
+   * namespace (its process is this engine's child, unreaped while it is live,
+   * so the pid is its own), and its /etc/hosts and /etc/resolv.conf to bind.
+   */
+  private joinedNetwork(targetId: string): { fd: number; mounts: Mount[] } {
+    const target = this.store.find(targetId);
+    const live = this.live.get(target.Id);
+    const pid = live?.sub.pid;
+    if (!live || pid === undefined || !target.State.Running || target.State.Restarting) throw new EngineError('CONFLICT', `cannot join network of a non running container: ${target.Id}`);
+    const fd = fs.openSync(`/proc/${pid}/ns/net`, 'r');
+    const files = (this.endpoints.get(target.Id)?.[0]?.mounts ?? []).filter((m) => m.target === '/etc/hosts' || m.target === '/etc/resolv.conf');
+    return { fd, mounts: files };
+  }
+
   /** Spawns the process and records it running. Throws (state unchanged but Error set) when it cannot run. */
   private async startLocked(rec: ContainerRecord): Promise<void> {
     const rootfs = this.ctx.rootfs.prepare(rec.Id, rec.Config, rec.Layer);
@@ -430,10 +459,16 @@ export class Containers {
     let writer: JsonFileWriter | undefined;
     let sub;
     let eps: Endpoint[] = [];
+    let joinedFd: number | undefined;
     try {
       const opts = spawnOptionsOf(rec, rootfs, this.mountsFor(rec), this.ctx.cgroupParent);
       // The namespace and its interfaces exist before the program runs: its first connect() works.
-      if (!isMode(rec.HostConfig.NetworkMode)) {
+      if (rec.HostConfig.NetworkMode.startsWith('container:')) {
+        const j = this.joinedNetwork(rec.HostConfig.NetworkMode.slice('container:'.length));
+        joinedFd = j.fd;
+        opts.netns = j.fd;
+        opts.mounts = [...(opts.mounts ?? []), ...j.mounts];
+      } else if (!isMode(rec.HostConfig.NetworkMode)) {
         eps = await attachAll(rec, this.store.containerDir(rec.Id));
         opts.netns = eps[0].netns;
         opts.mounts = [...(opts.mounts ?? []), ...eps[0].mounts];
@@ -441,11 +476,14 @@ export class Containers {
       writer = new JsonFileWriter(rec.LogPath, { maxSize: lc['max-size'] ? parseLogSize(lc['max-size']) : 0, maxFile: Number(lc['max-file'] ?? 1) });
       sub = spawn(rec.Path, rec.Args, opts);
     } catch (err) {
+      if (joinedFd !== undefined) fs.closeSync(joinedFd);
       writer?.close();
       releaseAll(rec, eps);
       this.ctx.rootfs.release(rec.Id);
       throw err;
     }
+    // The child joined the namespace before spawn() returned (setns in the child).
+    if (joinedFd !== undefined) fs.closeSync(joinedFd);
     if (sub.pid === undefined) {
       // It never ran: spawn's promise says why. Docker keeps the record, with the error and 127 (not found) or 126.
       writer.close();

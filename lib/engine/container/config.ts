@@ -199,7 +199,15 @@ export function validateConfig(config: unknown): ContainerConfig {
     bool('HostConfig.AutoRemove', h.AutoRemove);
     if (h.AutoRemove && h.RestartPolicy && !['', 'no'].includes(h.RestartPolicy.Name)) throw invalid('can\'t create \'AutoRemove\' container with restart policy');
     if (h.NetworkMode !== undefined && typeof h.NetworkMode !== 'string') want('HostConfig.NetworkMode', 'a string', h.NetworkMode);
-    if (h.NetworkMode?.startsWith('container:')) want('HostConfig.NetworkMode', 'none, host, default, bridge or a network (container:<id> is not supported yet)', h.NetworkMode);
+    if (h.NetworkMode?.startsWith('container:')) {
+      // Another container's network namespace (docker run --network container:x):
+      // its interfaces, names and ports are that container's, so none of these may be set (dockerd's messages).
+      if (h.NetworkMode === 'container:') want('HostConfig.NetworkMode', 'container:<name or id>', h.NetworkMode);
+      if (Object.values(h.PortBindings ?? {}).some((l) => (l ?? []).length > 0) || h.PublishAllPorts) throw invalid('conflicting options: port publishing and the container type network mode');
+      if (h.ExtraHosts?.length) throw invalid('conflicting options: custom host-to-IP mapping and the network mode');
+      if (h.Dns?.length || h.DnsSearch?.length || h.DnsOptions?.length) throw invalid('conflicting options: dns and the network mode');
+      if (c.Hostname) throw invalid('conflicting options: hostname and the network mode');
+    }
     if (h.PortBindings !== undefined && h.PortBindings !== null && !isObj(h.PortBindings)) want('HostConfig.PortBindings', 'an object { "80/tcp": [{ HostIp, HostPort }] }', h.PortBindings);
     bool('HostConfig.PublishAllPorts', h.PublishAllPorts);
     strings('HostConfig.ExtraHosts', h.ExtraHosts);

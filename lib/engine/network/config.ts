@@ -35,8 +35,8 @@ export interface EndpointSettings {
   DriverOpts: null;
 }
 
-/** Modes of NetworkMode that are not networks. */
-export const isMode = (m: string): boolean => m === 'none' || m === 'host';
+/** Modes of NetworkMode that are not networks: none, host, and container:<id> (another container's namespace). */
+export const isMode = (m: string): boolean => m === 'none' || m === 'host' || m.startsWith('container:');
 
 const PORT_KEY = /^(\d{1,5})(?:\/(tcp|udp))?$/;
 

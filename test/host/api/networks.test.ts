@@ -127,6 +127,22 @@ function main(rootfs: string) {
     const hosts = await docker('exec', 'web', 'cat', '/etc/hosts');
     t.match(hosts.out, new RegExp(`${wnet.IPAddress.replace(/\./g, '\\.')}\\s+${web.out.slice(0, 12)} www`), '/etc/hosts has its own name');
 
+    // ---- --network container:web: web's own interfaces, ports and resolver (a sidecar)
+    const side = await docker('run', '--rm', '--network', 'container:web', 'busybox', 'sh', '-c', `ip -4 -o addr show eth0 | grep -o '${wnet.IPAddress.replace(/\./g, '\\.')}'; ${FETCH('127.0.0.1')[2]}; grep nameserver /etc/resolv.conf`);
+    t.equal(side.out, `${wnet.IPAddress}\nhello from web\nnameserver 10.214.61.1`, `web's address, its server on localhost, its resolver (${side.stderr})`);
+    t.equal(JSON.stringify(JSON.parse((await docker('inspect', 'web')).out)[0].NetworkSettings.Networks.app.IPAddress), JSON.stringify(wnet.IPAddress), 'web keeps its endpoint');
+    const noTarget = await docker('run', '--rm', '--network', 'container:nosuch', 'busybox', 'true');
+    t.not(noTarget.code, 0);
+    t.match(noTarget.stderr, /No such container: nosuch/);
+    t.equal((await docker('create', '--name', 'stopped1', 'busybox', 'true')).code, 0);
+    const notRunning = await docker('run', '--rm', '--network', 'container:stopped1', 'busybox', 'true');
+    t.not(notRunning.code, 0);
+    t.match(notRunning.stderr, /cannot join network of a non running container/);
+    const sideDns = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { NetworkMode: 'container:web', Dns: ['10.0.0.1'] } });
+    t.equal(sideDns.status, 400);
+    t.match(sideDns.json(), { message: /conflicting options: dns and the network mode/ });
+    t.equal((await docker('rm', 'stopped1')).code, 0);
+
     // ---- another network cannot reach it; connect makes it reachable there, disconnect undoes it
     t.equal((await docker('network', 'create', '--subnet', '10.214.62.0/24', 'other')).code, 0);
     const across = await docker('run', '--rm', '--network', 'other', 'busybox', ...FETCH(wnet.IPAddress));

@@ -71,3 +71,15 @@ t.test('binds: volume names, host paths, modes', async (t) => {
   t.throws(() => mountRequests(['aa:/x', 'bb:/x'], []), /Duplicate mount point/);
   t.same(mountRequests(['aa:/x'], ['/x', '/y']).map((m) => [m.Source, m.Destination]), [['aa', '/x'], [undefined, '/y']]);
 });
+
+t.test('NetworkMode container:<id>: what would be the other container\'s is refused (dockerd\'s messages)', async (t) => {
+  const c = (h: Record<string, unknown>, extra: Record<string, unknown> = {}) => () => validateConfig({ Rootfs: '/r', Cmd: ['true'], ...extra, HostConfig: { NetworkMode: 'container:web', ...h } } as never);
+  t.doesNotThrow(c({}));
+  t.throws(c({ PortBindings: { '80/tcp': [{ HostPort: '8080' }] } }), { message: 'conflicting options: port publishing and the container type network mode' });
+  t.throws(c({ PublishAllPorts: true }), { message: /port publishing/ });
+  t.throws(c({ ExtraHosts: ['db:10.0.0.9'] }), { message: 'conflicting options: custom host-to-IP mapping and the network mode' });
+  t.throws(c({ Dns: ['10.0.0.1'] }), { message: 'conflicting options: dns and the network mode' });
+  t.throws(c({ DnsSearch: ['corp.example'] }), { message: /dns and the network mode/ });
+  t.throws(c({}, { Hostname: 'side' }), { message: 'conflicting options: hostname and the network mode' });
+  t.throws(() => validateConfig({ Rootfs: '/r', Cmd: ['true'], HostConfig: { NetworkMode: 'container:' } } as never), { message: /container:<name or id>/ });
+});
