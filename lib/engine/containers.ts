@@ -118,6 +118,11 @@ export class Containers {
     const networks = this.resolveNetworks(c);
     const { Config, HostConfig } = normalizeConfig(c, id);
     HostConfig.NetworkMode = networks.mode;
+    // As dockerd: a container in another's network namespace takes its host and domain name.
+    if (networks.joined) {
+      Config.Hostname = networks.joined.Config.Hostname;
+      if (networks.joined.Config.Domainname) Config.Domainname = networks.joined.Config.Domainname;
+    }
     this.ctx.rootfs.check(Config);
     // The image's Volumes become anonymous volumes, as in Docker (the config's own add to them).
     const imageVolumes = this.ctx.rootfs.volumes?.(Config) ?? [];
@@ -205,7 +210,7 @@ export class Containers {
   }
 
   /** NetworkMode and NetworkingConfig checked and resolved (a network by name, id or prefix) before anything is made. */
-  private resolveNetworks(c: ContainerConfig): { mode: string; settings: Record<string, ReturnType<typeof idleSettings>> } {
+  private resolveNetworks(c: ContainerConfig): { mode: string; settings: Record<string, ReturnType<typeof idleSettings>>; joined?: ContainerRecord } {
     const h = c.HostConfig ?? {};
     const given = h.NetworkMode;
     const mode = !given || given === 'default' ? this.ctx.defaultNetwork : given;
@@ -222,7 +227,7 @@ export class Containers {
         if ((err as EngineError).code === 'NOT_FOUND') throw invalid((err as Error).message);
         throw err;
       }
-      return { mode: `container:${target.Id}`, settings: {} };
+      return { mode: `container:${target.Id}`, settings: {}, joined: target };
     }
     if (isMode(mode)) {
       const published = Object.values(h.PortBindings ?? {}).some((l) => (l ?? []).length > 0) || h.PublishAllPorts;

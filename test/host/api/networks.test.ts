@@ -128,8 +128,8 @@ function main(rootfs: string) {
     t.match(hosts.out, new RegExp(`${wnet.IPAddress.replace(/\./g, '\\.')}\\s+${web.out.slice(0, 12)} www`), '/etc/hosts has its own name');
 
     // ---- --network container:web: web's own interfaces, ports and resolver (a sidecar)
-    const side = await docker('run', '--rm', '--network', 'container:web', 'busybox', 'sh', '-c', `ip -4 -o addr show eth0 | grep -o '${wnet.IPAddress.replace(/\./g, '\\.')}'; ${FETCH('127.0.0.1')[2]}; grep nameserver /etc/resolv.conf`);
-    t.equal(side.out, `${wnet.IPAddress}\nhello from web\nnameserver 10.214.61.1`, `web's address, its server on localhost, its resolver (${side.stderr})`);
+    const side = await docker('run', '--rm', '--network', 'container:web', 'busybox', 'sh', '-c', `ip -4 -o addr show eth0 | grep -o '${wnet.IPAddress.replace(/\./g, '\\.')}'; ${FETCH('127.0.0.1')[2]}; grep nameserver /etc/resolv.conf; hostname`);
+    t.equal(side.out, `${wnet.IPAddress}\nhello from web\nnameserver 10.214.61.1\n${web.out.slice(0, 12)}`, `web's address, its server on localhost, its resolver, its hostname (${side.stderr})`);
     t.equal(JSON.stringify(JSON.parse((await docker('inspect', 'web')).out)[0].NetworkSettings.Networks.app.IPAddress), JSON.stringify(wnet.IPAddress), 'web keeps its endpoint');
     const noTarget = await docker('run', '--rm', '--network', 'container:nosuch', 'busybox', 'true');
     t.not(noTarget.code, 0);
