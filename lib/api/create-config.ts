@@ -6,13 +6,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerConfig, HostConfig } from '../engine/index';
+import { RESOURCE_KEYS } from '../engine/container/resources';
 import { HttpError } from './errors';
 import { noSuchImage, type ImageSource } from './images';
 
 const CONFIG_MAPPED = ['Hostname', 'Domainname', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Entrypoint', 'Image', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
 // Informational or client-side fields whatever their value.
 const CONFIG_IGNORED = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'ArgsEscaped'];
-const HOST_MAPPED = ['ConsoleSize', 'Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt', 'Sysctls', 'OomScoreAdj', 'Ulimits', 'CpuShares', 'CpusetCpus', 'MemoryReservation', 'MemorySwap', 'GroupAdd', 'ShmSize', 'Devices'];
+const HOST_MAPPED = ['ConsoleSize', 'Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt', 'Sysctls', 'OomScoreAdj', ...RESOURCE_KEYS];
 const HOST_IGNORED = ['ContainerIDFile', 'CgroupnsMode', 'MemorySwappiness', 'OomKillDisable', 'Isolation', 'Cgroup'];
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -179,7 +180,7 @@ export function toEngineConfig(body: Record<string, unknown>, images: ImageSourc
     if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) h[k] = v as string[];
   }
   // Resource fields as given when not zero; the engine checks them (./engine/container/resources.ts).
-  for (const k of ['Ulimits', 'CpuShares', 'CpusetCpus', 'MemoryReservation', 'MemorySwap', 'GroupAdd', 'ShmSize', 'Devices'] as const) {
+  for (const k of RESOURCE_KEYS) {
     if (!isZero(hc[k])) (h as Record<string, unknown>)[k] = hc[k];
   }
   if (hc.Sysctls !== undefined && hc.Sysctls !== null && !(isObj(hc.Sysctls) && Object.keys(hc.Sysctls).length === 0)) h.Sysctls = hc.Sysctls as Record<string, string>;

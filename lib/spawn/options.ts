@@ -248,6 +248,9 @@ export interface SpawnOptions {
   rootPropagation?: Propagation;
 }
 
+/** A domain name spawn() sets (setdomainname(2): at most __NEW_UTS_LEN, 64 bytes). */
+export const DOMAINNAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
+
 /** A namespace by its /proc/<pid>/ns name. */
 export type NamespaceName = 'user' | 'mnt' | 'pid' | 'net' | 'ipc' | 'uts' | 'cgroup';
 export const NAMESPACE_NAMES: readonly NamespaceName[] = ['user', 'mnt', 'pid', 'net', 'ipc', 'uts', 'cgroup'];
@@ -520,8 +523,7 @@ export function validateSpawn(command: unknown, args: unknown, options: unknown)
   }
   if (o.domainname !== undefined) {
     if (typeof o.domainname !== 'string') typeError('domainname', 'a string', o.domainname);
-    // setdomainname(2): at most __NEW_UTS_LEN (64) bytes.
-    if (!/^[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/.test(o.domainname)) rangeError('domainname', 'must be 1 to 64 letters, digits, dots, dashes or underscores', o.domainname);
+    if (!DOMAINNAME.test(o.domainname)) rangeError('domainname', 'must be 1 to 64 letters, digits, dots, dashes or underscores', o.domainname);
     if (!ns.uts) rangeError('domainname', 'needs namespaces.uts (it would rename the host\'s domain)', o.domainname);
     if (o.sysctls !== undefined && Object.hasOwn(o.sysctls, 'kernel.domainname')) rangeError('domainname', 'conflicts with sysctls["kernel.domainname"]', o.domainname);
   }
@@ -626,7 +628,7 @@ function propagation(name: string, v: unknown): void {
   if (!(PROPAGATIONS as readonly unknown[]).includes(v)) typeError(name, `one of ${PROPAGATIONS.map((p) => `"${p}"`).join(', ')}`, v);
 }
 
-/** umask, oomScoreAdj, sysctls and rootPropagation: each checked against the namespaces it would change. */
+/** shmSize, rootPropagation and sysctls: each checked against the namespaces it would change. */
 function validateKernelSettings(o: SpawnOptions, ns: Namespaces): void {
   if (o.shmSize !== undefined) {
     tmpfsSize('shmSize', o.shmSize);

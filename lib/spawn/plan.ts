@@ -408,7 +408,7 @@ export function computePlan(input: PlanInput): Omit<NativePlan, 'stdio'> {
   // The domain name as a sysctl of the UTS namespace (proc_do_uts_string is what
   // setdomainname(2) sets too), so that native needs no step of its own.
   if (o.domainname !== undefined) writes.push({ op: 'write', target: '/proc/sys/kernel/domainname', data: o.domainname });
-  if (o.sysctls !== undefined) writes.push(...sysctlOps(Object.fromEntries(Object.entries(o.sysctls).map(([k, v]) => [k, String(v)]))));
+  if (o.sysctls !== undefined) writes.push(...sysctlOps(o.sysctls));
   if (writes.length) plan.ops = [...writes, ...plan.ops];
   if (o.rootPropagation !== undefined && !/private/.test(o.rootPropagation)) plan.rootPropagation = propagationFlags(o.rootPropagation);
   if (ns.user) {

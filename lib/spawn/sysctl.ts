@@ -44,6 +44,6 @@ export function sysctlRefusal(name: string, ctx: SysctlContext): string | null {
 }
 
 /** The write ops, one per sysctl, through the host's /proc/sys before pivot_root (see native/spawn/child.cc, kWrite). */
-export function sysctlOps(sysctls: Record<string, string>): FsOp[] {
-  return Object.entries(sysctls).map(([name, value]) => ({ op: 'write', target: `/proc/sys/${parts(name).join('/')}`, data: value }));
+export function sysctlOps(sysctls: Record<string, string | number>): FsOp[] {
+  return Object.entries(sysctls).map(([name, value]) => ({ op: 'write', target: `/proc/sys/${parts(name).join('/')}`, data: String(value) }));
 }

@@ -2,22 +2,14 @@
 // HostConfig, State.OOMKilled after the kernel's OOM kill, stats with memory
 // and pids sections, pause through the freezer.
 import './guest-only';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import t from 'tap';
-import { Engine } from '../../lib/engine/index';
+import { openEngine } from '../helpers/engine';
 import { makeBusyboxRootfs } from '../../support/rootfs';
 
 t.test('engine: limits, OOMKilled, stats, pause on cgroup v2', async (t) => {
   const rootfs = makeBusyboxRootfs();
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-engine-vm-'));
-  const e = await Engine.open({ root });
-  t.teardown(async () => {
-    await e.close({ timeout: 0 });
-    fs.rmSync(root, { recursive: true, force: true });
-    rootfs.cleanup();
-  });
+  t.teardown(rootfs.cleanup);
+  const e = await openEngine(t);
   const MiB = 1024 * 1024;
 
   const hog = e.containers.create({ Rootfs: rootfs.dir, Cmd: ['sh', '-c', 'x=aaaaaaaa; while :; do x="$x$x"; done'], HostConfig: { Memory: 24 * MiB } });
@@ -51,13 +43,8 @@ t.test('engine: limits, OOMKilled, stats, pause on cgroup v2', async (t) => {
 
 t.test('engine: CpuShares, MemoryReservation, MemorySwap land in the group\'s files (UML\'s kernel has no v2 cpuset: CpusetCpus is refused there)', async (t) => {
   const rootfs = makeBusyboxRootfs();
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-engine-vm-'));
-  const e = await Engine.open({ root });
-  t.teardown(async () => {
-    await e.close({ timeout: 0 });
-    fs.rmSync(root, { recursive: true, force: true });
-    rootfs.cleanup();
-  });
+  t.teardown(rootfs.cleanup);
+  const e = await openEngine(t);
   const MiB = 1024 * 1024;
   // The container reads its own group (a cgroup namespace rooted there).
   const c = e.containers.create({

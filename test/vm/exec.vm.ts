@@ -3,21 +3,14 @@
 // forks) and it is counted there (pids.current).
 import './guest-only';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import t from 'tap';
-import { Engine } from '../../lib/engine/index';
+import { openEngine } from '../helpers/engine';
 import { makeBusyboxRootfs } from '../../support/rootfs';
 
 t.test('exec: in the container\'s group, held by its limits', async (t) => {
   const rootfs = makeBusyboxRootfs();
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-exec-vm-'));
-  const e = await Engine.open({ root });
-  t.teardown(async () => {
-    await e.close({ timeout: 0 });
-    fs.rmSync(root, { recursive: true, force: true });
-    rootfs.cleanup();
-  });
+  t.teardown(rootfs.cleanup);
+  const e = await openEngine(t);
   const { Id } = e.containers.create({ Rootfs: rootfs.dir, Cmd: ['sleep', '1000'], HostConfig: { PidsLimit: 8 } });
   await e.containers.start(Id);
   const group = e.containers.inspect(Id).State.Pid;

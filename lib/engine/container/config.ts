@@ -5,8 +5,9 @@
 import * as os from 'node:os';
 import { invalid } from '../../util/engine-error';
 import { sysctlRefusal } from '../../spawn/sysctl';
+import { DOMAINNAME } from '../../spawn/options';
 import { checkResolvConf } from '../../network/dns/files';
-import { RESOURCE_KEYS, validateResources, type DeviceMapping, type Ulimit } from './resources';
+import { RESOURCE_KEYS, validateResources, type ResourceFields } from './resources';
 import { dnsOf, extraHostsOf, portRequests, type EndpointConfig, type PortBindingConfig } from '../network/config';
 
 export interface RestartPolicy {
@@ -19,11 +20,12 @@ export interface LogConfig {
   Config?: { 'max-size'?: string; 'max-file'?: string };
 }
 
-export interface HostConfig {
+/** The engine's HostConfig; the resource fields (Memory, Ulimits, Devices, ...) are ./resources.ts's. */
+export interface HostConfig extends ResourceFields {
   Binds?: string[];
   RestartPolicy?: RestartPolicy;
   AutoRemove?: boolean;
-  /** none, host, default (the engine's default network), bridge, or a network's name or id. */
+  /** none, host, default (the engine's default network), bridge, a network's name or id, or container:<name or id>. */
   NetworkMode?: string;
   /** Published ports: { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: "8080" }] } (HostPort "" chooses a free port). */
   PortBindings?: Record<string, PortBindingConfig[] | null>;
@@ -38,17 +40,6 @@ export interface HostConfig {
   /** The container's nameservers (on user-defined networks the embedded DNS forwards to them). */
   Dns?: string[];
   LogConfig?: LogConfig;
-  Memory?: number;
-  NanoCpus?: number;
-  PidsLimit?: number;
-  Ulimits?: Ulimit[];
-  CpuShares?: number;
-  CpusetCpus?: string;
-  MemoryReservation?: number;
-  MemorySwap?: number;
-  GroupAdd?: string[];
-  ShmSize?: number;
-  Devices?: DeviceMapping[];
   ReadonlyRootfs?: boolean;
   Init?: boolean;
   /** Kernel parameters of the container's own namespaces (docker run --sysctl). */
@@ -57,7 +48,7 @@ export interface HostConfig {
   OomScoreAdj?: number;
   CapAdd?: string[];
   CapDrop?: string[];
-  /** tmpfs mounts: { "/path": "size=64m,mode=1777" } (size, mode, rw, nosuid, nodev, exec; noexec is not supported yet). */
+  /** tmpfs mounts: { "/path": "size=64m,mode=1777" } (see parseTmpfsOptions: noexec, nosuid, nodev unless exec). */
   Tmpfs?: Record<string, string>;
   /** seccomp=unconfined | seccomp=<profile JSON>, no-new-privileges[=true|false] (also with ':' as Docker's old form). */
   SecurityOpt?: string[];
@@ -169,7 +160,7 @@ export function validateConfig(config: unknown): ContainerConfig {
   if (c.User !== undefined && c.User !== '' && !/^(root|\d+)(:\d+)?$/.test(c.User)) want('User', 'root or a numeric uid[:gid]', c.User);
   str('Hostname', c.Hostname);
   str('Domainname', c.Domainname);
-  if (c.Domainname && !/^[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/.test(c.Domainname)) throw invalid(`invalid domainname ${show(c.Domainname)}: 1 to 64 letters, digits, dots, dashes or underscores`);
+  if (c.Domainname && !DOMAINNAME.test(c.Domainname)) throw invalid(`invalid domainname ${show(c.Domainname)}: 1 to 64 letters, digits, dots, dashes or underscores`);
   if (c.Labels !== undefined) {
     if (!isObj(c.Labels)) want('Labels', 'an object of strings', c.Labels);
     for (const [k, v] of Object.entries(c.Labels)) if (typeof v !== 'string') want(`Labels.${k}`, 'a string', v);

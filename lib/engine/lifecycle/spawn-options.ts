@@ -3,19 +3,13 @@
 // filesystem and the resolved mounts.
 import type { SpawnOptions, Mount, OverlayRootfs } from '../../spawn/options';
 import { DEFAULT_PATH } from '../../util/default-path';
-import type { Limits } from '../../cgroup/controllers';
 import type { ContainerRecord } from '../container/record';
 import { parseSecurityOpt, parseTmpfsOptions } from '../container/config';
-import { limitsOf as resourceLimits, resourceSpawnOptions } from '../container/resources';
+import { limitsOf, resourceSpawnOptions } from '../container/resources';
 
 export function commandOf(c: ContainerRecord['Config']): [string, string[]] {
   const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
   return [argv[0], argv.slice(1)];
-}
-
-/** The container's cgroup limits (./container/resources.ts). */
-export function limitsOf(h: ContainerRecord['HostConfig']): Limits {
-  return resourceLimits(h);
 }
 
 /** The container's environment: PATH and HOSTNAME, then its Env, then `extra` (an exec's Env) over them. */

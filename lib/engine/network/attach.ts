@@ -67,8 +67,8 @@ export function connectionOf(rec: ContainerRecord, name: string, s: EndpointSett
     ports: primary ? portRequests(h.PortBindings ?? undefined, rec.Config.ExposedPorts, h.PublishAllPorts ?? false) : [],
     extraHosts: extraHostsOf(h.ExtraHosts),
     dns: dnsOf(h.Dns),
-    ...(h.DnsSearch?.length ? { dnsSearch: h.DnsSearch } : {}),
-    ...(h.DnsOptions?.length ? { dnsOptions: h.DnsOptions } : {}),
+    dnsSearch: h.DnsSearch,
+    dnsOptions: h.DnsOptions,
     ...(netns !== undefined ? { netns } : {}),
     ...(filesDir !== undefined ? { filesDir } : {}),
   });

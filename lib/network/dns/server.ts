@@ -46,17 +46,15 @@ function forward(query: Buffer, upstream: string[]): Promise<Buffer | undefined>
 }
 
 /**
- * The networks whose names a query answers: this one first, then every other
- * network the asking container (found by its source address on this one) is
- * attached to, as Docker's embedded DNS resolves across a container's networks;
- * an address on another network is reached through the container's own
- * interface there.
+ * The other networks the asking container (found by its source address on
+ * this one) is attached to, asked when this one does not know a name, as
+ * Docker's embedded DNS resolves across a container's networks; an address on
+ * another network is reached through the container's own interface there.
  */
-function networksOf(n: NetworkRecord, source: string | undefined): NetworkRecord[] {
+function otherNetworksOf(n: NetworkRecord, source: string | undefined): NetworkRecord[] {
   const me = source === undefined ? undefined : n.endpoints[source];
-  if (!me) return [n];
-  const others = allRecords().filter((o) => o.name !== n.name && Object.values(o.endpoints).some((e) => e.id === me.id));
-  return [n, ...others];
+  if (!me) return [];
+  return allRecords().filter((o) => o.name !== n.name && Object.values(o.endpoints).some((e) => e.id === me.id));
 }
 
 export function answer(networkName: string, query: dnsPacket.Packet, source?: string): dnsPacket.Packet | undefined {
@@ -64,15 +62,14 @@ export function answer(networkName: string, query: dnsPacket.Packet, source?: st
   const q = query.questions?.[0];
   if (!n || !q) return undefined;
   const base = { id: query.id, type: 'response' as const, flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | dnsPacket.AUTHORITATIVE_ANSWER, questions: query.questions };
-  // The asker's own network answers alone when it knows the name; others only then.
-  const first = q.type === 'PTR' ? lookupPtr(n, q.name) : lookupA(n, q.name).length ? true : undefined;
-  const nets = first ? [n] : networksOf(n, source);
+  // The asker's own network first; its other networks only for a name this one does not know.
   if (q.type === 'PTR') {
-    const name = nets.map((x) => lookupPtr(x, q.name)).find((s) => s !== undefined);
+    const name = lookupPtr(n, q.name) ?? otherNetworksOf(n, source).map((x) => lookupPtr(x, q.name)).find((s) => s !== undefined);
     if (name) return { ...base, answers: [{ type: 'PTR', name: q.name, ttl: 600, data: name }] };
     return undefined;
   }
-  const ips = nets.map((x) => lookupA(x, q.name)).find((a) => a.length) ?? [];
+  let ips = lookupA(n, q.name);
+  if (!ips.length) ips = otherNetworksOf(n, source).map((x) => lookupA(x, q.name)).find((a) => a.length) ?? [];
   if (!ips.length) return undefined;
   // A container has no IPv6 address here: AAAA for a known name is an empty answer, not an error.
   if (q.type === 'A') return { ...base, answers: ips.map((ip) => ({ type: 'A' as const, name: q.name, ttl: 600, data: ip })) };
