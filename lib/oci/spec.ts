@@ -11,6 +11,7 @@ import { RLIMITS } from '../security/rlimits';
 import { unifiedFiles } from '../cgroup/controllers/unified';
 import { PROPAGATIONS, receivesHostEvents, type Propagation } from '../spawn/propagation';
 import { sysctlRefusal } from '../spawn/sysctl';
+import { isObj } from '../util/is-obj';
 
 export class OciSpecError extends Error {
   readonly code = 'ERR_BULKHEAD_OCI_SPEC';
@@ -68,7 +69,6 @@ export interface DeviceNodeSpec {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function obj(field: string, v: unknown): Obj {
   if (!isObj(v)) throw new OciSpecError(field, `must be an object, got ${JSON.stringify(v)}`);

@@ -14,6 +14,7 @@ import { suggest } from '../util/suggest';
 import { PROPAGATIONS, receivesHostEvents, type Propagation } from './propagation';
 import { sysctlRefusal } from './sysctl';
 import { CAPABILITY_NAMES } from '../caps/names';
+import { isObj } from '../util/is-obj';
 
 export { suggest } from '../util/suggest';
 
@@ -328,7 +329,6 @@ function each<T>(a: readonly T[], fn: (v: T, i: number) => void): void {
   for (let i = 0; i < a.length; i++) fn(a[i], i);
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function bool(name: string, v: unknown): void {
   if (v !== undefined && typeof v !== 'boolean') typeError(name, 'a boolean', v);

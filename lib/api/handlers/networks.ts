@@ -9,6 +9,7 @@ import { qfilters } from '../context';
 import type { ApiState } from '../state';
 import { HttpError } from '../errors';
 import type { NetworkInfo } from '../../network/index';
+import { isObj } from '../../util/is-obj';
 
 const BUILTIN = [
   { Name: 'none', Driver: 'null' },
@@ -31,7 +32,6 @@ const BUILTIN = [
 
 type NetworkJson = (typeof BUILTIN)[number] & { Containers: Record<string, unknown> };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A bridge network as dockerd shows it; Containers are those attached now (running). */
 function toJson(n: NetworkInfo): NetworkJson {

@@ -9,6 +9,8 @@ import { DOMAINNAME } from '../../spawn/options';
 import { checkResolvConf } from '../../network/dns/files';
 import { RESOURCE_KEYS, validateResources, type ResourceFields } from './resources';
 import { dnsOf, extraHostsOf, portRequests, type EndpointConfig, type PortBindingConfig } from '../network/config';
+import { isObj } from '../../util/is-obj';
+import { shown } from '../../util/shown';
 
 export interface RestartPolicy {
   Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure';
@@ -88,17 +90,9 @@ export interface ContainerConfig {
 const CONFIG_KEYS = ['Rootfs', 'Image', 'Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Hostname', 'Domainname', 'Labels', 'Tty', 'OpenStdin', 'StdinOnce', 'StopSignal', 'StopTimeout', 'Volumes', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
 const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Tmpfs', 'SecurityOpt', 'ConsoleSize', 'Sysctls', 'OomScoreAdj', ...RESOURCE_KEYS];
 
-const show = (v: unknown): string => {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-};
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function want(field: string, what: string, v: unknown): never {
-  throw invalid(`invalid ${field}: must be ${what}, got ${show(v)}`);
+  throw invalid(`invalid ${field}: must be ${what}, got ${shown(v)}`);
 }
 function strings(field: string, v: unknown): void {
   if (v === undefined) return;
@@ -117,7 +111,7 @@ function int(field: string, v: unknown, min = 0): void {
 /** Docker's "max-size" for json-file: a number with an optional k, m or g suffix. */
 export function parseLogSize(v: string): number {
   const m = /^(\d+)([kmg]?)b?$/i.exec(v.trim());
-  if (!m) throw invalid(`invalid max-size: ${show(v)}: use a number with an optional k, m or g`);
+  if (!m) throw invalid(`invalid max-size: ${shown(v)}: use a number with an optional k, m or g`);
   return Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
 }
 
@@ -142,7 +136,7 @@ export function signalNumber(name: string): number | undefined {
 /** Checks every field's type and value; throws EngineError INVALID_PARAMETER naming the first bad one. */
 export function validateConfig(config: unknown): ContainerConfig {
   if (!isObj(config)) want('config', 'an object', config);
-  for (const k of Object.keys(config)) if (!CONFIG_KEYS.includes(k)) throw invalid(`invalid config: unknown field ${show(k)}`);
+  for (const k of Object.keys(config)) if (!CONFIG_KEYS.includes(k)) throw invalid(`invalid config: unknown field ${shown(k)}`);
   const c = config as ContainerConfig;
   str('Rootfs', c.Rootfs);
   str('Image', c.Image);
@@ -160,7 +154,7 @@ export function validateConfig(config: unknown): ContainerConfig {
   if (c.User !== undefined && c.User !== '' && !/^(root|\d+)(:\d+)?$/.test(c.User)) want('User', 'root or a numeric uid[:gid]', c.User);
   str('Hostname', c.Hostname);
   str('Domainname', c.Domainname);
-  if (c.Domainname && !DOMAINNAME.test(c.Domainname)) throw invalid(`invalid domainname ${show(c.Domainname)}: 1 to 64 letters, digits, dots, dashes or underscores`);
+  if (c.Domainname && !DOMAINNAME.test(c.Domainname)) throw invalid(`invalid domainname ${shown(c.Domainname)}: 1 to 64 letters, digits, dots, dashes or underscores`);
   if (c.Labels !== undefined) {
     if (!isObj(c.Labels)) want('Labels', 'an object of strings', c.Labels);
     for (const [k, v] of Object.entries(c.Labels)) if (typeof v !== 'string') want(`Labels.${k}`, 'a string', v);
@@ -178,7 +172,7 @@ export function validateConfig(config: unknown): ContainerConfig {
   const h = c.HostConfig as HostConfig | undefined;
   if (h !== undefined) {
     if (!isObj(h as unknown)) want('HostConfig', 'an object', h);
-    for (const k of Object.keys(h)) if (!HOST_KEYS.includes(k)) throw invalid(`invalid HostConfig: unknown field ${show(k)}`);
+    for (const k of Object.keys(h)) if (!HOST_KEYS.includes(k)) throw invalid(`invalid HostConfig: unknown field ${shown(k)}`);
     strings('HostConfig.Binds', h.Binds);
     if (h.RestartPolicy !== undefined) {
       if (!isObj(h.RestartPolicy)) want('HostConfig.RestartPolicy', 'an object { Name, MaximumRetryCount }', h.RestartPolicy);
@@ -223,7 +217,7 @@ export function validateConfig(config: unknown): ContainerConfig {
       if (!isObj(lc)) want('HostConfig.LogConfig.Config', 'an object', lc);
       for (const k of Object.keys(lc)) if (k !== 'max-size' && k !== 'max-file') throw invalid(`unknown log opt '${k}' for json-file log driver`);
       if (lc['max-size'] !== undefined) parseLogSize(String(lc['max-size']));
-      if (lc['max-file'] !== undefined && !/^[1-9]\d*$/.test(String(lc['max-file']))) throw invalid(`invalid value for max-file: ${show(lc['max-file'])}`);
+      if (lc['max-file'] !== undefined && !/^[1-9]\d*$/.test(String(lc['max-file']))) throw invalid(`invalid value for max-file: ${shown(lc['max-file'])}`);
       if (lc['max-file'] !== undefined && Number(lc['max-file']) > 1 && lc['max-size'] === undefined) throw invalid('max-file cannot be set without max-size');
     }
     int('HostConfig.Memory', h.Memory);
@@ -261,7 +255,7 @@ export function validateConfig(config: unknown): ContainerConfig {
     }
     validateResources(h);
     if (h.OomScoreAdj !== undefined && !(Number.isInteger(h.OomScoreAdj) && h.OomScoreAdj >= -1000 && h.OomScoreAdj <= 1000)) {
-      throw invalid(`Invalid value ${show(h.OomScoreAdj)}, range for oom score adj is [-1000, 1000]`);
+      throw invalid(`Invalid value ${shown(h.OomScoreAdj)}, range for oom score adj is [-1000, 1000]`);
     }
   }
   return c;
@@ -310,7 +304,7 @@ export function parseTmpfsOptions(target: string, opts: string): { size?: string
     else if (o === 'ro' || o === 'rw') out.readonly = o === 'ro';
     else if (o === 'exec' || o === 'noexec') out.noexec = o === 'noexec';
     else if (['nosuid', 'nodev'].includes(o)) continue;
-    else throw invalid(`invalid tmpfs option ${show(o)} for ${target}: supported are size=N[k|m|g], mode=OCTAL, ro, rw, exec, noexec, nosuid, nodev`);
+    else throw invalid(`invalid tmpfs option ${shown(o)} for ${target}: supported are size=N[k|m|g], mode=OCTAL, ro, rw, exec, noexec, nosuid, nodev`);
   }
   if (!out.readonly) delete out.readonly;
   if (!out.noexec) delete out.noexec;
@@ -329,10 +323,10 @@ export function parseSecurityOpt(list: string[]): { seccomp?: false | object; no
       try {
         out.seccomp = JSON.parse(v) as object;
       } catch (err) {
-        throw invalid(`invalid SecurityOpt ${show(s.slice(0, 40))}: the seccomp profile is not JSON: ${(err as Error).message}`);
+        throw invalid(`invalid SecurityOpt ${shown(s.slice(0, 40))}: the seccomp profile is not JSON: ${(err as Error).message}`);
       }
     } else if (k === 'no-new-privileges' && (v === undefined || v === 'true' || v === 'false')) out.noNewPrivileges = v !== 'false';
-    else throw invalid(`invalid SecurityOpt ${show(s)}: supported are seccomp=unconfined, seccomp=<profile JSON> and no-new-privileges[=true|false]`);
+    else throw invalid(`invalid SecurityOpt ${shown(s)}: supported are seccomp=unconfined, seccomp=<profile JSON> and no-new-privileges[=true|false]`);
   }
   return out;
 }

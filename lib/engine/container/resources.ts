@@ -7,6 +7,8 @@ import { planLimits, type Limits } from '../../cgroup/controllers';
 import { RLIMITS } from '../../security/rlimits';
 import type { SpawnOptions } from '../../spawn/options';
 import { invalid } from '../../util/engine-error';
+import { isObj } from '../../util/is-obj';
+import { shown } from '../../util/shown';
 
 export interface Ulimit {
   Name: string;
@@ -36,8 +38,6 @@ export interface ResourceFields {
 
 export const RESOURCE_KEYS = ['Ulimits', 'CpuShares', 'CpusetCpus', 'MemoryReservation', 'MemorySwap', 'GroupAdd', 'ShmSize', 'Devices'] as const;
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v: unknown) => JSON.stringify(v);
 const isInt = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
 
 /** The cgroup limits of all of them: memory.max/low/swap.max, cpu.max/weight, cpuset.cpus, pids.max. */
@@ -66,35 +66,35 @@ export function limitsOf(h: ResourceFields): Limits {
 /** Throws an EngineError (400) naming the field, as dockerd words it where it has a message. */
 export function validateResources(h: ResourceFields): void {
   if (h.Ulimits !== undefined && h.Ulimits !== null) {
-    if (!Array.isArray(h.Ulimits)) throw invalid(`invalid HostConfig.Ulimits: must be an array of { Name, Soft, Hard }, got ${show(h.Ulimits)}`);
+    if (!Array.isArray(h.Ulimits)) throw invalid(`invalid HostConfig.Ulimits: must be an array of { Name, Soft, Hard }, got ${shown(h.Ulimits)}`);
     for (const u of h.Ulimits) {
-      if (!isObj(u) || typeof u.Name !== 'string' || !isInt(u.Soft, -1) || !isInt(u.Hard, -1)) throw invalid(`invalid ulimit ${show(u)}: must be { Name, Soft, Hard } with integers (-1: unlimited)`);
+      if (!isObj(u) || typeof u.Name !== 'string' || !isInt(u.Soft, -1) || !isInt(u.Hard, -1)) throw invalid(`invalid ulimit ${shown(u)}: must be { Name, Soft, Hard } with integers (-1: unlimited)`);
       if (!Object.hasOwn(RLIMITS, u.Name)) throw invalid(`invalid ulimit type: ${u.Name}`);
       if (u.Hard !== -1 && (u.Soft === -1 || u.Soft > u.Hard)) throw invalid(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
     }
   }
-  if (h.CpuShares !== undefined && !isInt(h.CpuShares, 0)) throw invalid(`invalid HostConfig.CpuShares: must be an integer >= 0, got ${show(h.CpuShares)}`);
-  if (h.CpusetCpus !== undefined && typeof h.CpusetCpus !== 'string') throw invalid(`invalid HostConfig.CpusetCpus: must be a string like "0-1", got ${show(h.CpusetCpus)}`);
-  if (h.MemoryReservation !== undefined && !isInt(h.MemoryReservation, 0)) throw invalid(`invalid HostConfig.MemoryReservation: must be an integer >= 0, got ${show(h.MemoryReservation)}`);
-  if (h.MemorySwap !== undefined && !isInt(h.MemorySwap, -1)) throw invalid(`invalid HostConfig.MemorySwap: must be an integer >= -1, got ${show(h.MemorySwap)}`);
+  if (h.CpuShares !== undefined && !isInt(h.CpuShares, 0)) throw invalid(`invalid HostConfig.CpuShares: must be an integer >= 0, got ${shown(h.CpuShares)}`);
+  if (h.CpusetCpus !== undefined && typeof h.CpusetCpus !== 'string') throw invalid(`invalid HostConfig.CpusetCpus: must be a string like "0-1", got ${shown(h.CpusetCpus)}`);
+  if (h.MemoryReservation !== undefined && !isInt(h.MemoryReservation, 0)) throw invalid(`invalid HostConfig.MemoryReservation: must be an integer >= 0, got ${shown(h.MemoryReservation)}`);
+  if (h.MemorySwap !== undefined && !isInt(h.MemorySwap, -1)) throw invalid(`invalid HostConfig.MemorySwap: must be an integer >= -1, got ${shown(h.MemorySwap)}`);
   if (h.MemorySwap && h.MemorySwap > 0) {
     if (!h.Memory) throw invalid('You should always set the Memory limit when using Memoryswap limit, see usage');
     if (h.MemorySwap < h.Memory) throw invalid('Minimum memoryswap limit should be larger than memory limit, see usage');
   }
   if (h.Memory && h.MemoryReservation && h.MemoryReservation > h.Memory) throw invalid('Minimum memory limit can not be less than memory reservation limit, see usage');
   if (h.GroupAdd !== undefined && h.GroupAdd !== null) {
-    if (!Array.isArray(h.GroupAdd)) throw invalid(`invalid HostConfig.GroupAdd: must be an array of group ids, got ${show(h.GroupAdd)}`);
+    if (!Array.isArray(h.GroupAdd)) throw invalid(`invalid HostConfig.GroupAdd: must be an array of group ids, got ${shown(h.GroupAdd)}`);
     for (const g of h.GroupAdd) {
-      if (typeof g !== 'string' || !/^\d+$/.test(g) || Number(g) > 0xfffffffe) throw invalid(`invalid group ${show(g)} in GroupAdd: bulkheadd takes numeric group ids`);
+      if (typeof g !== 'string' || !/^\d+$/.test(g) || Number(g) > 0xfffffffe) throw invalid(`invalid group ${shown(g)} in GroupAdd: bulkheadd takes numeric group ids`);
     }
   }
-  if (h.ShmSize !== undefined && !isInt(h.ShmSize, 0)) throw invalid(`invalid HostConfig.ShmSize: must be bytes >= 0, got ${show(h.ShmSize)}`);
+  if (h.ShmSize !== undefined && !isInt(h.ShmSize, 0)) throw invalid(`invalid HostConfig.ShmSize: must be bytes >= 0, got ${shown(h.ShmSize)}`);
   if (h.Devices !== undefined && h.Devices !== null) {
-    if (!Array.isArray(h.Devices)) throw invalid(`invalid HostConfig.Devices: must be an array of { PathOnHost, PathInContainer, CgroupPermissions }, got ${show(h.Devices)}`);
+    if (!Array.isArray(h.Devices)) throw invalid(`invalid HostConfig.Devices: must be an array of { PathOnHost, PathInContainer, CgroupPermissions }, got ${shown(h.Devices)}`);
     for (const d of h.Devices) {
-      if (!isObj(d) || typeof d.PathOnHost !== 'string' || !d.PathOnHost.startsWith('/')) throw invalid(`invalid device mapping ${show(d)}: PathOnHost must be an absolute path`);
-      if (d.PathInContainer !== undefined && d.PathInContainer !== '' && (typeof d.PathInContainer !== 'string' || !d.PathInContainer.startsWith('/'))) throw invalid(`invalid device mapping ${show(d)}: PathInContainer must be an absolute path`);
-      if (d.CgroupPermissions !== undefined && d.CgroupPermissions !== '' && !(typeof d.CgroupPermissions === 'string' && /^[rwm]{1,3}$/.test(d.CgroupPermissions))) throw invalid(`invalid device mode: ${show(d.CgroupPermissions)}`);
+      if (!isObj(d) || typeof d.PathOnHost !== 'string' || !d.PathOnHost.startsWith('/')) throw invalid(`invalid device mapping ${shown(d)}: PathOnHost must be an absolute path`);
+      if (d.PathInContainer !== undefined && d.PathInContainer !== '' && (typeof d.PathInContainer !== 'string' || !d.PathInContainer.startsWith('/'))) throw invalid(`invalid device mapping ${shown(d)}: PathInContainer must be an absolute path`);
+      if (d.CgroupPermissions !== undefined && d.CgroupPermissions !== '' && !(typeof d.CgroupPermissions === 'string' && /^[rwm]{1,3}$/.test(d.CgroupPermissions))) throw invalid(`invalid device mode: ${shown(d.CgroupPermissions)}`);
     }
   }
   // The cgroup values themselves (a cpuset list, sizes) by the controllers' own checks.
