@@ -178,7 +178,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       }
     };
     try {
-      if (opts.logRequests) log(`${req.method} ${req.url}`);
+      if (opts.logRequests) {
+        log(`${req.method} ${req.url}`);
+        // dockerd's debug log gives each request; the answer's status and size
+        // with it tell an empty or cut answer apart from a client's misreading.
+        res?.once('close', () => log(`${req.method} ${req.url} -> ${res.statusCode} ${res.getHeader('content-length') ?? (res.writableFinished ? 'streamed' : 'cut off')}`));
+      }
       res?.setHeader('Api-Version', API_VERSION);
       res?.setHeader('Server', `Docker/${state.version} (linux)`);
       const { version, path } = stripVersion(url.pathname);

@@ -183,7 +183,8 @@ function main(rootfs: string) {
   });
 
   t.test('attach, top, stats, pause, unpause, rename, restart, kill, start -a, prune', async (t) => {
-    const d = await startDaemon(t, rootfs);
+    // Debug: every request and its answer in the log, shown if stats fails.
+    const d = await startDaemon(t, rootfs, ['--log-level', 'debug']);
     t.equal((await d.docker(['run', '-d', '--name', 'tick', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done'])).code, 0);
     const attached = d.docker(['attach', '--no-stdin', 'tick']);
     await sleep(800);
@@ -191,7 +192,7 @@ function main(rootfs: string) {
     t.match(top.stdout, /^UID\s+PID\s+PPID/);
     t.match(top.stdout, /sh -c trap/);
     const stats = await d.docker(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'tick']);
-    t.equal(stats.code, 0, stats.stderr);
+    t.equal(stats.code, 0, stats.code ? `${stats.stderr}\n${d.log().split('\n').slice(-40).join('\n')}` : 'docker stats --no-stream');
     t.match(stats.stdout, /^tick /);
     t.equal((await d.docker(['pause', 'tick'])).code, 0);
     t.equal((await d.docker(['inspect', '-f', '{{.State.Status}}', 'tick'])).stdout.trim(), 'paused');

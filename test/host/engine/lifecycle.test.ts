@@ -106,14 +106,17 @@ function main(rootfs: string) {
 
   t.test('stop: StopSignal first, SIGKILL after the timeout', async (t) => {
     const e = await openEngine(t);
-    const trap = e.containers.create(sh('trap "exit 7" TERM; while :; do sleep 0.1; done'));
+    // The shell says "ready" once its trap is set: a signal before that would
+    // end it by the default action (143), which says nothing about stop.
+    const ready = (id: string) => until(() => fs.readFileSync(e.containers.inspect(id).LogPath, 'utf8').includes('ready'), 10_000, 'the trap set');
+    const trap = e.containers.create(sh('trap "exit 7" TERM; echo ready; while :; do sleep 0.1; done'));
     await e.containers.start(trap.Id);
-    await new Promise((r) => setTimeout(r, 200));
+    await ready(trap.Id);
     await e.containers.stop(trap.Id, { timeout: 5 });
     t.equal(e.containers.inspect(trap.Id).State.ExitCode, 7, 'the trap ran');
-    const usr = e.containers.create(sh('trap "exit 9" USR1; while :; do sleep 0.1; done', { StopSignal: 'SIGUSR1' }));
+    const usr = e.containers.create(sh('trap "exit 9" USR1; echo ready; while :; do sleep 0.1; done', { StopSignal: 'SIGUSR1' }));
     await e.containers.start(usr.Id);
-    await new Promise((r) => setTimeout(r, 200));
+    await ready(usr.Id);
     await e.containers.stop(usr.Id);
     t.equal(e.containers.inspect(usr.Id).State.ExitCode, 9, 'StopSignal used');
     const deaf = e.containers.create(sh('sleep 100'));
@@ -262,7 +265,7 @@ function main(rootfs: string) {
       for await (const _ of e.containers.logs(Id, { follow: true, signal: ac.signal })) n++;
       return n;
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => fds() >= before + 10, 10_000, 'each follower to open its log');
     t.ok(fds() >= before + 10, 'each follower holds its log open');
     ac.abort();
     t.ok((await Promise.all(waits)).every((r) => r instanceof Error), 'every wait rejected');

@@ -27,8 +27,8 @@ function main() {
     // A writer that streams forever, saying when its temp file exists.
     const c = child(root, `await store.putBlob((async function* () { process.stdout.write('started\\n'); for (;;) { yield Buffer.alloc(65536, 1); await new Promise((r) => setTimeout(r, 20)); } })());`);
     await new Promise<void>((r) => c.stdout.once('data', () => r()));
-    await new Promise((r) => setTimeout(r, 200));
     const tmpDir = path.join(root, 'image', 'tmp');
+    for (let i = 0; i < 500 && fs.readdirSync(tmpDir).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     t.equal(fs.readdirSync(tmpDir).length, 1, 'the writer has its temp file');
     new Store(root);
     t.equal(fs.readdirSync(tmpDir).length, 1, 'another process opening the store leaves a live writer alone');

@@ -258,7 +258,8 @@ function main() {
       victim = Object.values(rec.endpoints).find((e: any) => e.name === 'victim');
     }
     t.ok(victim, 'the container is attached');
-    await new Promise((r) => setTimeout(r, 300));
+    // The port's DNAT rule is written after the lease: wait for it, not a fixed time.
+    for (let i = 0; i < 200 && !nft('list', 'table', 'ip', table).includes(`dnat to ${victim.ip}:80`); i++) await new Promise((r) => setTimeout(r, 50));
     t.match(nft('list', 'table', 'ip', table), `dnat to ${victim.ip}:80`);
     p.kill('SIGKILL');
     await new Promise((r) => p.on('exit', r));

@@ -100,7 +100,7 @@ withBusyboxRoot((rootfs) => {
     t.match(lastLog().msg, /container with id exists/);
 
     t.equal(oci(['start', 'c1']).code, 0);
-    for (let i = 0; i < 100 && !fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && !fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 20));
     t.ok(fs.existsSync(marker), 'the program ran after start');
     t.equal(state('c1').status, 'running');
     const twice = oci(['start', 'c1']);
@@ -113,7 +113,7 @@ withBusyboxRoot((rootfs) => {
     t.match(del.stderr, /cannot delete container c1 that is not stopped: running/);
 
     t.equal(oci(['kill', 'c1', 'KILL']).code, 0);
-    for (let i = 0; i < 100 && state('c1').status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && state('c1').status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
     s = state('c1');
     t.equal(s.status, 'stopped');
     t.equal(s.pid, 0);
@@ -144,7 +144,7 @@ withBusyboxRoot((rootfs) => {
     });
     t.equal(oci(['create', '--bundle', b, 'h1']).code, 0);
     t.equal(oci(['start', 'h1']).code, 0);
-    for (let i = 0; i < 100 && state('h1').status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && state('h1').status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
     t.equal(oci(['delete', 'h1']).code, 0);
     const got = Object.fromEntries(fs.readdirSync(out).map((f) => [f.split('.')[0], JSON.parse(fs.readFileSync(path.join(out, f), 'utf8'))]));
     t.match(got.prestart, { id: 'h1', status: 'created', bundle: b });
@@ -190,7 +190,7 @@ withBusyboxRoot((rootfs) => {
     t.notOk(fs.existsSync(path.join(hk, 'out', 'startContainer')), 'startContainer waits for start');
     t.equal(oci(['start', 'hc1']).code, 0);
     for (let i = 0; i < 250 && !fs.existsSync(path.join(hk, 'out', 'program')); i++) await new Promise((r) => setTimeout(r, 20));
-    for (let i = 0; i < 100 && state('hc1').status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && state('hc1').status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
     t.equal(oci(['delete', 'hc1']).code, 0);
     const read = (name: string) => {
       const lines = fs.readFileSync(path.join(hk, 'out', name), 'utf8').split('\n');
@@ -222,7 +222,7 @@ withBusyboxRoot((rootfs) => {
       c.hooks = hooks;
     });
     const gone = async (pid: number) => {
-      for (let i = 0; i < 100 && fs.existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 500 && fs.existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 20));
       return !fs.existsSync(`/proc/${pid}`);
     };
 
@@ -280,7 +280,7 @@ withBusyboxRoot((rootfs) => {
       c.hostname = 'exec-box';
     });
     t.equal(oci(['run', '--detach', '--bundle', b, 'ex1']).code, 0);
-    for (let i = 0; i < 100 && oci(['exec', 'ex1', 'cat', '/tmp/mark']).stdout !== 'inside\n'; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && oci(['exec', 'ex1', 'cat', '/tmp/mark']).stdout !== 'inside\n'; i++) await new Promise((r) => setTimeout(r, 20));
     // Namespaces: the container's hostname, files and pid namespace (its init is pid 1 there).
     const r = oci(['exec', '--env', 'FOO=bar', '--cwd', '/tmp', '--user', '1000:1000', '--additional-gids', '5', 'ex1', 'sh', '-c', 'echo "$(hostname) $(cat mark) $(id -u):$(id -g) $(id -G) $(pwd) $FOO $(cat /proc/1/comm)"; exit 3']);
     t.equal(r.code, 3, `the program's exit status (${r.stderr})`);
@@ -345,13 +345,15 @@ withBusyboxRoot((rootfs) => {
     t.equal(oci(['create', '--bundle', b, 'c2']).code, 0);
     const pid = state('c2').pid;
     t.equal(oci(['delete', '--force', 'c2']).code, 0);
-    await new Promise((r) => setTimeout(r, 100));
-    let stat = '';
-    try {
-      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      // reaped by init: gone
-    }
+    const statOf = () => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        return ''; // reaped by init: gone
+      }
+    };
+    for (let i = 0; i < 250 && !(statOf() === '' || / Z /.test(statOf())); i++) await new Promise((r) => setTimeout(r, 20));
+    const stat = statOf();
     t.ok(stat === '' || / Z /.test(stat), 'the waiting process is gone');
     t.equal(oci(['delete', '--force', 'c2']).code, 0, 'delete --force of a missing id is no error, as runc');
   });
@@ -402,7 +404,7 @@ print(msg.decode(), out.decode().strip(), flush=True)
 `, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     receiver.stdout.on('data', (d) => (out += d));
-    for (let i = 0; i < 100 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 20));
     const b = bundle((c) => {
       c.process.terminal = true;
       c.process.args = ['sh', '-c', '[ -t 0 ] && [ -t 1 ] && echo tty-ok; sleep 1'];

@@ -122,7 +122,19 @@ function main(rootDir: string) {
     t.equal(zombies, '0', 'no zombie left');
     t.equal(pid, '2', 'the program runs as pid 2 under the init');
     const p = spawn('/bin/sleep', ['100'], { ...base, init: true });
-    await new Promise((res) => setTimeout(res, 200));
+    // A namespace's init gets from outside only the signals it catches
+    // (pid_namespaces(7)): wait until bulkhead-init runs and its SigCgt has
+    // SIGTERM (bit 15).
+    const catches = () => {
+      try {
+        if (fs.readFileSync(`/proc/${p.pid}/comm`, 'utf8').trim() !== 'bulkhead-init') return false;
+        const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${p.pid}/status`, 'utf8'));
+        return !!m && (BigInt(`0x${m[1]}`) & (1n << 14n)) !== 0n;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 500 && !catches(); i++) await new Promise((res) => setTimeout(res, 20));
     p.kill('SIGTERM');
     const e = await p;
     t.equal(e.exitCode, 143, 'SIGTERM reached sleep through the init, which exits 128+15');

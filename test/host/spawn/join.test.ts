@@ -56,7 +56,9 @@ function main(rootfs: string) {
   t.test('the host sees it in the container\'s cgroup; killing the container\'s init kills it', async (t) => {
     const { c } = await container(t);
     const e = spawn('sleep', ['100'], { join: { pid: c.pid! }, reject: false });
-    await new Promise((r) => setTimeout(r, 100));
+    // In every namespace and the group once it runs sleep (the joins come before execve).
+    const comm = () => { try { return fs.readFileSync(`/proc/${e.pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+    for (let i = 0; i < 500 && comm() !== 'sleep'; i++) await new Promise((r) => setTimeout(r, 20));
     t.equal(cgroupLine(e.pid!), cgroupLine(c.pid!), 'same v2 group as the container');
     c.kill('SIGKILL');
     const res = await e;

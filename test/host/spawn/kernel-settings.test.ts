@@ -131,7 +131,9 @@ function main(rootDir: string) {
       fs.rmSync(dir, { recursive: true, force: true });
     });
     const before = mountinfo();
-    const script = 'for i in $(seq 100); do [ -e /data/sub/marker ] && { echo seen; break; }; sleep 0.05; done; mount -t tmpfs none /data/in && echo mounted';
+    // "ready" says the container's mounts are in place: a host mount made before
+    // that would be copied into its tree whatever the propagation.
+    const script = 'touch /data/ready; for i in $(seq 100); do [ -e /data/sub/marker ] && { echo seen; break; }; sleep 0.05; done; mount -t tmpfs none /data/in && echo mounted';
     const cases = [
       { name: 'default (private)', opts: {}, seen: false, back: false },
       { name: 'rslave', opts: { rootPropagation: 'rslave' as const, propagation: 'rslave' as const }, seen: true, back: false },
@@ -146,7 +148,9 @@ function main(rootDir: string) {
         mounts: [{ type: 'bind', source: dir, target: '/data', ...(propagation ? { propagation } : {}) }],
       });
       // Mounted on the host while the container waits for it.
-      await new Promise((r) => setTimeout(r, 200));
+      const ready = path.join(dir, 'ready');
+      for (let i = 0; i < 500 && !fs.existsSync(ready); i++) await new Promise((r) => setTimeout(r, 20));
+      fs.rmSync(ready, { force: true });
       sh('mount', '-t', 'tmpfs', 'marker', path.join(dir, 'sub'));
       fs.writeFileSync(path.join(dir, 'sub', 'marker'), '');
       const r = await p;
