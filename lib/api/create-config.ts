@@ -11,7 +11,7 @@ import { HttpError } from './errors';
 import { noSuchImage, type ImageSource } from './images';
 import { isObj } from '../util/is-obj';
 
-const CONFIG_MAPPED = ['Hostname', 'Domainname', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Entrypoint', 'Image', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
+const CONFIG_MAPPED = ['Hostname', 'Domainname', 'MacAddress', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Entrypoint', 'Image', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
 // Informational or client-side fields whatever their value.
 const CONFIG_IGNORED = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'ArgsEscaped'];
 const HOST_MAPPED = ['ConsoleSize', 'Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt', 'Sysctls', 'OomScoreAdj', ...RESOURCE_KEYS];
@@ -87,17 +87,34 @@ export function toEngineConfig(body: Record<string, unknown>, images: ImageSourc
     const v = body[k];
     if (v !== undefined && v !== null) c[k] = v as ContainerConfig[K];
   };
-  for (const k of ['Hostname', 'Domainname', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout'] as const) copy(k);
+  for (const k of ['Hostname', 'Domainname', 'MacAddress', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout'] as const) copy(k);
   if (isObj(body.ExposedPorts) && Object.keys(body.ExposedPorts).length) c.ExposedPorts = { ...(body.ExposedPorts as Record<string, object>) };
   const nc = body.NetworkingConfig;
   if (nc !== undefined && nc !== null) {
     if (!isObj(nc)) want('NetworkingConfig', 'an object { EndpointsConfig }', nc);
     const eps = nc.EndpointsConfig;
     if (eps !== undefined && eps !== null && !isObj(eps)) want('NetworkingConfig.EndpointsConfig', 'an object', eps);
-    if (isObj(eps) && Object.keys(eps).length) c.NetworkingConfig = { EndpointsConfig: eps as NonNullable<ContainerConfig['NetworkingConfig']>['EndpointsConfig'] };
+    if (isObj(eps) && Object.keys(eps).length) {
+      // API 1.44 moved --mac-address from Config to the endpoint: the one of
+      // NetworkMode's network is Config.MacAddress here; another's is refused.
+      const mode = isObj(body.HostConfig) && typeof body.HostConfig.NetworkMode === 'string' && body.HostConfig.NetworkMode !== 'default' ? body.HostConfig.NetworkMode : 'bridge';
+      const rest: Record<string, unknown> = {};
+      for (const [n, e] of Object.entries(eps)) {
+        if (!isObj(e) || isZero(e.MacAddress)) {
+          rest[n] = e;
+          continue;
+        }
+        const { MacAddress, ...others } = e;
+        if (n !== mode) throw unsupported(`NetworkingConfig.EndpointsConfig.${n}.MacAddress (a network other than NetworkMode's)`, MacAddress);
+        if (c.MacAddress === undefined || c.MacAddress === '') c.MacAddress = MacAddress as string;
+        rest[n] = others;
+      }
+      c.NetworkingConfig = { EndpointsConfig: rest as NonNullable<ContainerConfig['NetworkingConfig']>['EndpointsConfig'] };
+    }
   }
   if (c.Hostname === '') delete c.Hostname;
   if (c.Domainname === '') delete c.Domainname;
+  if (c.MacAddress === '') delete c.MacAddress;
   if (c.StopSignal === '') delete c.StopSignal;
   // The image's defaults: an Entrypoint given replaces the image's Cmd too (docker run --entrypoint).
   const ep = body.Entrypoint;

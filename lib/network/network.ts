@@ -15,6 +15,7 @@ import { alive, self } from './state/owner';
 import { allRecords, readRecord, recordPath, removeRecord, writeRecord, type EndpointRecord, type NetworkRecord, type PortBinding } from './state/records';
 import { ensureBridge, removeBridge } from './links/bridge';
 import { plumb, unplumbVeth } from './links/endpoint';
+import { checkMac, macFromIp } from './links/mac';
 import { readSysctl, writeSysctl } from './links/sysctl';
 import { applyBatch } from './nat/nft';
 import { renderBatch } from './nat/ruleset';
@@ -100,7 +101,7 @@ export interface NetworkInfo {
   internal: boolean;
   labels: Record<string, string>;
   created: string;
-  containers: Array<{ id: string; name: string; ip: string; aliases: string[]; ports: PortBinding[] }>;
+  containers: Array<{ id: string; name: string; ip: string; mac: string; aliases: string[]; ports: PortBinding[] }>;
 }
 
 const info = (r: NetworkRecord): NetworkInfo => ({
@@ -113,7 +114,7 @@ const info = (r: NetworkRecord): NetworkInfo => ({
   internal: r.internal,
   labels: r.labels,
   created: r.created,
-  containers: Object.values(r.endpoints).map((e) => ({ id: e.id, name: e.name, ip: e.ip, aliases: e.aliases, ports: e.ports })),
+  containers: Object.values(r.endpoints).map((e) => ({ id: e.id, name: e.name, ip: e.ip, mac: e.mac ?? '', aliases: e.aliases, ports: e.ports })),
 });
 
 function createLocked(rt: Rtnl, o: CreateOptions, bridgeName?: string, preferred?: string): NetworkRecord {
@@ -254,6 +255,8 @@ export interface ConnectOptions {
   hostname?: string;
   aliases?: string[];
   ip?: string;
+  /** The interface's Ethernet address (--mac-address); default 02:42 and the IPv4 address's bytes, as Docker. */
+  mac?: string;
   ports?: PortRequest[];
   extraHosts?: Array<{ host: string; ip: string }>;
   /** Nameservers for the container (--dns); on user-defined networks the embedded DNS forwards to them. */
@@ -285,6 +288,7 @@ export interface Endpoint {
   id: string;
   name: string;
   ip: string;
+  mac: string;
   gateway: string;
   prefixLength: number;
   netns: number;
@@ -376,6 +380,7 @@ function pickIp(r: NetworkRecord, want: string | undefined): string {
 export function validateConnect(network: string, o: ConnectOptions): void {
   recordPath(network);
   if (o.ip !== undefined && parseIp(o.ip) === undefined) throw new RangeError(`--ip ${JSON.stringify(o.ip)} is not an IPv4 address`);
+  if (o.mac !== undefined) checkMac(o.mac);
   for (const h of o.extraHosts ?? []) if (parseIp(h.ip) === undefined) throw new RangeError(`--add-host ${h.host}:${h.ip}: ${JSON.stringify(h.ip)} is not an IPv4 address`);
   for (const s of o.dns ?? []) if (parseIp(s) === undefined) throw new RangeError(`--dns ${JSON.stringify(s)} is not an IPv4 address`);
   checkResolvConf(o.dnsSearch ?? [], o.dnsOptions ?? []);
@@ -414,8 +419,9 @@ async function connectOwned(network: string, o: ConnectOptions, handOver: () => 
     if (!r.internal && readSysctl('net.ipv4.ip_forward') === '0') writeSysctl('net.ipv4.ip_forward', '1');
     const prefix = (parseSubnet(r.subnet) as Subnet).prefix;
     handOver();
-    const p = plumb({ host: rt, bridgeIndex, ip, prefix, gateway: r.internal ? undefined : r.gateway, netns: o.netns });
-    const e: EndpointRecord = { id, name, aliases: o.aliases ?? [], ip, hostVeth: p.hostVeth, ports, owner: self(), created: new Date().toISOString() };
+    const mac = o.mac !== undefined ? checkMac(o.mac) : macFromIp(ip);
+    const p = plumb({ host: rt, bridgeIndex, ip, prefix, mac, gateway: r.internal ? undefined : r.gateway, netns: o.netns });
+    const e: EndpointRecord = { id, name, aliases: o.aliases ?? [], ip, mac, hostVeth: p.hostVeth, ports, owner: self(), created: new Date().toISOString() };
     try {
       r.endpoints[ip] = e;
       r.lastIp = ip;
@@ -475,6 +481,7 @@ async function connectOwned(network: string, o: ConnectOptions, handOver: () => 
       id,
       name,
       ip: made.e.ip,
+      mac: made.e.mac!,
       gateway: made.r.gateway,
       prefixLength: made.prefix,
       netns: made.p.netns,

@@ -37,7 +37,7 @@ type NetworkJson = (typeof BUILTIN)[number] & { Containers: Record<string, unkno
 function toJson(n: NetworkInfo): NetworkJson {
   const prefix = n.subnet.split('/')[1];
   const containers: Record<string, unknown> = {};
-  for (const c of n.containers) containers[c.id] = { Name: c.name, EndpointID: '', MacAddress: '', IPv4Address: `${c.ip}/${prefix}`, IPv6Address: '' };
+  for (const c of n.containers) containers[c.id] = { Name: c.name, EndpointID: '', MacAddress: c.mac, IPv4Address: `${c.ip}/${prefix}`, IPv6Address: '' };
   return {
     Name: n.name,
     Id: n.id,

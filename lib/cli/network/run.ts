@@ -1,5 +1,5 @@
 // `bulkhead run`'s network flags: --network NAME|bridge|host|none, -p, -P,
-// --expose, --ip, --dns, --add-host, --network-alias, --name. The container's
+// --expose, --ip, --mac-address, --dns, --add-host, --network-alias, --name. The container's
 // namespace is prepared and attached before spawn() joins it, and released
 // when the run ends.
 import type { FlagSpec, ParsedFlags } from '../args';
@@ -14,6 +14,7 @@ export const NETWORK_RUN_FLAGS: FlagSpec[] = [
   { name: 'publish-all', short: 'P', type: 'boolean', help: 'publish every --expose port on a free host port' },
   { name: 'expose', type: 'list', value: 'PORT[/tcp|udp]', help: 'a port the container offers (for -P)' },
   { name: 'ip', type: 'string', value: 'IP', help: 'the container\'s address on a user-defined network' },
+  { name: 'mac-address', type: 'string', value: 'MAC', help: 'the container interface\'s Ethernet address (default 02:42 and its IPv4 address)' },
   { name: 'dns', type: 'list', value: 'IP', help: 'a nameserver for the container' },
   { name: 'dns-search', type: 'list', value: 'DOMAIN', help: 'a search domain for the container\'s resolv.conf' },
   { name: 'dns-option', type: 'list', value: 'OPT', help: 'a resolv.conf option, e.g. ndots:2' },
@@ -51,7 +52,7 @@ export function networkRequest(flags: ParsedFlags, hostname: string) {
   });
   if (mode === 'none' || mode === 'host') {
     // The container's resolv.conf is written only for a network: a --dns* flag would be dropped.
-    for (const k of ['publish', 'ip', 'network-alias', 'dns', 'dns-search', 'dns-option']) if (list(k).length || (k === 'ip' && flags.ip)) fail(k, `needs a network, not --network ${mode}`);
+    for (const k of ['publish', 'ip', 'mac-address', 'network-alias', 'dns', 'dns-search', 'dns-option']) if (list(k).length || ((k === 'ip' || k === 'mac-address') && flags[k])) fail(k, `needs a network, not --network ${mode}`);
     return { mode, connect: undefined };
   }
   const opts = {
@@ -59,6 +60,7 @@ export function networkRequest(flags: ParsedFlags, hostname: string) {
     hostname,
     aliases: list('network-alias'),
     ip: flags.ip as string | undefined,
+    mac: flags['mac-address'] as string | undefined,
     ports,
     extraHosts,
     dns: list('dns'),

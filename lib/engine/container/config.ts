@@ -7,6 +7,7 @@ import { invalid } from '../../util/engine-error';
 import { sysctlRefusal } from '../../spawn/sysctl';
 import { DOMAINNAME } from '../../spawn/options';
 import { checkResolvConf } from '../../network/dns/files';
+import { checkMac } from '../../network/links/mac';
 import { RESOURCE_KEYS, validateResources, type ResourceFields } from './resources';
 import { dnsOf, extraHostsOf, portRequests, type EndpointConfig, type PortBindingConfig } from '../network/config';
 import { isObj } from '../../util/is-obj';
@@ -71,6 +72,8 @@ export interface ContainerConfig {
   Hostname?: string;
   /** The UTS namespace's domain name (docker run --domainname). */
   Domainname?: string;
+  /** The Ethernet address of the interface on NetworkMode's network (docker run --mac-address). */
+  MacAddress?: string;
   Labels?: Record<string, string>;
   Tty?: boolean;
   OpenStdin?: boolean;
@@ -87,7 +90,7 @@ export interface ContainerConfig {
   NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointConfig> | null };
 }
 
-const CONFIG_KEYS = ['Rootfs', 'Image', 'Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Hostname', 'Domainname', 'Labels', 'Tty', 'OpenStdin', 'StdinOnce', 'StopSignal', 'StopTimeout', 'Volumes', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
+const CONFIG_KEYS = ['Rootfs', 'Image', 'Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Hostname', 'Domainname', 'MacAddress', 'Labels', 'Tty', 'OpenStdin', 'StdinOnce', 'StopSignal', 'StopTimeout', 'Volumes', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
 const HOST_KEYS = ['Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Tmpfs', 'SecurityOpt', 'ConsoleSize', 'Sysctls', 'OomScoreAdj', ...RESOURCE_KEYS];
 
 
@@ -155,6 +158,17 @@ export function validateConfig(config: unknown): ContainerConfig {
   str('Hostname', c.Hostname);
   str('Domainname', c.Domainname);
   if (c.Domainname && !DOMAINNAME.test(c.Domainname)) throw invalid(`invalid domainname ${shown(c.Domainname)}: 1 to 64 letters, digits, dots, dashes or underscores`);
+  str('MacAddress', c.MacAddress);
+  if (c.MacAddress) {
+    try {
+      checkMac(c.MacAddress, 'MacAddress');
+    } catch (err) {
+      throw invalid((err as Error).message);
+    }
+    // dockerd's runconfig: no interface of its own to give the address to.
+    const mode = c.HostConfig?.NetworkMode;
+    if (mode === 'host' || mode === 'none' || mode?.startsWith('container:')) throw invalid('conflicting options: mac-address and the network mode');
+  }
   if (c.Labels !== undefined) {
     if (!isObj(c.Labels)) want('Labels', 'an object of strings', c.Labels);
     for (const [k, v] of Object.entries(c.Labels)) if (typeof v !== 'string') want(`Labels.${k}`, 'a string', v);

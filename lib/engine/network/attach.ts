@@ -49,7 +49,7 @@ function portsOf(rec: ContainerRecord, eps: Endpoint[]): NetworkSettings['Ports'
 }
 
 export function runningSettings(s: EndpointSettings, e: Endpoint): EndpointSettings {
-  return { ...s, EndpointID: `${e.hostVeth}-${e.id.slice(0, 12)}`, Gateway: e.gateway, IPAddress: e.ip, IPPrefixLen: e.prefixLength };
+  return { ...s, EndpointID: `${e.hostVeth}-${e.id.slice(0, 12)}`, Gateway: e.gateway, IPAddress: e.ip, IPPrefixLen: e.prefixLength, MacAddress: e.mac };
 }
 
 export function idle(s: EndpointSettings): EndpointSettings {
@@ -64,6 +64,8 @@ export function connectionOf(rec: ContainerRecord, name: string, s: EndpointSett
     hostname: rec.Config.Hostname ?? rec.Id.slice(0, 12),
     // Docker resolves a container on a user-defined network by its short id too.
     settings: name === DEFAULT_NETWORK ? s : { ...s, Aliases: [...new Set([...(s.Aliases ?? []), rec.Id.slice(0, 12)])] },
+    // Config.MacAddress is the address on NetworkMode's network, the first (API 1.43).
+    ...(primary && rec.Config.MacAddress ? { mac: rec.Config.MacAddress } : {}),
     ports: primary ? portRequests(h.PortBindings ?? undefined, rec.Config.ExposedPorts, h.PublishAllPorts ?? false) : [],
     extraHosts: extraHostsOf(h.ExtraHosts),
     dns: dnsOf(h.Dns),

@@ -115,13 +115,14 @@ export function idleSettings(c: EndpointConfig, networkId: string): EndpointSett
 }
 
 /** lib/network's connect options for one of a container's networks. */
-export function connectOptions(o: { id: string; name: string; hostname: string; settings: EndpointSettings; ports?: PortRequest[]; extraHosts?: Array<{ host: string; ip: string }>; dns?: string[]; dnsSearch?: string[]; dnsOptions?: string[]; netns?: number }): ConnectOptions {
+export function connectOptions(o: { id: string; name: string; hostname: string; settings: EndpointSettings; mac?: string; ports?: PortRequest[]; extraHosts?: Array<{ host: string; ip: string }>; dns?: string[]; dnsSearch?: string[]; dnsOptions?: string[]; netns?: number }): ConnectOptions {
   return {
     id: o.id,
     name: o.name,
     hostname: o.hostname,
     aliases: o.settings.Aliases ?? [],
     ...(o.settings.IPAMConfig?.IPv4Address ? { ip: o.settings.IPAMConfig.IPv4Address } : {}),
+    ...(o.mac ? { mac: o.mac } : {}),
     ports: o.ports ?? [],
     extraHosts: o.extraHosts ?? [],
     dns: o.dns ?? [],

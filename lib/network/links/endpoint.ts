@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { native } from '../../native/load';
 import { Netlink } from '../netlink/socket';
 import { Rtnl } from '../netlink/route';
+import { macBytes } from './mac';
 
 export interface Plumbing {
   netns: number;
@@ -19,6 +20,8 @@ export interface PlumbingInput {
   bridgeIndex: number;
   ip: string;
   prefix: number;
+  /** The container interface's Ethernet address (checked: see mac.ts). */
+  mac: string;
   /** Omitted on internal networks: no route out. */
   gateway?: string;
   /**
@@ -48,7 +51,7 @@ export function plumb(i: PlumbingInput): Plumbing {
         // VETH_INFO_PEER), so it never appears in the host's, and can take its
         // name (eth0 in a fresh namespace) at once: nothing else there has it.
         // Enslaved to the bridge and up in the same message: no lookup or change of the host end after it.
-        i.host.createVeth(name, ifname, netns, { master: i.bridgeIndex, up: true });
+        i.host.createVeth(name, ifname, netns, { master: i.bridgeIndex, up: true, peerAddress: macBytes(i.mac) });
         hostVeth = name;
         break;
       } catch (err) {

@@ -36,12 +36,15 @@ export interface VethOptions {
    * peer fails with ENOTCONN.
    */
   up?: boolean;
+  /** The peer's Ethernet address (IFLA_ADDRESS, 6 bytes); veth_newlink gives it a random one without. */
+  peerAddress?: Buffer;
 }
 
 export function newVethMessage(name: string, peer: string, peerNetnsFd?: number, o: VethOptions = {}): Buffer[] {
   const flags = o.up ? { flags: C.IFF_UP, change: C.IFF_UP } : {};
   const peerAttrs = [strAttr(C.IFLA_IFNAME, checkIfname(peer))];
   if (peerNetnsFd !== undefined) peerAttrs.push(s32Attr(C.IFLA_NET_NS_FD, peerNetnsFd));
+  if (o.peerAddress !== undefined) peerAttrs.push(attr(C.IFLA_ADDRESS, o.peerAddress));
   const body = [
     ifinfomsg(flags),
     strAttr(C.IFLA_IFNAME, checkIfname(name)),

@@ -22,6 +22,8 @@ export interface EndpointRecord {
   name: string;
   aliases: string[];
   ip: string;
+  /** The container interface's Ethernet address (absent in records written before it was kept). */
+  mac?: string;
   /** The host end of the veth pair. */
   hostVeth: string;
   ports: PortBinding[];

@@ -116,9 +116,32 @@ function main(rootfs: string) {
     t.match(wnet.IPAddress, /^10\.214\.61\.\d+$/);
     t.match(wnet.EndpointID, /\S/);
     t.equal(wi.HostConfig.NetworkMode, 'app');
+    // The MAC address: 02:42 then the IPv4 address's bytes (moby's GenerateMACFromIP), as eth0 has it.
+    const macOf = (ip: string) => ['02', '42', ...ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
+    t.equal(wnet.MacAddress, macOf(wnet.IPAddress), 'inspect gives the MAC address');
+    t.equal((await docker('exec', 'web', 'cat', '/sys/class/net/eth0/address')).out, wnet.MacAddress, 'eth0 has it');
+    // A given address: Config.MacAddress (API 1.43), or the endpoint's (as 1.44 has it, where
+    // the docker CLI 28 always puts --mac-address, and so refuses it against 1.43).
+    const cat = ['cat', '/sys/class/net/eth0/address'];
+    const withMac = await d.api('POST', '/v1.43/containers/create?name=mac1', { Image: 'busybox', Cmd: cat, MacAddress: '0E:11:22:33:44:55', HostConfig: { NetworkMode: 'app' } });
+    t.equal(withMac.status, 201, withMac.body);
+    t.equal((await docker('start', '-a', 'mac1')).out, '0e:11:22:33:44:55', 'Config.MacAddress is eth0\'s');
+    const perEndpoint = await d.api('POST', '/containers/create?name=mac2', { Image: 'busybox', Cmd: cat, HostConfig: { NetworkMode: 'app' }, NetworkingConfig: { EndpointsConfig: { app: { MacAddress: '0e:11:22:33:44:56' } } } });
+    t.equal(perEndpoint.status, 201, perEndpoint.body);
+    t.equal((await docker('start', '-a', 'mac2')).out, '0e:11:22:33:44:56', 'EndpointsConfig.app.MacAddress likewise');
+    t.equal((await docker('rm', 'mac1', 'mac2')).code, 0);
+    const multicast = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', MacAddress: '01:00:5e:00:00:01', HostConfig: { NetworkMode: 'app' } });
+    t.equal(multicast.status, 400);
+    t.match(multicast.json(), { message: /MacAddress 01:00:5e:00:00:01 is a multicast address/ });
+    const macHost = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', MacAddress: '0e:11:22:33:44:55', HostConfig: { NetworkMode: 'host' } });
+    t.equal(macHost.status, 400);
+    t.match(macHost.json(), { message: /conflicting options: mac-address and the network mode/ });
+    const otherNet = await d.api('POST', '/containers/create', { Image: 'busybox', HostConfig: { NetworkMode: 'app' }, NetworkingConfig: { EndpointsConfig: { bridge: { MacAddress: '0e:11:22:33:44:57' } } } });
+    t.equal(otherNet.status, 400, 'a MAC address for a network other than NetworkMode\'s is refused, not dropped');
     const onApp = JSON.parse((await docker('network', 'inspect', 'app')).out)[0].Containers;
     t.same(Object.values(onApp).map((c) => (c as { Name: string; IPv4Address: string }).Name), ['web'], 'network inspect lists the running container');
     t.equal((Object.values(onApp)[0] as { IPv4Address: string }).IPv4Address, `${wnet.IPAddress}/24`);
+    t.equal((Object.values(onApp)[0] as { MacAddress: string }).MacAddress, wnet.MacAddress, 'and its MAC address');
     // --dns-search and --dns-option land in resolv.conf, an ndots given over the embedded DNS's ndots:0.
     const rc = await docker('run', '--rm', '--network', 'app', '--dns-search', 'corp.example', '--dns-option', 'ndots:2', '--dns-option', 'edns0', 'busybox', 'cat', '/etc/resolv.conf');
     t.equal(rc.out, 'nameserver 10.214.61.1\nsearch corp.example\noptions ndots:2 edns0', rc.stderr);

@@ -36,6 +36,13 @@ function main() {
     t.match(r.stderr, /^bulkhead: published 80\/tcp -> 0\.0\.0\.0:\d+$/m, '-P published the exposed port on a free host port');
   });
 
+  t.test('--mac-address; by default 02:42 and the address\'s bytes', async (t) => {
+    const given = run('--network', 'f', '--mac-address', '0E:11:22:33:44:55', '--', 'cat', '/sys/class/net/eth0/address');
+    t.equal(given.stdout, '0e:11:22:33:44:55\n', given.stderr);
+    const derived = run('--network', 'f', '--ip', '10.213.50.78', '--', 'cat', '/sys/class/net/eth0/address');
+    t.equal(derived.stdout, '02:42:0a:d5:32:4e\n', derived.stderr);
+  });
+
   t.test('bad network flags: one line, exit 125, nothing made', async (t) => {
     const veths = vethsLeft().length;
     const bad = (args: string[], msg: RegExp) => {
@@ -50,6 +57,8 @@ function main() {
     bad(['--network', 'f', '--add-host', 'nohost'], /--add-host "nohost" must be HOST:IP/);
     bad(['--network', 'f', '--dns', 'x.y'], /--dns "x.y" is not an IPv4 address/);
     bad(['--network', 'missing'], /--network missing: no such network/);
+    bad(['--network', 'f', '--mac-address', '01:00:5e:00:00:01'], /--mac-address 01:00:5e:00:00:01 is a multicast address/);
+    bad(['--network', 'none', '--mac-address', '0e:11:22:33:44:55'], /--mac-address needs a network, not --network none/);
     t.equal(vethsLeft().length, veths, 'no veth made');
     t.same(network.inspectNetwork('f').containers, [], 'no lease made');
   });

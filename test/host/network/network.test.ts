@@ -8,7 +8,7 @@ import { spawn as cpSpawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { network } from '../../../lib/index';
+import { network, spawn } from '../../../lib/index';
 import { native } from '../../../lib/native/load';
 import { Netlink } from '../../../lib/network/netlink/socket';
 import { readRecord } from '../../../lib/network/state/records';
@@ -107,6 +107,18 @@ function main() {
     t.teardown(() => [srv, cl, other].forEach((e) => e.release()));
     t.equal(srv.ip, '10.213.10.2');
     t.equal(cl.ip, '10.213.10.3');
+    // The interface's Ethernet address: Docker's 02:42 and the IPv4 bytes, as the kernel shows it inside.
+    const macInside = async (ep: { netns: number }) => ((await spawn('/usr/sbin/ip', ['-o', 'link', 'show', 'eth0'], { netns: ep.netns })).stdout ?? '').match(/link\/ether (\S+)/)?.[1];
+    t.equal(srv.mac, '02:42:0a:d5:0a:02');
+    t.equal(await macInside(srv), '02:42:0a:d5:0a:02', 'eth0 has it');
+    t.equal(network.inspectNetwork('n1').containers.find((c) => c.name === 'srv')?.mac, '02:42:0a:d5:0a:02', 'the record keeps it');
+    const fixed = await network.connect('n1', { name: 'fixed', mac: '0E:AA:BB:CC:DD:EE' });
+    t.teardown(() => fixed.release());
+    t.equal(await macInside(fixed), '0e:aa:bb:cc:dd:ee', 'a given address, lower-cased as the kernel shows it');
+    for (const bad of ['01:00:5e:00:00:01', '00:00:00:00:00:00', '02:42:0a', 'zz:42:0a:d5:0a:02']) {
+      await t.rejects(network.connect('n1', { name: 'badmac', mac: bad }), RangeError, `--mac-address ${bad} refused`);
+    }
+    t.notOk(network.inspectNetwork('n1').containers.some((c) => c.name === 'badmac'), 'a refused address leaves no lease');
     const s = await startServer(srv, 7000, 'srv');
     t.teardown(() => s.kill('SIGKILL'));
     t.equal(await tcpFrom(cl, 'srv', 7000), 'srv 10.213.10.3', 'by name: the peer is the client itself, no NAT inside a network');
