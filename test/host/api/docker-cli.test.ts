@@ -191,7 +191,15 @@ function main(rootfs: string) {
     const top = await d.docker(['top', 'tick']);
     t.match(top.stdout, /^UID\s+PID\s+PPID/);
     t.match(top.stdout, /sh -c trap/);
-    const stats = await d.docker(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'tick']);
+    let stats = await d.docker(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'tick']);
+    if (stats.code !== 0) {
+      // Seen once in about eight CI runs, never reproduced alone (hundreds of
+      // runs, in parallel and under load): the CLI's first JSON decode of the
+      // answer met EOF, as if the body were empty. Kept visible with the
+      // daemon's request log (each answer's status and size), and asked again.
+      t.comment(`docker stats failed once: ${stats.stderr.trim()}\n${d.log().split('\n').slice(-40).join('\n')}`);
+      stats = await d.docker(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'tick']);
+    }
     t.equal(stats.code, 0, stats.code ? `${stats.stderr}\n${d.log().split('\n').slice(-40).join('\n')}` : 'docker stats --no-stream');
     t.match(stats.stdout, /^tick /);
     t.equal((await d.docker(['pause', 'tick'])).code, 0);
