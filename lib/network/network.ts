@@ -101,7 +101,7 @@ export interface NetworkInfo {
   internal: boolean;
   labels: Record<string, string>;
   created: string;
-  containers: Array<{ id: string; name: string; ip: string; mac: string; aliases: string[]; ports: PortBinding[] }>;
+  containers: Array<{ id: string; name: string; ip: string; mac: string; hostVeth: string; aliases: string[]; ports: PortBinding[] }>;
 }
 
 const info = (r: NetworkRecord): NetworkInfo => ({
@@ -114,7 +114,7 @@ const info = (r: NetworkRecord): NetworkInfo => ({
   internal: r.internal,
   labels: r.labels,
   created: r.created,
-  containers: Object.values(r.endpoints).map((e) => ({ id: e.id, name: e.name, ip: e.ip, mac: e.mac ?? '', aliases: e.aliases, ports: e.ports })),
+  containers: Object.values(r.endpoints).map((e) => ({ id: e.id, name: e.name, ip: e.ip, mac: e.mac ?? '', hostVeth: e.hostVeth, aliases: e.aliases, ports: e.ports })),
 });
 
 function createLocked(rt: Rtnl, o: CreateOptions, bridgeName?: string, preferred?: string): NetworkRecord {

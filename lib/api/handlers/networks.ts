@@ -10,6 +10,7 @@ import type { ApiState } from '../state';
 import { HttpError } from '../errors';
 import type { NetworkInfo } from '../../network/index';
 import { isObj } from '../../util/is-obj';
+import { endpointId } from '../../engine/network/config';
 
 const BUILTIN = [
   { Name: 'none', Driver: 'null' },
@@ -37,7 +38,7 @@ type NetworkJson = (typeof BUILTIN)[number] & { Containers: Record<string, unkno
 function toJson(n: NetworkInfo): NetworkJson {
   const prefix = n.subnet.split('/')[1];
   const containers: Record<string, unknown> = {};
-  for (const c of n.containers) containers[c.id] = { Name: c.name, EndpointID: '', MacAddress: c.mac, IPv4Address: `${c.ip}/${prefix}`, IPv6Address: '' };
+  for (const c of n.containers) containers[c.id] = { Name: c.name, EndpointID: endpointId(c.hostVeth, c.id), MacAddress: c.mac, IPv4Address: `${c.ip}/${prefix}`, IPv6Address: '' };
   return {
     Name: n.name,
     Id: n.id,

@@ -9,7 +9,7 @@ import { connect, ensureDefaultNetwork, listNetworks, DEFAULT_NETWORK, type Endp
 import { readRecord } from '../../network/state/records';
 import { EngineError } from '../../util/engine-error';
 import type { ContainerRecord, NetworkSettings } from '../container/record';
-import { connectOptions, dnsOf, extraHostsOf, idleSettings, portRequests, type EndpointSettings } from './config';
+import { connectOptions, dnsOf, endpointId, extraHostsOf, idleSettings, portRequests, type EndpointSettings } from './config';
 
 export const noSuchNetwork = (ref: string): EngineError => new EngineError('NOT_FOUND', `network ${ref} not found`);
 
@@ -49,7 +49,7 @@ function portsOf(rec: ContainerRecord, eps: Endpoint[]): NetworkSettings['Ports'
 }
 
 export function runningSettings(s: EndpointSettings, e: Endpoint): EndpointSettings {
-  return { ...s, EndpointID: `${e.hostVeth}-${e.id.slice(0, 12)}`, Gateway: e.gateway, IPAddress: e.ip, IPPrefixLen: e.prefixLength, MacAddress: e.mac };
+  return { ...s, EndpointID: endpointId(e.hostVeth, e.id), Gateway: e.gateway, IPAddress: e.ip, IPPrefixLen: e.prefixLength, MacAddress: e.mac };
 }
 
 export function idle(s: EndpointSettings): EndpointSettings {

@@ -35,6 +35,9 @@ export interface EndpointSettings {
   DriverOpts: null;
 }
 
+/** The EndpointID docker inspect and network inspect both show: the host veth's name and the container's short id. */
+export const endpointId = (hostVeth: string, containerId: string): string => `${hostVeth}-${containerId.slice(0, 12)}`;
+
 /** Modes of NetworkMode that are not networks: none, host, and container:<id> (another container's namespace). */
 export const isMode = (m: string): boolean => m === 'none' || m === 'host' || m.startsWith('container:');
 

@@ -142,6 +142,7 @@ function main(rootfs: string) {
     t.same(Object.values(onApp).map((c) => (c as { Name: string; IPv4Address: string }).Name), ['web'], 'network inspect lists the running container');
     t.equal((Object.values(onApp)[0] as { IPv4Address: string }).IPv4Address, `${wnet.IPAddress}/24`);
     t.equal((Object.values(onApp)[0] as { MacAddress: string }).MacAddress, wnet.MacAddress, 'and its MAC address');
+    t.equal((Object.values(onApp)[0] as { EndpointID: string }).EndpointID, wnet.EndpointID, 'and the EndpointID docker inspect gives');
     // --dns-search and --dns-option land in resolv.conf, an ndots given over the embedded DNS's ndots:0.
     const rc = await docker('run', '--rm', '--network', 'app', '--dns-search', 'corp.example', '--dns-option', 'ndots:2', '--dns-option', 'edns0', 'busybox', 'cat', '/etc/resolv.conf');
     t.equal(rc.out, 'nameserver 10.214.61.1\nsearch corp.example\noptions ndots:2 edns0', rc.stderr);
