@@ -188,7 +188,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       res?.setHeader('Server', `Docker/${state.version} (linux)`);
       const { version, path } = stripVersion(url.pathname);
       if (path === '/_ping' && (req.method === 'GET' || req.method === 'HEAD') && res) {
-        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'API-Version': API_VERSION, 'Ostype': 'linux', 'Docker-Experimental': 'false', 'Builder-Version': '1', 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache' });
+        // HEAD: all of GET's headers and an empty body, Content-Length: 0 (dockerd since API 1.40).
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': req.method === 'HEAD' ? 0 : 2, 'API-Version': API_VERSION, 'Ostype': 'linux', 'Docker-Experimental': 'false', 'Builder-Version': '1', 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache' });
         res.end(req.method === 'HEAD' ? undefined : 'OK');
         return;
       }

@@ -21,6 +21,7 @@ function main(rootfs: string) {
     const ping = await d.api('HEAD', '/_ping');
     t.equal(ping.status, 200);
     t.equal(ping.headers['api-version'], '1.43');
+    t.equal(ping.headers['content-length'], '0', 'HEAD: an empty body, said so (as dockerd)');
     const get = await d.api('GET', '/_ping');
     t.equal(get.body, 'OK');
     t.equal((await d.api('GET', '/v1.43/_ping')).body, 'OK');
