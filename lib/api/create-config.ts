@@ -10,6 +10,7 @@ import { RESOURCE_KEYS } from '../engine/container/resources';
 import { HttpError } from './errors';
 import { noSuchImage, type ImageSource } from './images';
 import { isObj } from '../util/is-obj';
+import { isZero } from '../util/zero';
 
 const CONFIG_MAPPED = ['Hostname', 'Domainname', 'MacAddress', 'User', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Entrypoint', 'Image', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'StopTimeout', 'ExposedPorts', 'HostConfig', 'NetworkingConfig'];
 // Informational or client-side fields whatever their value.
@@ -17,14 +18,6 @@ const CONFIG_IGNORED = ['AttachStdin', 'AttachStdout', 'AttachStderr', 'ArgsEsca
 const HOST_MAPPED = ['ConsoleSize', 'Binds', 'RestartPolicy', 'AutoRemove', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions', 'LogConfig', 'Memory', 'NanoCpus', 'PidsLimit', 'ReadonlyRootfs', 'Init', 'CapAdd', 'CapDrop', 'Mounts', 'Tmpfs', 'SecurityOpt', 'Sysctls', 'OomScoreAdj', ...RESOURCE_KEYS];
 const HOST_IGNORED = ['ContainerIDFile', 'CgroupnsMode', 'MemorySwappiness', 'OomKillDisable', 'Isolation', 'Cgroup'];
 
-
-/** Go's zero value for a field of any type: null, "", 0, false, [], or an object of zero values. */
-function isZero(v: unknown): boolean {
-  if (v === null || v === undefined || v === '' || v === 0 || v === false) return true;
-  if (Array.isArray(v)) return v.length === 0;
-  if (isObj(v)) return Object.values(v).every(isZero);
-  return false;
-}
 
 const unsupported = (field: string, v: unknown): HttpError =>
   new HttpError(400, `bulkheadd does not support ${field} yet (got ${JSON.stringify(v)})`);
@@ -94,23 +87,7 @@ export function toEngineConfig(body: Record<string, unknown>, images: ImageSourc
     if (!isObj(nc)) want('NetworkingConfig', 'an object { EndpointsConfig }', nc);
     const eps = nc.EndpointsConfig;
     if (eps !== undefined && eps !== null && !isObj(eps)) want('NetworkingConfig.EndpointsConfig', 'an object', eps);
-    if (isObj(eps) && Object.keys(eps).length) {
-      // API 1.44 moved --mac-address from Config to the endpoint: the one of
-      // NetworkMode's network is Config.MacAddress here; another's is refused.
-      const mode = isObj(body.HostConfig) && typeof body.HostConfig.NetworkMode === 'string' && body.HostConfig.NetworkMode !== 'default' ? body.HostConfig.NetworkMode : 'bridge';
-      const rest: Record<string, unknown> = {};
-      for (const [n, e] of Object.entries(eps)) {
-        if (!isObj(e) || isZero(e.MacAddress)) {
-          rest[n] = e;
-          continue;
-        }
-        const { MacAddress, ...others } = e;
-        if (n !== mode) throw unsupported(`NetworkingConfig.EndpointsConfig.${n}.MacAddress (a network other than NetworkMode's)`, MacAddress);
-        if (c.MacAddress === undefined || c.MacAddress === '') c.MacAddress = MacAddress as string;
-        rest[n] = others;
-      }
-      c.NetworkingConfig = { EndpointsConfig: rest as NonNullable<ContainerConfig['NetworkingConfig']>['EndpointsConfig'] };
-    }
+    if (isObj(eps) && Object.keys(eps).length) c.NetworkingConfig = { EndpointsConfig: eps as NonNullable<ContainerConfig['NetworkingConfig']>['EndpointsConfig'] };
   }
   if (c.Hostname === '') delete c.Hostname;
   if (c.Domainname === '') delete c.Domainname;

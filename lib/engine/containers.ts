@@ -118,6 +118,7 @@ export class Containers {
     const networks = this.resolveNetworks(c);
     const { Config, HostConfig } = normalizeConfig(c, id);
     HostConfig.NetworkMode = networks.mode;
+    if (networks.mac) Config.MacAddress = networks.mac;
     // As dockerd: a container in another's network namespace takes its host and domain name.
     if (networks.joined) {
       Config.Hostname = networks.joined.Config.Hostname;
@@ -210,7 +211,7 @@ export class Containers {
   }
 
   /** NetworkMode and NetworkingConfig checked and resolved (a network by name, id or prefix) before anything is made. */
-  private resolveNetworks(c: ContainerConfig): { mode: string; settings: Record<string, ReturnType<typeof idleSettings>>; joined?: ContainerRecord } {
+  private resolveNetworks(c: ContainerConfig): { mode: string; settings: Record<string, ReturnType<typeof idleSettings>>; joined?: ContainerRecord; mac?: string } {
     const h = c.HostConfig ?? {};
     const given = h.NetworkMode;
     const mode = !given || given === 'default' ? this.ctx.defaultNetwork : given;
@@ -233,6 +234,7 @@ export class Containers {
       const published = Object.values(h.PortBindings ?? {}).some((l) => (l ?? []).length > 0) || h.PublishAllPorts;
       if (mode === 'none' && published) throw invalid('conflicting options: port publishing and the container type network mode');
       if (Object.values(eps).some((e) => e?.Aliases?.length)) throw invalid('network-scoped aliases are supported only for containers in user defined networks');
+      if (Object.values(eps).some((e) => e?.MacAddress)) throw invalid('conflicting options: mac-address and the network mode');
       return { mode, settings: { [mode]: idleSettings(endpointConfig(mode, undefined), '') } };
     }
     let net: { id: string; name: string };
@@ -255,7 +257,9 @@ export class Containers {
     } catch (err) {
       throw invalid((err as Error).message);
     }
-    return { mode: net.name, settings: { [net.name]: idleSettings(cfg, net.id) } };
+    // API 1.44's --mac-address is the endpoint's: kept as Config.MacAddress, the address on NetworkMode's network.
+    if (cfg.MacAddress && c.MacAddress && cfg.MacAddress !== c.MacAddress.toLowerCase()) throw invalid(`conflicting options: MacAddress ${c.MacAddress} and the endpoint's ${cfg.MacAddress}`);
+    return { mode: net.name, settings: { [net.name]: idleSettings(cfg, net.id) }, ...(cfg.MacAddress ? { mac: cfg.MacAddress } : {}) };
   }
 
   /** The ids of containers configured on a network (running or not). */
@@ -279,6 +283,8 @@ export class Containers {
       const ns = (rec.NetworkSettings ??= emptySettings());
       if (ns.Networks[net.name]) throw new EngineError('FORBIDDEN', `endpoint with name ${rec.Name.slice(1)} already exists in network ${net.name}`);
       const c = endpointConfig(net.name, cfg);
+      // Kept for its start, a second network's own address would need a place in the record first.
+      if (c.MacAddress) throw invalid(`EndpointConfig.MacAddress on network connect is not supported by bulkheadd yet (got ${c.MacAddress})`);
       try {
         validateConnect(net.name, { ip: c.IPAMConfig?.IPv4Address, aliases: c.Aliases ?? [] });
       } catch (err) {

@@ -1,10 +1,12 @@
 // A container's network settings in the Engine API's names: HostConfig's
 // NetworkMode, PortBindings, PublishAllPorts, ExtraHosts and Dns, the config's
 // ExposedPorts, and NetworkingConfig.EndpointsConfig (Aliases,
-// IPAMConfig.IPv4Address). Checked at create, before anything exists; turned
+// IPAMConfig.IPv4Address, MacAddress). Checked at create, before anything exists; turned
 // into lib/network's connect options at each start.
 import { invalid } from '../../util/engine-error';
 import { parseIp } from '../../network/ipam/cidr';
+import { checkMac } from '../../network/links/mac';
+import { isZero } from '../../util/zero';
 import type { ConnectOptions } from '../../network/index';
 import type { PortRequest } from '../../network/ports/parse';
 
@@ -16,7 +18,14 @@ export interface PortBindingConfig {
 export interface EndpointConfig {
   Aliases?: string[] | null;
   IPAMConfig?: { IPv4Address?: string } | null;
+  /** The interface's Ethernet address (API 1.44's place for --mac-address). */
+  MacAddress?: string;
 }
+
+// What a Go client sends of EndpointSettings besides the fields above: each
+// must hold its zero value (links, driver options, IPv6, gateway priority are
+// not supported here), and a set one is refused rather than dropped.
+const ENDPOINT_ZERO = ['Links', 'DriverOpts', 'NetworkID', 'EndpointID', 'Gateway', 'IPAddress', 'IPPrefixLen', 'IPv6Gateway', 'GlobalIPv6Address', 'GlobalIPv6PrefixLen', 'DNSNames', 'GwPriority'];
 
 /** Docker's EndpointSettings as docker inspect shows them under NetworkSettings.Networks. */
 export interface EndpointSettings {
@@ -95,7 +104,20 @@ export function endpointConfig(name: string, e: EndpointConfig | undefined): End
   if (e.Aliases != null && (!Array.isArray(e.Aliases) || e.Aliases.some((a) => typeof a !== 'string'))) throw invalid(`invalid NetworkingConfig.EndpointsConfig.${name}.Aliases: must be an array of strings`);
   const ip = e.IPAMConfig?.IPv4Address;
   if (ip !== undefined && ip !== '' && (typeof ip !== 'string' || parseIp(ip) === undefined)) throw invalid(`invalid NetworkingConfig.EndpointsConfig.${name}.IPAMConfig.IPv4Address: ${JSON.stringify(ip)} is not an IPv4 address`);
-  return { Aliases: e.Aliases?.length ? [...e.Aliases] : null, IPAMConfig: ip ? { IPv4Address: ip } : null };
+  for (const [k, v] of Object.entries(e)) {
+    if (k === 'Aliases' || k === 'MacAddress') continue;
+    const known = k === 'IPAMConfig' ? Object.entries(v ?? {}).every(([ik, iv]) => ik === 'IPv4Address' || isZero(iv)) : ENDPOINT_ZERO.includes(k) && isZero(v);
+    if (!known) throw invalid(`NetworkingConfig.EndpointsConfig.${name}.${k} is not supported by bulkheadd (got ${JSON.stringify(v)})`);
+  }
+  let mac: string | undefined;
+  if (e.MacAddress !== undefined && e.MacAddress !== '') {
+    try {
+      mac = checkMac(e.MacAddress, `NetworkingConfig.EndpointsConfig.${name}.MacAddress`);
+    } catch (err) {
+      throw invalid((err as Error).message);
+    }
+  }
+  return { Aliases: e.Aliases?.length ? [...e.Aliases] : null, IPAMConfig: ip ? { IPv4Address: ip } : null, ...(mac ? { MacAddress: mac } : {}) };
 }
 
 /** Settings before a start: the configured part only. */

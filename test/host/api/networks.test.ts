@@ -138,6 +138,9 @@ function main(rootfs: string) {
     t.match(macHost.json(), { message: /conflicting options: mac-address and the network mode/ });
     const otherNet = await d.api('POST', '/containers/create', { Image: 'busybox', HostConfig: { NetworkMode: 'app' }, NetworkingConfig: { EndpointsConfig: { bridge: { MacAddress: '0e:11:22:33:44:57' } } } });
     t.equal(otherNet.status, 400, 'a MAC address for a network other than NetworkMode\'s is refused, not dropped');
+    const driverOpts = await d.api('POST', '/containers/create', { Image: 'busybox', HostConfig: { NetworkMode: 'app' }, NetworkingConfig: { EndpointsConfig: { app: { DriverOpts: { 'com.docker.network.endpoint.sysctls': 'net.ipv4.conf.IFNAME.forwarding=1' } } } } });
+    t.equal(driverOpts.status, 400);
+    t.match(driverOpts.json(), { message: /EndpointsConfig\.app\.DriverOpts is not supported by bulkheadd/ }, 'an endpoint setting not applied is refused, not dropped');
     const onApp = JSON.parse((await docker('network', 'inspect', 'app')).out)[0].Containers;
     t.same(Object.values(onApp).map((c) => (c as { Name: string; IPv4Address: string }).Name), ['web'], 'network inspect lists the running container');
     t.equal((Object.values(onApp)[0] as { IPv4Address: string }).IPv4Address, `${wnet.IPAddress}/24`);
@@ -173,6 +176,9 @@ function main(rootfs: string) {
     t.equal(across.out, '', 'not reachable from another network by address');
     const noName = await docker('run', '--rm', '--network', 'other', 'busybox', 'sh', '-c', 'nslookup web >/dev/null 2>&1; echo $?');
     t.not(noName.out, '0', 'its name is not known on another network');
+    const connMac = await d.api('POST', '/v1.43/networks/other/connect', { Container: 'web', EndpointConfig: { MacAddress: '0e:11:22:33:44:58' } });
+    t.equal(connMac.status, 400, 'connect with a MAC address: refused, not dropped');
+    t.match(connMac.json(), { message: /EndpointConfig\.MacAddress on network connect is not supported/ });
     const conn = await docker('network', 'connect', '--alias', 'web2', 'other', 'web');
     t.equal(conn.code, 0, conn.stderr);
     const wo = JSON.parse((await docker('inspect', 'web')).out)[0].NetworkSettings.Networks.other;

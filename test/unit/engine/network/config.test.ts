@@ -30,3 +30,11 @@ t.same(endpointConfig('app', { Aliases: ['www'], IPAMConfig: { IPv4Address: '10.
 t.same(endpointConfig('app', { Aliases: [], IPAMConfig: { IPv4Address: '' } }), { Aliases: null, IPAMConfig: null }, 'empty is none');
 t.throws(() => endpointConfig('app', { Aliases: 'www' as unknown as string[] }), { message: /Aliases/ });
 t.throws(() => endpointConfig('app', { IPAMConfig: { IPv4Address: '10.1.0' } }), { message: /IPv4Address/ });
+// The docker CLI sends every field of EndpointSettings: its zero values pass, a set one we do not apply is refused.
+const cliZero = { IPAMConfig: { IPv4Address: '', IPv6Address: '', LinkLocalIPs: null }, Links: null, Aliases: null, DriverOpts: null, NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DNSNames: null };
+t.same(endpointConfig('app', cliZero as never), { Aliases: null, IPAMConfig: null }, 'a Go client\'s zero values');
+t.same(endpointConfig('app', { MacAddress: '0E:11:22:33:44:55' }), { Aliases: null, IPAMConfig: null, MacAddress: '0e:11:22:33:44:55' }, 'MacAddress, lower-cased');
+t.throws(() => endpointConfig('app', { MacAddress: '01:00:5e:00:00:01' }), { message: /EndpointsConfig\.app\.MacAddress 01:00:5e:00:00:01 is a multicast address/ });
+for (const [k, v] of [['Links', ['db:db']], ['DriverOpts', { 'com.docker.network.endpoint.sysctls': 'x' }], ['IPAMConfig', { IPv6Address: 'fd00::9' }], ['Whatever', 1]] as const) {
+  t.throws(() => endpointConfig('app', { ...cliZero, [k]: v } as never), { message: new RegExp(`EndpointsConfig\\.app\\.${k} is not supported by bulkheadd`) }, `${k} set: refused, not dropped`);
+}
