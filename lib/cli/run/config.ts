@@ -12,6 +12,7 @@ import { DEFAULT_PATH } from '../../util/default-path';
 import { toBytes } from '../../util/size';
 import { UsageError, type ParsedFlags } from '../args';
 import { lookupUser } from './user';
+import { applyTmpfsOption } from '../../spawn/tmpfs-options';
 
 /** Limits in the shape lib/cgroup takes; sizes are bytes or 'max'. */
 export interface RunLimits {
@@ -154,10 +155,7 @@ export function runConfig(flags: ParsedFlags, command: string[]): RunConfig {
     for (const opt of (opts ?? '').split(',').filter(Boolean)) {
       const [k, val] = opt.split('=');
       if (k === 'size' && val) m.size = parseBytes('tmpfs', val);
-      else if (k === 'mode' && val && /^[0-7]{1,4}$/.test(val)) m.mode = parseInt(val, 8);
-      else if (opt === 'ro' || opt === 'rw') m.readonly = opt === 'ro';
-      else if (opt === 'exec' || opt === 'noexec') m.noexec = opt === 'noexec';
-      else if (opt !== 'nosuid' && opt !== 'nodev') fail('tmpfs', 'supports size=N, mode=OCTAL, ro, rw, exec, noexec, nosuid, nodev', v);
+      else if (!applyTmpfsOption(m, opt)) fail('tmpfs', 'supports size=N, mode=OCTAL, ro, rw, exec, noexec, nosuid, nodev', v);
     }
     mounts.push(m);
   }

@@ -12,6 +12,7 @@ import { RESOURCE_KEYS, validateResources, type ResourceFields } from './resourc
 import { dnsOf, extraHostsOf, portRequests, type EndpointConfig, type PortBindingConfig } from '../network/config';
 import { isObj } from '../../util/is-obj';
 import { shown } from '../../util/shown';
+import { applyTmpfsOption, type TmpfsFlags } from '../../spawn/tmpfs-options';
 
 export interface RestartPolicy {
   Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure';
@@ -302,23 +303,19 @@ export function normalizeConfig(c: ContainerConfig, id: string): { Config: Conta
   };
 }
 
-/** A Tmpfs entry's options as spawn's tmpfs mount takes them (size in bytes or with k/m/g, octal mode). */
 /**
- * A tmpfs's options (HostConfig.Tmpfs, --tmpfs, --mount type=tmpfs). As
+ * A tmpfs's options (HostConfig.Tmpfs, --tmpfs, --mount type=tmpfs), as spawn's
+ * tmpfs mount takes them (size with k/m/g kept as given, octal mode). As
  * dockerd's (daemon/oci_linux.go): noexec, nosuid and nodev unless the options
  * say otherwise, a later option over an earlier one; suid and dev are refused
  * (spawn's tmpfs is always nosuid and nodev), as is anything else: never dropped.
  */
-export function parseTmpfsOptions(target: string, opts: string): { size?: string; mode?: number; readonly?: boolean; noexec?: boolean } {
-  const out: { size?: string; mode?: number; readonly?: boolean; noexec?: boolean } = { noexec: true };
+export function parseTmpfsOptions(target: string, opts: string): TmpfsFlags & { size?: string } {
+  const out: TmpfsFlags & { size?: string } = { noexec: true };
   for (const o of opts.split(',').map((x) => x.trim()).filter(Boolean)) {
     const [k, v] = o.split('=') as [string, string | undefined];
     if (k === 'size' && v && /^\d+[kmg]?$/i.test(v) && !/^0+[kmg]?$/i.test(v)) out.size = v;
-    else if (k === 'mode' && v && /^[0-7]{1,4}$/.test(v)) out.mode = parseInt(v, 8);
-    else if (o === 'ro' || o === 'rw') out.readonly = o === 'ro';
-    else if (o === 'exec' || o === 'noexec') out.noexec = o === 'noexec';
-    else if (['nosuid', 'nodev'].includes(o)) continue;
-    else throw invalid(`invalid tmpfs option ${shown(o)} for ${target}: supported are size=N[k|m|g], mode=OCTAL, ro, rw, exec, noexec, nosuid, nodev`);
+    else if (!applyTmpfsOption(out, o)) throw invalid(`invalid tmpfs option ${shown(o)} for ${target}: supported are size=N[k|m|g], mode=OCTAL, ro, rw, exec, noexec, nosuid, nodev`);
   }
   if (!out.readonly) delete out.readonly;
   if (!out.noexec) delete out.noexec;
